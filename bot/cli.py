@@ -1,0 +1,218 @@
+"""The ``parley`` command: index, ask, chat, status, eval, summary and serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from bot import console as render
+from bot import replies
+from bot.logs import setup_logging
+from bot.service import Parley
+from config import Settings, SettingsError, load_settings
+from index.build import ReindexBusy
+from index.embed import ModelError
+from index.sources import SourcesFileError
+
+out = Console()
+err = Console(stderr=True)
+
+
+class RateColumn(ProgressColumn):
+    """Passages embedded per second, the number that says how long a big reindex will take."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed or 0:5.1f} passages/s", style="cyan")
+
+
+class RichListener:
+    """A progress bar per source: passages embedded so far and the rate."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = None
+
+    def source_started(self, name: str, to_embed: int) -> None:
+        self.task = self.progress.add_task(name, total=max(to_embed, 1), completed=0 if to_embed else 1)
+
+    def embedded(self, count: int) -> None:
+        self.progress.advance(self.task, count)
+
+
+def cmd_index(parley: Parley, args: argparse.Namespace) -> int:
+    progress = Progress(TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
+                        RateColumn(),
+                        TimeElapsedColumn(), console=err, disable=args.json)
+    with progress:
+        report = parley.reindex_now("command line", only=args.source, listener=RichListener(progress))
+    if args.source and not report.sources:
+        err.print(f"No source is named {args.source!r} in {parley.settings.sources}.")
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        render.render(out, replies.reindex_reply(report))
+    return 0
+
+
+def cmd_ask(parley: Parley, args: argparse.Namespace) -> int:
+    if args.questions:
+        return _ask_file(parley, args)
+    reply = parley.ask(args.question, k=args.k)
+    if args.json:
+        print(json.dumps(_reply_json(args.question, reply)))
+    else:
+        render.render(out, reply)
+    return 0
+
+
+def _reply_json(question: str, reply) -> dict:
+    """The ``ask --json`` contract: a Notice becomes an unanswered reply with its message."""
+    if isinstance(reply, replies.AnswerReply):
+        return {"question": question, "answered": reply.answered,
+                "quotes": [quote.to_dict() for quote in reply.quotes],
+                "closest": [quote.to_dict() for quote in reply.closest]}
+    return {"question": question, "answered": False, "quotes": [], "message": reply.text}
+
+
+def _ask_file(parley: Parley, args: argparse.Namespace) -> int:
+    for line in Path(args.questions).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        answer = _reply_json(item["question"], parley.ask(item["question"], k=args.k))
+        print(json.dumps({"id": item.get("id"), **answer}), flush=True)
+    return 0
+
+
+def cmd_chat(parley: Parley, args: argparse.Namespace) -> int:
+    out.print("[bold]Parley[/bold] — ask about the talks; answers are exact quotes from the sources. "
+              "Type 'quit' or press Ctrl-D to leave.")
+    while True:
+        try:
+            question = out.input("[bold cyan]?[/bold cyan] ")
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return 0
+        if question.strip().lower() in {"quit", "exit", ":q"}:
+            return 0
+        render.render(out, parley.ask(question, k=args.k))
+
+
+def cmd_status(parley: Parley, args: argparse.Namespace) -> int:
+    status = parley.status()
+    if args.json:
+        print(json.dumps(status.__dict__, default=str))
+    else:
+        render.render(out, status)
+    return 0
+
+
+def cmd_eval(parley: Parley, args: argparse.Namespace) -> int:
+    from index.evaluation import evaluate, format_report
+
+    result = evaluate(parley.searcher, Path(args.file), k=5, misses_path=Path(args.misses))
+    print(json.dumps(result) if args.json else format_report(result))
+    return 0
+
+
+def cmd_summary(parley: Parley, args: argparse.Namespace) -> int:
+    from bot.summary_cli import run_summary
+
+    return run_summary(parley, args)
+
+
+def cmd_serve(parley: Parley, args: argparse.Namespace) -> int:
+    if args.platform == "slack":
+        from bot.slack.app import serve
+
+        return serve(parley, http=args.http, port=args.port)
+    if args.platform == "discord":
+        from bot.discord.app import serve
+
+        return serve(parley)
+    return cmd_chat(parley, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley", description=__doc__)
+    parser.add_argument("--sources", type=Path, help="sources TOML file (default: PARLEY_SOURCES or "
+                                                       "config/sources.toml)")
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: PARLEY_DATA_DIR or .parley)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="read the sources and update the index")
+    index.add_argument("--source", help="only this source")
+    index.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    index.set_defaults(run=cmd_index)
+
+    ask = commands.add_parser("ask", help="answer one question (or a file of them) with quotes")
+    ask.add_argument("question", nargs="?", default="")
+    ask.add_argument("-k", type=int, default=None, help="number of quotes")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--questions", type=Path, help="a JSON-lines file of {id, question}")
+    ask.set_defaults(run=cmd_ask)
+
+    chat = commands.add_parser("chat", help="an interactive console")
+    chat.add_argument("-k", type=int, default=None)
+    chat.set_defaults(run=cmd_chat)
+
+    status = commands.add_parser("status", help="sources, index and feedback")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=cmd_status)
+
+    evaluate = commands.add_parser("eval", help="score answers on a question file")
+    evaluate.add_argument("file")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--misses", default="eval-misses.jsonl", help="where to write the misses")
+    evaluate.set_defaults(run=cmd_eval)
+
+    summary = commands.add_parser("summary", help="a short quoted summary of the newest coverage")
+    summary.add_argument("--since", default=None, help="24h, 3d or a date (default: the last 24 hours)")
+    summary.add_argument("--until", default=None, help="a date (default: now)")
+    summary.add_argument("--json", action="store_true")
+    summary.set_defaults(run=cmd_summary)
+
+    serve = commands.add_parser("serve", help="run the chat bot: console, slack or discord")
+    serve.add_argument("platform", nargs="?", choices=["console", "slack", "discord"], default=None)
+    serve.add_argument("--http", action="store_true", help="Slack: HTTP mode instead of Socket Mode")
+    serve.add_argument("--port", type=int, default=None, help="Slack HTTP port (default: $PORT or 3000)")
+    serve.add_argument("-k", type=int, default=None)
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def pick_platform(settings: Settings) -> str:
+    """With no platform named, serve whichever chat has credentials, else the console."""
+    if settings.slack_bot_token and (settings.slack_app_token or settings.slack_signing_secret):
+        return "slack"
+    return "discord" if settings.discord_token else "console"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {key: value for key, value in (("sources", args.sources), ("data_dir", args.data_dir)) if value}
+    try:
+        settings = load_settings(**overrides)
+        setup_logging(settings.log_level)
+        if args.command == "serve" and args.platform is None:
+            args.platform = pick_platform(settings)
+            if args.platform == "slack" and settings.slack_signing_secret and not settings.slack_app_token:
+                args.http = True
+        return args.run(Parley(settings), args)
+    except (SettingsError, SourcesFileError, ModelError) as exc:
+        err.print(f"[red]parley: {exc}[/red]")
+        return 2
+    except ReindexBusy as exc:
+        err.print(f"[yellow]parley: {exc}; try again when it has finished.[/yellow]")
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

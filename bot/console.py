@@ -1,0 +1,81 @@
+"""The terminal front end: answers, status and reindex reports rendered with rich."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from bot import replies
+from index.quotes import Quote
+
+
+def quote_markup(quote: Quote) -> str:
+    """The quote with its answering sentence in bold (rich markup, article text escaped)."""
+    if not quote.highlight:
+        return escape(quote.text)
+    start, end = quote.highlight
+    return (escape(quote.text[:start]) + "[bold]" + escape(quote.text[start:end]) + "[/bold]"
+            + escape(quote.text[end:]))
+
+
+def render(console: Console, reply) -> None:
+    """Print any reply from ``bot.replies``."""
+    if isinstance(reply, replies.AnswerReply):
+        render_answer(console, reply)
+    elif isinstance(reply, replies.Notice):
+        console.print(escape(reply.text), style="yellow" if reply.kind != "help" else None)
+    elif isinstance(reply, replies.StatusReply):
+        render_status(console, reply)
+    elif isinstance(reply, replies.ReindexReply):
+        render_reindex(console, reply)
+    else:
+        console.print(escape(str(reply)))
+
+
+def render_answer(console: Console, reply: replies.AnswerReply) -> None:
+    console.print(escape(reply.headline), style="bold" if reply.answered else "yellow")
+    for number, quote in enumerate(reply.quotes, start=1):
+        also = f"\n[dim]Also carried by {escape(', '.join(quote.also))}[/dim]" if quote.also else ""
+        console.print(Panel(f"“{quote_markup(quote)}”\n\n[dim]{escape(replies.source_line(quote))}\n"
+                            f"{escape(quote.url)}[/dim]{also}", title=str(number), title_align="left"))
+    for quote in reply.closest:
+        console.print(f"  • {escape(replies.source_line(quote))} [dim]{escape(quote.url)}[/dim]")
+
+
+def render_status(console: Console, status: replies.StatusReply) -> None:
+    table = Table("source", "kind", "articles", "passages", "last indexed", "status", title="Sources")
+    for row in status.sources:
+        failed = len(row["last_report"].get("failed", []))
+        table.add_row(escape(row["name"]), row["kind"], f"{row['articles']:,}", f"{row['passages']:,}",
+                      row["last_indexed_at"] or "never",
+                      row["last_status"] + (f" ({failed} failed)" if failed else ""))
+    console.print(table)
+    console.print(f"Index version {status.version or '—'} · {status.passages:,} passages · "
+                  f"{status.articles:,} articles · model {escape(status.model or '—')}")
+    if status.last_run:
+        console.print(f"Last reindex: {status.last_run['started_at']} by {escape(status.last_run['started_by'] or '?')}"
+                      f" — {status.last_run['status']}")
+    if status.running:
+        console.print(f"Reindex running now: started by {escape(str(status.running.get('by')))} at "
+                      f"{status.running.get('since')}")
+    console.print(f"Feedback: {status.feedback['up']} 👍 · {status.feedback['down']} 👎")
+
+
+def render_reindex(console: Console, report: replies.ReindexReply) -> None:
+    table = Table("source", "new", "changed", "unchanged", "removed", "failed", "passages embedded", "time",
+                  title="Reindex")
+    for source in report.sources:
+        table.add_row(escape(source["name"]), str(source["new"]), str(source["changed"]), str(source["unchanged"]),
+                      str(source["removed"]), str(len(source["failed"])), f"{source['passages_embedded']:,}",
+                      f"{source['seconds']:.1f} s")
+    console.print(table)
+    for source in report.sources:
+        for failure in source["failed"][:10]:
+            console.print(f"[yellow]{escape(source['name'])}: skipped {escape(failure['item'])}: "
+                          f"{escape(failure['reason'])}[/yellow]")
+        if len(source["failed"]) > 10:
+            console.print(f"[yellow]{escape(source['name'])}: … and {len(source['failed']) - 10} more[/yellow]")
+    console.print(f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
+                  f"serving index version {report.version}.")

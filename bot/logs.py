@@ -1,0 +1,41 @@
+"""Structured logs: one JSON object a line, with secrets scrubbed from every field."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+
+_SECRET = re.compile(r"(xox[abpre]-[\w-]+|xapp-[\w-]+|[MN][\w-]{23,}\.[\w-]{6}\.[\w-]{27,})")
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def scrub(value: str) -> str:
+    """Replace anything shaped like a Slack or Discord token."""
+    return _SECRET.sub("[redacted]", value)
+
+
+class JsonFormatter(logging.Formatter):
+    """Render a record and its ``extra`` fields as JSON, tokens redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": scrub(record.getMessage())}
+        for key, value in vars(record).items():
+            if key not in _STANDARD:
+                entry[key] = scrub(value) if isinstance(value, str) else value
+        if record.exc_info:
+            entry["error"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Send JSON logs to stderr, keeping stdout for answers and ``--json`` output."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("sentence_transformers", "httpx", "urllib3", "filelock", "bm25s", "trafilatura"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

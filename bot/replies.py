@@ -1,0 +1,147 @@
+"""What Parley says, decided once for every front end.
+
+Each function returns a small data class; Slack, Discord and the console only render it. The
+wording of help, refusals and reports lives here so every platform says the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from index.quotes import Quote
+
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True)
+class AnswerReply:
+    """Quotes that answer, or a plain "not covered" with the closest headlines."""
+
+    question: str
+    answered: bool
+    quotes: list[Quote] = field(default_factory=list)
+    closest: list[Quote] = field(default_factory=list)
+
+    @property
+    def headline(self) -> str:
+        if self.answered:
+            return f"Here is what the sources say about “{self.question}”:"
+        return (f"The indexed sources don't cover “{self.question}”." +
+                (" The closest articles are:" if self.closest else ""))
+
+
+@dataclass(frozen=True)
+class SummaryReply:
+    """The latest summary: verbatim sentences (``bullets``), in date order, each with its source.
+
+    ``note`` explains a fallback, e.g. that the asked window was empty and the newest window
+    with coverage is shown instead.
+    """
+
+    topic: str
+    since: datetime
+    until: datetime
+    bullets: list[Quote] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def headline(self) -> str:
+        return f"Latest on {self.topic}, {date_label(self.since)} – {date_label(self.until)}:"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A one-paragraph message: help, a refusal, a rate limit, an error, a reindex start."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StatusReply:
+    """Sources and index as ``parley status`` and ``/talks-status`` show them."""
+
+    sources: list[dict]
+    articles: int
+    passages: int
+    model: str | None
+    version: str | None
+    last_run: dict | None
+    feedback: dict[str, int]
+    running: dict | None = None
+
+
+@dataclass(frozen=True)
+class ReindexReply:
+    """The report of a finished reindex, per source."""
+
+    started_by: str
+    seconds: float
+    passages_embedded: int
+    sources: list[dict]
+    version: str | None
+
+
+def source_line(quote: Quote) -> str:
+    """``outlet · date · title``, the attribution under every quote (plain text, unescaped)."""
+    parts = [quote.outlet or "unknown outlet", date_label(quote.published), quote.title]
+    return " · ".join(part for part in parts if part)
+
+
+def date_label(moment: datetime | None) -> str:
+    return f"{moment:%-d %b %Y}" if moment else ""
+
+
+def check_question(text: str) -> Notice | None:
+    """A friendly notice for an empty or oversized question, else None."""
+    if not text.strip():
+        return help_notice()
+    if len(text) > MAX_QUESTION_CHARS:
+        return Notice("error", f"That question is {len(text):,} characters long; please ask in under "
+                               f"{MAX_QUESTION_CHARS} characters, one question at a time.")
+    return None
+
+
+def help_notice() -> Notice:
+    return Notice("help", "Ask me a question about the talks, for example “What did Russia demand?” or "
+                          "“When does the NATO-Russia Council meet?”. I answer with exact quotes from the "
+                          "indexed news and transcripts, each with its source.")
+
+
+def not_indexed_notice() -> Notice:
+    return Notice("error", "Nothing is indexed yet, so I can't answer. An admin can run a reindex.")
+
+
+def rate_limited_notice(per_minute: int, wait_seconds: int) -> Notice:
+    return Notice("rate_limited", f"You've asked {per_minute} questions in the last minute. Please wait "
+                                  f"{wait_seconds} s and ask again.")
+
+
+def not_admin_notice() -> Notice:
+    return Notice("refused", "Only Parley's admins can reindex the sources.")
+
+
+def reindex_started_notice() -> Notice:
+    return Notice("reindex_started", "Reindex started. Questions are still answered from the current index; "
+                                     "I'll report here when it is done.")
+
+
+def reindex_busy_notice(holder: dict) -> Notice:
+    return Notice("busy", f"A reindex is already running: started by {holder.get('by', 'someone')} at "
+                          f"{holder.get('since', 'an unknown time')}.")
+
+
+def error_notice() -> Notice:
+    return Notice("error", "Sorry, something went wrong while answering. The error was logged; please try again.")
+
+
+def reindex_failed_notice(reason: str) -> Notice:
+    return Notice("error", f"The reindex failed ({reason}); the previous index is still serving.")
+
+
+def reindex_reply(report) -> ReindexReply:
+    """From an ``index.build.ReindexReport``."""
+    data = report.to_dict()
+    return ReindexReply(report.started_by, report.seconds, report.passages_embedded, data["sources"],
+                        report.version)

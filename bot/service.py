@@ -1,0 +1,127 @@
+"""Parley as the front ends use it: settings wired to the index, reindexing, feedback, limits.
+
+Slack, Discord and the console all hold one ``Parley`` and turn its replies into messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from bot import replies
+from bot.ratelimit import RateLimiter
+from config import Settings
+from index.build import ReindexBusy, reindex, running_reindex
+from index.search import NotIndexed, Searcher
+from index.sources import load_sources
+from index.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Parley:
+    """One per process: answers, status, feedback and background reindexing."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data_dir = settings.data_dir
+        self.searcher = Searcher(settings.data_dir, rerank=settings.rerank)
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self._reindex_thread: threading.Thread | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.searcher.store
+
+    def ask(self, question: str, user: str | None = None, k: int | None = None):
+        """An AnswerReply, or a Notice for an empty/huge question, a rate limit or an empty index."""
+        from index.query import clean_question
+
+        notice = replies.check_question(clean_question(question))
+        if notice:
+            return notice
+        if user is not None:
+            wait = self.limiter.check(user)
+            if wait:
+                return replies.rate_limited_notice(self.limiter.per_minute, wait)
+        try:
+            answer = self.searcher.ask(question, k=k or self.settings.top_k)
+        except NotIndexed:
+            return replies.not_indexed_notice()
+        return replies.AnswerReply(answer.question.strip(), answer.answered, answer.quotes, answer.closest)
+
+    def status(self) -> replies.StatusReply:
+        sources = self.store.source_rows()
+        version = self.searcher.version() if self._has_index() else None
+        return replies.StatusReply(
+            sources=sources, articles=sum(s["articles"] for s in sources),
+            passages=version.manifest.get("passages", 0) if version else 0,
+            model=version.manifest.get("model") if version else None,
+            version=version.name if version else None, last_run=self.store.last_run(),
+            feedback=self.store.feedback_counts(), running=running_reindex(self.data_dir))
+
+    def _has_index(self) -> bool:
+        try:
+            self.searcher.version()
+        except NotIndexed:
+            return False
+        return True
+
+    def record_feedback(self, platform: str, user: str, reply: replies.AnswerReply | dict, vote: int) -> None:
+        """Store a 👍 (+1) or 👎 (-1) with the question and the quotes it judged."""
+        if isinstance(reply, dict):
+            question, quotes = reply.get("question", ""), reply.get("quotes", [])
+        else:
+            question, quotes = reply.question, [q.to_dict() for q in reply.quotes]
+        self.store.add_feedback(platform, user, question, quotes, vote)
+
+    def reindex_now(self, started_by: str, only: str | None = None, listener=None):
+        """Run a reindex in this thread; raises ReindexBusy when one is running."""
+        specs = load_sources(self.settings.sources)
+        return reindex(self.data_dir, specs, self.settings.model, only=only, started_by=started_by,
+                       listener=listener, fetch_timeout=self.settings.fetch_timeout)
+
+    def start_reindex(self, started_by: str, on_done: Callable[[object], None]) -> replies.Notice:
+        """Start a background reindex; ``on_done`` gets a ReindexReply or a Notice when it ends."""
+        holder = running_reindex(self.data_dir)
+        if holder:
+            return replies.reindex_busy_notice(holder)
+
+        def work() -> None:
+            try:
+                result = replies.reindex_reply(self.reindex_now(started_by))
+            except ReindexBusy as busy:
+                result = replies.reindex_busy_notice(busy.holder)
+            except Exception as exc:  # noqa: BLE001 - reported to the admin, logged in full
+                log.exception("reindex failed", extra={"started_by": started_by})
+                result = replies.reindex_failed_notice(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            on_done(result)
+
+        self._reindex_thread = threading.Thread(target=work, name="reindex", daemon=True)
+        self._reindex_thread.start()
+        return replies.reindex_started_notice()
+
+    def wait_for_reindex(self, timeout: float | None = None) -> None:
+        """Block until a background reindex ends (tests and shutdown)."""
+        if self._reindex_thread:
+            self._reindex_thread.join(timeout)
+
+    def schedule_reindex(self, stop: threading.Event) -> threading.Thread | None:
+        """Reindex every ``reindex_every_minutes`` in the background until ``stop`` is set."""
+        minutes = self.settings.reindex_every_minutes
+        if not minutes:
+            return None
+
+        def loop() -> None:
+            while not stop.wait(minutes * 60):
+                try:
+                    self.reindex_now("schedule")
+                except ReindexBusy:
+                    log.info("scheduled reindex skipped: one is running")
+                except Exception:  # noqa: BLE001 - the schedule must survive a bad run
+                    log.exception("scheduled reindex failed")
+
+        thread = threading.Thread(target=loop, name="reindex-schedule", daemon=True)
+        thread.start()
+        return thread

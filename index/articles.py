@@ -1,0 +1,86 @@
+"""The article every source produces, and the small normalisations all sources share."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from dateutil import parser as date_parser
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One document as the index stores it; ``text`` is what quotes are cut from, verbatim."""
+
+    url: str
+    title: str
+    text: str
+    source: str
+    outlet: str = ""
+    published: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def doc_id(self) -> str:
+        """Stable id: the same source and link always name the same article."""
+        return hashlib.sha1(f"{self.source}\n{self.url}".encode()).hexdigest()[:16]
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything a reader sees changes, so reindexing knows what to re-embed."""
+        stamp = self.published.isoformat() if self.published else ""
+        payload = "\x1f".join([self.title, self.outlet, stamp, self.text])
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something a source could not read; reported with its reason and skipped."""
+
+    source: str
+    item: str
+    reason: str
+
+
+def clean_text(raw: str) -> str:
+    """Unescape entities, drop stray markup and tidy whitespace, keeping paragraph breaks."""
+    text = html.unescape(html.unescape(raw or ""))
+    text = _TAG.sub(" ", text) if "<" in text and ">" in text else text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def clean_title(raw: str) -> str:
+    """A title is one line of clean text."""
+    return " ".join(clean_text(raw).split())
+
+
+def parse_published(value: object) -> datetime | None:
+    """Read a date or timestamp in any common form as a timezone-aware datetime (UTC if none given)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        try:
+            moment = date_parser.parse(str(value).strip())
+        except (ValueError, OverflowError, TypeError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def outlet_from_url(url: str) -> str:
+    """Fallback outlet name: the site's host without ``www.``."""
+    match = re.match(r"^[a-z]+://([^/]+)", url or "")
+    return match.group(1).removeprefix("www.") if match else ""

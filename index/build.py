@@ -1,0 +1,244 @@
+"""Reindexing: read every source, embed only what is new or changed, switch to a new version.
+
+Safe at any moment: each batch of articles is committed with its passages in one SQLite
+transaction, and the served version changes only by the atomic ``CURRENT`` swap at the end.
+A crash keeps the old version serving; the next run finds the batches already embedded and
+carries on from there. One reindex at a time, guarded by a file lock whose holder is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from index.articles import Article, Failure
+from index.embed import load_embedder
+from index.passages import Passage, split_passages
+from index.sources import SourceSpec, read_source
+from index.store import Store
+from index.versions import current_name, prune_versions, served_ids, write_version
+
+log = logging.getLogger(__name__)
+BATCH_PASSAGES = 256
+
+
+class ReindexBusy(Exception):
+    """Another reindex holds the lock; ``holder`` says who started it and when."""
+
+    def __init__(self, holder: dict) -> None:
+        self.holder = holder
+        super().__init__(f"a reindex started by {holder.get('by', 'someone')} at {holder.get('since', '?')}"
+                         " is still running")
+
+
+class Listener(Protocol):
+    """What a progress display hears while a reindex runs."""
+
+    def source_started(self, name: str, to_embed: int) -> None: ...
+
+    def embedded(self, count: int) -> None: ...
+
+
+@dataclass
+class SourceReport:
+    """What one source contributed to a reindex."""
+
+    name: str
+    kind: str
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[dict] = field(default_factory=list)
+    passages_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.failed and not (self.new or self.changed or self.unchanged) else (
+            "partial" if self.failed else "ok")
+
+
+@dataclass
+class ReindexReport:
+    """The whole run, as the CLI summary, ``--json`` and the chat report show it."""
+
+    started_by: str
+    started_at: str
+    sources: list[SourceReport] = field(default_factory=list)
+    removed_sources_articles: int = 0
+    version: str | None = None
+    new_version: bool = False
+    seconds: float = 0.0
+
+    @property
+    def passages_embedded(self) -> int:
+        return sum(source.passages_embedded for source in self.sources)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["passages_embedded"] = self.passages_embedded
+        for source, report in zip(data["sources"], self.sources, strict=True):
+            source["status"] = report.status
+        return data
+
+
+class _Silent:
+    def source_started(self, name: str, to_embed: int) -> None:
+        pass
+
+    def embedded(self, count: int) -> None:
+        pass
+
+
+def holder_path(data_dir: Path) -> Path:
+    return data_dir / "reindex.holder.json"
+
+
+def running_reindex(data_dir: Path) -> dict | None:
+    """Who holds the reindex lock right now, or None."""
+    lock = FileLock(data_dir / "reindex.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        try:
+            return json.loads(holder_path(data_dir).read_text())
+        except (OSError, ValueError):
+            return {"by": "another process", "since": "?"}
+    lock.release()
+    return None
+
+
+def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | None = None,
+            started_by: str = "command line", listener: Listener | None = None,
+            fetch_timeout: float = 15.0) -> ReindexReport:
+    """Bring the index up to date with ``specs`` (or just the source named ``only``)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(data_dir / "reindex.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise ReindexBusy(running_reindex(data_dir) or {}) from None
+    try:
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        holder_path(data_dir).write_text(json.dumps({"by": started_by, "since": since, "pid": os.getpid()}))
+        return _reindex_locked(data_dir, specs, model, only, started_by, since, listener or _Silent(),
+                               fetch_timeout)
+    finally:
+        holder_path(data_dir).unlink(missing_ok=True)
+        lock.release()
+
+
+def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: str | None, started_by: str,
+                    since: str, listener: Listener, fetch_timeout: float) -> ReindexReport:
+    started = time.perf_counter()
+    store = Store(data_dir / "parley.sqlite3")
+    embedder = load_embedder(model)
+    report = ReindexReport(started_by=started_by, started_at=since)
+    run_id = store.start_run(started_by)
+    try:
+        if only is None:
+            report.removed_sources_articles = store.remove_sources_except(spec.name for spec in specs)
+        for spec in specs:
+            if only is None or spec.name == only:
+                report.sources.append(_index_source(store, spec, embedder, listener, fetch_timeout))
+        _publish(data_dir, store, embedder.name, embedder.dim, report)
+    except BaseException as exc:
+        store.finish_run(run_id, "crashed", {"error": repr(exc)})
+        raise
+    report.seconds = round(time.perf_counter() - started, 2)
+    store.finish_run(run_id, "ok", report.to_dict())
+    return report
+
+
+def _index_source(store: Store, spec: SourceSpec, embedder, listener: Listener,
+                  fetch_timeout: float) -> SourceReport:
+    """Read one source, embed what changed, record how it went."""
+    started = time.perf_counter()
+    report = SourceReport(spec.name, spec.kind)
+    articles: dict[str, Article] = {}
+    for item in read_source(spec, fetch_timeout):
+        if isinstance(item, Failure):
+            report.failed.append({"item": item.item, "reason": item.reason})
+            log.warning("source item skipped", extra={"source": spec.name, "item": item.item,
+                                                      "reason": item.reason})
+        else:
+            articles[item.doc_id] = item
+    known = store.article_hashes(spec.name)
+    todo: list[tuple[Article, list[Passage]]] = []
+    for doc_id, article in articles.items():
+        if known.get(doc_id) == article.content_hash and store.has_passages(doc_id, article.content_hash,
+                                                                             embedder.name):
+            report.unchanged += 1
+            continue
+        if doc_id in known:
+            report.changed += 1
+        else:
+            report.new += 1
+        todo.append((article, split_passages(article.text)))
+    missing = set(known) - set(articles)
+    if missing and spec.kind != "feed" and not report.failed:
+        store.mark_removed(missing)
+        report.removed = len(missing)
+    listener.source_started(spec.name, sum(len(passages) for _, passages in todo))
+    for batch in _batches(todo):
+        texts = [f"{article.title}. {p.text}" for article, passages in batch for p in passages]
+        vectors = embedder.encode(texts, progress=listener.embedded)
+        offset, rows = 0, []
+        for article, passages in batch:
+            rows.append((article, passages, vectors[offset:offset + len(passages)]))
+            offset += len(passages)
+        store.save_articles(rows, embedder.name)
+        report.passages_embedded += len(texts)
+    report.seconds = round(time.perf_counter() - started, 2)
+    store.record_source(spec.name, spec.kind, report.status, asdict(report))
+    return report
+
+
+def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[Article, list[Passage]]]]:
+    """Group articles so each embedding call gets about BATCH_PASSAGES passages."""
+    batch: list[tuple[Article, list[Passage]]] = []
+    size = 0
+    for article, passages in todo:
+        batch.append((article, passages))
+        size += len(passages)
+        if size >= BATCH_PASSAGES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _publish(data_dir: Path, store: Store, model: str, dim: int, report: ReindexReport) -> None:
+    """Write and switch to a new version when the live passages differ from the served ones."""
+    signature = store.live_signature(model)
+    current = current_name(data_dir)
+    if current and store.get_meta("served_signature") == signature:
+        report.version = current
+        return
+    previous = served_ids(data_dir)
+    ids, vectors, texts = [], [], []
+    for passage_id, text, blob in store.live_passages(model):
+        ids.append(passage_id)
+        texts.append(text)
+        vectors.append(np.frombuffer(blob, dtype=np.float32))
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, dim), dtype=np.float32)
+    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts,
+                                   {"model": model, "dim": dim, "signature": signature,
+                                    "created": datetime.now(UTC).isoformat(timespec="seconds")})
+    report.new_version = True
+    store.set_meta("served_signature", signature)
+    store.set_meta("model", model)
+    store.set_meta("dim", str(dim))
+    store.collect_garbage(previous, model)
+    prune_versions(data_dir)

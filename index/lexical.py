@@ -1,0 +1,53 @@
+"""BM25 over passages (bm25s), saved beside the FAISS file of each index version."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed words without stopwords: the same for passages and questions."""
+    words = [word for word in _TOKEN.findall(text.lower()) if word not in _STOPWORDS]
+    return _stemmer().stemWords(words)
+
+
+class LexicalIndex:
+    """A BM25 index whose row ``i`` is the ``i``-th passage id of its version."""
+
+    def __init__(self, model: bm25s.BM25) -> None:
+        self._model = model
+        self._vocab = model.vocab_dict
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        model = bm25s.BM25()
+        model.index([tokenize(text) or ["\u2205"] for text in texts], show_progress=False)
+        return cls(model)
+
+    def save(self, folder: Path) -> None:
+        self._model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        return cls(bm25s.BM25.load(str(folder)))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for the question (zeros when no word of it is indexed)."""
+        tokens = [token for token in tokenize(query) if token in self._vocab]
+        if not tokens:
+            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+        return self._model.get_scores(tokens)

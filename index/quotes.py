@@ -1,0 +1,62 @@
+"""Quotes: the article's own words around the sentence that answers, within a length budget.
+
+A quote is always a verbatim slice of the article text, cut at sentence boundaries, with the
+answering sentence's offsets so each front end can mark it (bold in Slack and Discord).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from index.sentences import sentence_spans
+
+MAX_QUOTE_CHARS = 600
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One sourced quote: ``text`` is verbatim; ``highlight`` marks the answering sentence in it."""
+
+    text: str
+    url: str
+    title: str
+    outlet: str
+    published: datetime | None
+    score: float
+    highlight: tuple[int, int] | None = None
+    doc_id: str = ""
+    passage_id: int = 0
+    also: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``parley ask --json``."""
+        return {"text": self.text, "url": self.url, "title": self.title, "outlet": self.outlet,
+                "published": self.published.date().isoformat() if self.published else None,
+                "score": round(self.score, 4), "also": list(self.also)}
+
+
+def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,
+           bounds: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The span of whole sentences around ``focus`` (a sentence span) that fits in ``limit`` chars.
+
+    Context is added one sentence at a time, preferring the sentence before (news often names the
+    speaker there), and never beyond ``bounds`` when given. A focus sentence longer than the limit
+    is cut at the last word boundary that fits, the only case a quote ends mid-sentence.
+    """
+    spans = [span for span in sentence_spans(text)
+             if bounds is None or (span[0] >= bounds[0] and span[1] <= bounds[1])] or [focus]
+    index = min(range(len(spans)), key=lambda i: abs(spans[i][0] - focus[0]))
+    start, end = spans[index]
+    if end - start > limit:
+        cut = text.rfind(" ", start, start + limit)
+        return start, cut if cut > start else start + limit
+    before, after = index - 1, index + 1
+    while True:
+        grown = False
+        if before >= 0 and end - spans[before][0] <= limit:
+            start, before, grown = spans[before][0], before - 1, True
+        if after < len(spans) and spans[after][1] - start <= limit:
+            end, after, grown = spans[after][1], after + 1, True
+        if not grown:
+            return start, end

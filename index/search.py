@@ -1,0 +1,64 @@
+"""Answering a question: hybrid retrieval, rescoring, quote selection, abstention.
+
+The searcher follows the served version: before each question it checks ``CURRENT`` and
+loads a new version when a reindex switched it, so a long-running bot never restarts to see
+new material and never sees half of a reindex.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.embed import load_embedder
+from index.quotes import Quote
+from index.ranking import rank
+from index.store import Store
+from index.versions import IndexVersion, current_name, load_version
+
+
+class NotIndexed(Exception):
+    """Nothing has been indexed yet in this data directory."""
+
+
+@dataclass
+class Answer:
+    """What the index says to a question: quotes that answer, or an honest "not covered"."""
+
+    question: str
+    answered: bool
+    quotes: list[Quote] = field(default_factory=list)
+    closest: list[Quote] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answered": self.answered,
+                "quotes": [quote.to_dict() for quote in self.quotes],
+                "closest": [quote.to_dict() for quote in self.closest]}
+
+
+class Searcher:
+    """Answers questions from the current index version of one data directory."""
+
+    def __init__(self, data_dir: Path, rerank: bool = True) -> None:
+        self.data_dir = Path(data_dir)
+        self.store = Store(self.data_dir / "parley.sqlite3")
+        self.rerank = rerank
+        self._version: IndexVersion | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> IndexVersion:
+        """The served version, reloaded when ``CURRENT`` has moved on."""
+        name = current_name(self.data_dir)
+        if name is None:
+            raise NotIndexed(f"nothing is indexed in {self.data_dir} yet: run `parley index` first")
+        with self._lock:
+            if self._version is None or self._version.name != name:
+                self._version = load_version(self.data_dir, name)
+            return self._version
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        """The ``k`` best quotes for ``question``, or ``answered=False`` with the closest headlines."""
+        version = self.version()
+        embedder = load_embedder(version.manifest["model"])
+        return rank(question, version, self.store, embedder, k=k, rerank=self.rerank)

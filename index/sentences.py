@@ -1,0 +1,55 @@
+"""Sentence boundaries as character spans, so passages and quotes never cut a sentence.
+
+A rule-based splitter is enough for news English and keeps offsets exact: it breaks after
+``.``, ``!`` or ``?`` (plus closing quotes or brackets) followed by space and a capital, digit or
+opening quote, and at blank lines (a single line break is only a hard wrap), except after
+common abbreviations and initials.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|\n[ \t]*\n\s*""")
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "st",
+    "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "fig", "approx", "dept", "est", "amb",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k",
+    "u.n", "e.u", "d.c", "a.m", "p.m", "i.e", "e.g", "pres", "sec", "mt", "ft", "rev", "hon", "adm",
+}
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """True when the period ending at ``end`` closes an abbreviation or an initial, not a sentence."""
+    match = _WORD_BEFORE.search(text[max(0, end - 12):end])
+    if not match:
+        return False
+    word = match.group(1).lower()
+    return word in _ABBREVIATIONS or len(word) == 1 or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of each sentence in ``text``, whitespace excluded, in order."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if match.group().startswith("\n"):
+            end = match.start()
+        elif match.group().rstrip("\"'”’)]") == "." and _is_abbreviation(text, match.start() + 1):
+            continue
+        _add_span(text, start, end, spans)
+        start = match.end()
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    """Append the span trimmed of surrounding whitespace, if anything is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))

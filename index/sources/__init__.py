@@ -1,0 +1,99 @@
+"""Sources: where articles come from. One module a kind; ``read_source`` dispatches on the kind.
+
+A sources file is TOML with one ``[[source]]`` table per source::
+
+    [[source]]
+    name = "news"              # unique; used by `parley index --source news`
+    kind = "folder"            # folder | feed | url
+    path = "corpus/news"       # folder or feed file; relative to this TOML file's folder
+    # url = "https://…"        # feed or page URL (kind feed / url); `urls = [...]` for several pages
+    outlet = "Reuters"         # default outlet when an item names none
+    [source.fields]            # optional mapping: our field = the item's field name(s)
+    text = ["body", "content"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.articles import Article, Failure
+
+KINDS = ("folder", "feed", "url")
+
+
+class SourcesFileError(Exception):
+    """The sources file is missing or malformed; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One entry of the sources file, with paths already resolved."""
+
+    name: str
+    kind: str
+    path: Path | None = None
+    urls: tuple[str, ...] = ()
+    outlet: str = ""
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fetch_full_text: bool = True
+
+
+def load_sources(path: Path) -> list[SourceSpec]:
+    """Read and check a sources file; relative paths resolve against the file's own folder."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourcesFileError(f"sources file {path} does not exist (set PARLEY_SOURCES or --sources)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesFileError(f"sources file {path} is not valid TOML: {exc}") from None
+    base = Path(path).resolve().parent
+    specs: list[SourceSpec] = []
+    for number, entry in enumerate(data.get("source", []), start=1):
+        where = f"{path}, source #{number}"
+        name = str(entry.get("name", "")).strip()
+        kind = str(entry.get("kind", "")).strip()
+        if not name:
+            raise SourcesFileError(f"{where}: every source needs a name")
+        if kind not in KINDS:
+            raise SourcesFileError(f"{where} ({name}): kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        if any(spec.name == name for spec in specs):
+            raise SourcesFileError(f"{where}: the name {name!r} is used twice")
+        raw_path = entry.get("path")
+        urls = entry.get("urls") or ([entry["url"]] if entry.get("url") else [])
+        if kind == "folder" and not raw_path:
+            raise SourcesFileError(f"{where} ({name}): a folder source needs a path")
+        if kind in ("feed", "url") and not (raw_path or urls):
+            raise SourcesFileError(f"{where} ({name}): a {kind} source needs a url or a path")
+        fields = {key: tuple([value] if isinstance(value, str) else value)
+                  for key, value in (entry.get("fields") or {}).items()}
+        specs.append(SourceSpec(
+            name=name,
+            kind=kind,
+            path=(base / raw_path) if raw_path else None,
+            urls=tuple(str(url) for url in urls),
+            outlet=str(entry.get("outlet", "")),
+            fields=fields,
+            fetch_full_text=bool(entry.get("fetch_full_text", True)),
+        ))
+    if not specs:
+        raise SourcesFileError(f"sources file {path} lists no [[source]]")
+    return specs
+
+
+def read_source(spec: SourceSpec, timeout: float = 15.0) -> Iterator[Article | Failure]:
+    """Yield every article of a source, and a Failure for each item that could not be read."""
+    if spec.kind == "folder":
+        from index.sources.folder import read_folder
+
+        yield from read_folder(spec)
+    elif spec.kind == "feed":
+        from index.sources.feed import read_feed
+
+        yield from read_feed(spec, timeout)
+    else:
+        from index.sources.web import read_pages
+
+        yield from read_pages(spec, timeout)

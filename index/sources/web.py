@@ -1,0 +1,27 @@
+"""Page sources: single web pages by URL, or saved pages in a file or folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from index.articles import Article, Failure
+from index.sources import SourceSpec
+from index.sources.fetch import FetchError, fetch
+from index.sources.folder import HTML_SUFFIXES, article_from_page, read_folder
+
+
+def read_pages(spec: SourceSpec, timeout: float) -> Iterator[Article | Failure]:
+    """Yield the article of every saved page under ``spec.path``, then of every URL in ``spec.urls``."""
+    if spec.path is not None:
+        yield from read_folder(spec, suffixes=HTML_SUFFIXES)
+    for url in spec.urls:
+        yield read_page(url, spec, timeout)
+
+
+def read_page(url: str, spec: SourceSpec, timeout: float) -> Article | Failure:
+    """One page fetched and extracted; an unreachable page is a Failure saying why."""
+    try:
+        page = fetch(url, timeout)
+    except FetchError as exc:
+        return Failure(spec.name, url, str(exc))
+    return article_from_page(page, spec, url, url)

@@ -1,0 +1,268 @@
+"""SQLite: the articles, their passages and embeddings, per-source status, runs and feedback.
+
+SQLite is the record of what was read and embedded; the FAISS and BM25 files of an index
+version are derived from it. Passage rows are never updated: a changed article gets new rows
+and the old ones stay until no served version refers to them, so a reindex can never pull a
+passage out from under a question being answered.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import Article, parse_published
+from index.passages import Passage
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY, kind TEXT NOT NULL, last_indexed_at TEXT, last_status TEXT,
+    last_report TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, title TEXT NOT NULL,
+    outlet TEXT NOT NULL, published TEXT, text TEXT NOT NULL, content_hash TEXT NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0, indexed_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, content_hash TEXT NOT NULL,
+    model TEXT NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    text TEXT NOT NULL, embedding BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, content_hash, model);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
+    started_by TEXT, status TEXT NOT NULL, report TEXT);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, platform TEXT NOT NULL,
+    user TEXT NOT NULL, question TEXT NOT NULL, quotes TEXT NOT NULL, vote INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage with the metadata of its article, as search results need it."""
+
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    title: str
+    url: str
+    outlet: str
+    source: str
+    published: datetime | None
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601, the one format every timestamp in the store uses."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """A thread-safe handle on the SQLite file; each thread gets its own connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._db().executescript(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (WAL: readers never wait for a reindex's writes)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.row_factory = sqlite3.Row
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one IMMEDIATE transaction: all of it is written, or none."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- meta ---------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=?",
+                       (key, value, value))
+
+    # -- articles and passages ----------------------------------------------------------------
+    def article_hashes(self, source: str) -> dict[str, str]:
+        """doc_id → content hash of the live articles of one source."""
+        rows = self._db().execute(
+            "SELECT doc_id, content_hash FROM articles WHERE source=? AND removed=0", (source,))
+        return {row[0]: row[1] for row in rows}
+
+    def has_passages(self, doc_id: str, content_hash: str, model: str) -> bool:
+        """Whether this exact article version is already embedded with this model."""
+        row = self._db().execute(
+            "SELECT 1 FROM passages WHERE doc_id=? AND content_hash=? AND model=? LIMIT 1",
+            (doc_id, content_hash, model)).fetchone()
+        return row is not None
+
+    def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str) -> None:
+        """Write article versions and their embedded passages in one transaction: all or none."""
+        with self.transaction() as db:
+            for article, passages, vectors in batch:
+                published = article.published.isoformat() if article.published else None
+                db.execute(
+                    "INSERT INTO articles(doc_id, source, url, title, outlet, published, text, content_hash,"
+                    " removed, indexed_at) VALUES(?,?,?,?,?,?,?,?,0,?) ON CONFLICT(doc_id) DO UPDATE SET"
+                    " url=excluded.url, title=excluded.title, outlet=excluded.outlet,"
+                    " published=excluded.published, text=excluded.text, content_hash=excluded.content_hash,"
+                    " removed=0, indexed_at=excluded.indexed_at",
+                    (article.doc_id, article.source, article.url, article.title, article.outlet, published,
+                     article.text, article.content_hash, now()))
+                db.executemany(
+                    "INSERT INTO passages(doc_id, content_hash, model, seq, start, end, text, embedding)"
+                    " VALUES(?,?,?,?,?,?,?,?)",
+                    [(article.doc_id, article.content_hash, model, p.seq, p.start, p.end, p.text,
+                      vectors[i].astype(np.float32).tobytes()) for i, p in enumerate(passages)])
+
+    def mark_removed(self, doc_ids: Iterable[str]) -> None:
+        """Take articles out of the next version (their rows go once no version serves them)."""
+        with self.transaction() as db:
+            db.executemany("UPDATE articles SET removed=1 WHERE doc_id=?", [(d,) for d in doc_ids])
+
+    def remove_sources_except(self, names: Iterable[str]) -> int:
+        """Mark removed every article of a source no longer in the sources file; returns the count."""
+        keep = list(names)
+        marks = ",".join("?" * len(keep)) or "''"
+        with self.transaction() as db:
+            count = db.execute(f"UPDATE articles SET removed=1 WHERE removed=0 AND source NOT IN ({marks})",
+                               keep).rowcount
+            db.execute(f"DELETE FROM sources WHERE name NOT IN ({marks})", keep)
+        return count
+
+    def live_passages(self, model: str) -> Iterator[tuple[int, str, bytes]]:
+        """(id, title + text, embedding) of every passage of the current version of live articles."""
+        yield from self._db().execute(
+            "SELECT p.id, a.title || '. ' || p.text, p.embedding FROM passages p JOIN articles a"
+            " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash"
+            " WHERE a.removed=0 AND p.model=? ORDER BY p.id", (model,))
+
+    def live_signature(self, model: str) -> str:
+        """A cheap fingerprint of the live passage set: unchanged means no new version is needed."""
+        row = self._db().execute(
+            "SELECT COUNT(*), COALESCE(SUM(p.id), 0), COALESCE(MAX(p.id), 0) FROM passages p JOIN articles a"
+            " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash WHERE a.removed=0 AND p.model=?",
+            (model,)).fetchone()
+        return f"{model}:{row[0]}:{row[1]}:{row[2]}"
+
+    def collect_garbage(self, keep_ids: set[int], model: str) -> int:
+        """Drop passages and articles that neither the live set nor ``keep_ids`` (being served) use."""
+        with self.transaction() as db:
+            stale = [row[0] for row in db.execute(
+                "SELECT p.id FROM passages p LEFT JOIN articles a ON a.doc_id=p.doc_id"
+                " AND a.content_hash=p.content_hash AND a.removed=0 AND p.model=?"
+                " WHERE a.doc_id IS NULL", (model,))]
+            stale = [pid for pid in stale if pid not in keep_ids]
+            db.executemany("DELETE FROM passages WHERE id=?", [(pid,) for pid in stale])
+            db.execute("DELETE FROM articles WHERE removed=1 AND doc_id NOT IN (SELECT doc_id FROM passages)")
+        return len(stale)
+
+    def passages_by_id(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
+        """The passages with these ids and their articles' metadata."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self._db().execute(
+            "SELECT p.id, p.doc_id, p.start, p.end, p.text, a.title, a.url, a.outlet, a.source, a.published"
+            f" FROM passages p JOIN articles a ON a.doc_id=p.doc_id WHERE p.id IN ({marks})", wanted)
+        return {row[0]: StoredPassage(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                                      row[8], parse_published(row[9])) for row in rows}
+
+    def article_text(self, doc_id: str) -> str:
+        """The full text of the live version of an article ('' if gone)."""
+        row = self._db().execute("SELECT text FROM articles WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else ""
+
+    def articles_between(self, since: datetime | None, until: datetime | None) -> list[sqlite3.Row]:
+        """Live articles published inside a window, newest first (for the latest summary)."""
+        clauses, args = ["removed=0", "published IS NOT NULL"], []
+        if since:
+            clauses.append("published >= ?")
+            args.append(since.isoformat())
+        if until:
+            clauses.append("published < ?")
+            args.append(until.isoformat())
+        return list(self._db().execute(
+            f"SELECT * FROM articles WHERE {' AND '.join(clauses)} ORDER BY published DESC", args))
+
+    def newest_published(self) -> datetime | None:
+        row = self._db().execute("SELECT MAX(published) FROM articles WHERE removed=0").fetchone()
+        return parse_published(row[0]) if row and row[0] else None
+
+    # -- status -------------------------------------------------------------------------------
+    def record_source(self, name: str, kind: str, status: str, report: dict) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO sources(name, kind, last_indexed_at, last_status, last_report) VALUES(?,?,?,?,?)"
+                " ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, last_indexed_at=excluded.last_indexed_at,"
+                " last_status=excluded.last_status, last_report=excluded.last_report",
+                (name, kind, now(), status, json.dumps(report)))
+
+    def source_rows(self) -> list[dict]:
+        """Each source with its live article and passage counts and how its last indexing went."""
+        db = self._db()
+        counts = {row[0]: (row[1], row[2]) for row in db.execute(
+            "SELECT a.source, COUNT(DISTINCT a.doc_id), COUNT(p.id) FROM articles a LEFT JOIN passages p"
+            " ON p.doc_id=a.doc_id AND p.content_hash=a.content_hash WHERE a.removed=0 GROUP BY a.source")}
+        rows = []
+        for row in db.execute("SELECT * FROM sources ORDER BY name"):
+            articles, passages = counts.get(row["name"], (0, 0))
+            rows.append({"name": row["name"], "kind": row["kind"], "articles": articles,
+                         "passages": passages, "last_indexed_at": row["last_indexed_at"],
+                         "last_status": row["last_status"],
+                         "last_report": json.loads(row["last_report"] or "{}")})
+        return rows
+
+    def start_run(self, started_by: str) -> int:
+        with self.transaction() as db:
+            return db.execute("INSERT INTO runs(started_at, started_by, status) VALUES(?,?,'running')",
+                              (now(), started_by)).lastrowid
+
+    def finish_run(self, run_id: int, status: str, report: dict) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET finished_at=?, status=?, report=? WHERE id=?",
+                       (now(), status, json.dumps(report), run_id))
+
+    def last_run(self) -> dict | None:
+        row = self._db().execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return dict(row) if row else None
+
+    # -- feedback -----------------------------------------------------------------------------
+    def add_feedback(self, platform: str, user: str, question: str, quotes: list[dict], vote: int) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO feedback(at, platform, user, question, quotes, vote) VALUES(?,?,?,?,?,?)",
+                       (now(), platform, user, question, json.dumps(quotes), vote))
+
+    def feedback_counts(self) -> dict[str, int]:
+        row = self._db().execute(
+            "SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM feedback").fetchone()
+        return {"up": int(row[0]), "down": int(row[1])}
+

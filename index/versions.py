@@ -1,0 +1,97 @@
+"""Index versions on disk, switched atomically.
+
+Each version is a folder ``versions/<n>/`` holding ``vectors.faiss``, the BM25 folder, the
+passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served
+version and is replaced with ``os.replace``: a reader sees the old version or the new one,
+never half of one, and a crash while a version is written leaves ``CURRENT`` untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.lexical import LexicalIndex
+from index.vectors import build_vectors, load_vectors, save_vectors
+
+
+@dataclass
+class IndexVersion:
+    """A loaded, searchable version: FAISS for meaning, BM25 for words, ids shared by both."""
+
+    name: str
+    manifest: dict
+    ids: np.ndarray
+    vectors: object
+    lexical: LexicalIndex
+
+
+def current_name(data_dir: Path) -> str | None:
+    pointer = data_dir / "CURRENT"
+    return pointer.read_text().strip() or None if pointer.exists() else None
+
+
+def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], manifest: dict) -> str:
+    """Write a complete new version and make it current; returns its name."""
+    root = data_dir / "versions"
+    root.mkdir(parents=True, exist_ok=True)
+    number = 1 + max((int(p.name) for p in root.iterdir() if p.name.isdigit()), default=0)
+    name = str(number)
+    staging = root / f".{name}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    save_vectors(build_vectors(ids, matrix), staging / "vectors.faiss")
+    np.save(staging / "ids.npy", ids.astype(np.int64))
+    LexicalIndex.build(texts).save(staging / "bm25")
+    (staging / "manifest.json").write_text(json.dumps({**manifest, "version": name, "passages": len(ids)}))
+    _fsync_tree(staging)
+    os.replace(staging, root / name)
+    pointer = data_dir / "CURRENT.tmp"
+    pointer.write_text(name)
+    os.replace(pointer, data_dir / "CURRENT")
+    return name
+
+
+def load_version(data_dir: Path, name: str | None = None) -> IndexVersion | None:
+    """Load the named (default: current) version, or None when nothing was indexed yet."""
+    name = name or current_name(data_dir)
+    if not name:
+        return None
+    folder = data_dir / "versions" / name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return IndexVersion(name, manifest, np.load(folder / "ids.npy"), load_vectors(folder / "vectors.faiss"),
+                        LexicalIndex.load(folder / "bm25"))
+
+
+def served_ids(data_dir: Path) -> set[int]:
+    """Passage ids the current version serves (kept when old rows are cleaned up)."""
+    name = current_name(data_dir)
+    path = data_dir / "versions" / (name or "-") / "ids.npy"
+    return set(np.load(path).tolist()) if path.exists() else set()
+
+
+def prune_versions(data_dir: Path, keep: int = 2) -> None:
+    """Delete all but the newest ``keep`` versions and any half-written staging folder."""
+    root = data_dir / "versions"
+    if not root.exists():
+        return
+    current = current_name(data_dir)
+    numbered = sorted((p for p in root.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+    for folder in numbered[:-keep]:
+        if folder.name != current:
+            shutil.rmtree(folder, ignore_errors=True)
+    for staging in root.glob(".*.tmp"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file so a power cut cannot leave a 'complete' version with empty files."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())

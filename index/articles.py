@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from dateutil import parser as date_parser
 
 _TAG = re.compile(r"<[^>]+>")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -42,16 +43,21 @@ class Article:
 
 @dataclass(frozen=True)
 class Failure:
-    """Something a source could not read; reported with its reason and skipped."""
+    """Something a source could not read; reported with its reason and skipped.
+
+    ``whole`` marks a file, feed or page that could not be read at all: its articles are
+    unknown this time, so none of the source's missing articles may be taken as removed.
+    """
 
     source: str
     item: str
     reason: str
+    whole: bool = False
 
 
 def clean_text(raw: str) -> str:
     """Unescape entities, drop stray markup and tidy whitespace, keeping paragraph breaks."""
-    text = html.unescape(html.unescape(raw or ""))
+    text = _INVISIBLE.sub("", html.unescape(html.unescape(raw or "")))
     text = _TAG.sub(" ", text) if "<" in text and ">" in text else text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]

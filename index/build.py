@@ -167,8 +167,10 @@ def _index_source(store: Store, spec: SourceSpec, embedder, listener: Listener,
     started = time.perf_counter()
     report = SourceReport(spec.name, spec.kind)
     articles: dict[str, Article] = {}
+    failures: list[Failure] = []
     for item in read_source(spec, fetch_timeout):
         if isinstance(item, Failure):
+            failures.append(item)
             report.failed.append({"item": item.item, "reason": item.reason})
             log.warning("source item skipped", extra={"source": spec.name, "item": item.item,
                                                       "reason": item.reason})
@@ -187,7 +189,7 @@ def _index_source(store: Store, spec: SourceSpec, embedder, listener: Listener,
             report.new += 1
         todo.append((article, split_passages(article.text)))
     missing = set(known) - set(articles)
-    if missing and spec.kind != "feed" and not report.failed:
+    if missing and spec.kind != "feed" and not any(item.whole for item in failures):
         store.mark_removed(missing)
         report.removed = len(missing)
     listener.source_started(spec.name, sum(len(passages) for _, passages in todo))

@@ -72,7 +72,7 @@ def load_sources(path: Path) -> list[SourceSpec]:
         specs.append(SourceSpec(
             name=name,
             kind=kind,
-            path=(base / raw_path) if raw_path else None,
+            path=(base / raw_path).resolve() if raw_path else None,
             urls=tuple(str(url) for url in urls),
             outlet=str(entry.get("outlet", "")),
             fields=fields,

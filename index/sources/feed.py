@@ -7,6 +7,7 @@ sorted order, so name them so that sorting puts the oldest first).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,9 +40,10 @@ def read_feed(spec: SourceSpec, timeout: float) -> Iterator[Article | Failure]:
             yield document
             continue
         where, data = document
-        parsed = feedparser.parse(data)
+        parsed = feedparser.parse(io.BytesIO(data))  # a stream: raw bytes would first be tried as a file name
         if parsed.bozo and not parsed.entries:
-            yield Failure(spec.name, where, f"not a readable RSS or Atom feed: {parsed.get('bozo_exception')}")
+            reason = f"not a readable RSS or Atom feed: {parsed.get('bozo_exception')}"
+            yield Failure(spec.name, where, reason, whole=True)
             continue
         feed_title = parsed.feed.get("title", "")
         for number, entry in enumerate(parsed.entries, start=1):
@@ -62,20 +64,20 @@ def feed_documents(spec: SourceSpec, timeout: float) -> Iterator[tuple[str, byte
         try:
             yield url, fetch(url, timeout)
         except FetchError as exc:
-            yield Failure(spec.name, url, str(exc))
+            yield Failure(spec.name, url, str(exc), whole=True)
 
 
 def _feed_files(spec: SourceSpec) -> Iterator[tuple[str, bytes] | Failure]:
     path = spec.path
     if path is None or not path.exists():
-        yield Failure(spec.name, str(path), "no such feed file or folder")
+        yield Failure(spec.name, str(path), "no such feed file or folder", whole=True)
         return
     files = [path] if path.is_file() else [f for f in files_under(path) if f.suffix.lower() in FEED_SUFFIXES]
     for file in files:
         try:
             yield str(file), file.read_bytes()
         except OSError as exc:
-            yield Failure(spec.name, str(file), f"could not read the file: {exc.strerror or exc}")
+            yield Failure(spec.name, str(file), f"could not read the file: {exc.strerror or exc}", whole=True)
 
 
 def article_from_item(item: FeedItem, spec: SourceSpec, timeout: float) -> Article | Failure:

@@ -20,6 +20,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "published": ("published", "published_time", "pubDate", "date", "datetime", "timestamp"),
     # `summary` last: when a record has a body too, the body is the text worth quoting.
     "text": ("text", "body", "content", "article", "summary"),
+    # Only when a source maps it: a standfirst kept apart from the body (the Kremlin's `summary`),
+    # put before the text so the lead that says who did what is quotable too.
+    "lead": (),
 }
 
 TITLE_FROM_TEXT_LIMIT = 120
@@ -75,6 +78,9 @@ def title_from_text(text: str) -> str:
 def article_from_record(record: Mapping[object, object], spec: SourceSpec, fallback_url: str) -> Article | str:
     """Build the article, or say why the record can't be one (a string reason, never an exception)."""
     text = clean_text(as_text(pick(record, field_names(spec, "text"))))
+    lead = clean_text(as_text(pick(record, field_names(spec, "lead")))) if spec.fields.get("lead") else ""
+    if lead and lead not in text:
+        text = f"{lead}\n\n{text}" if text else lead
     if not text:
         return f"no text (looked for {', '.join(field_names(spec, 'text'))})"
     url = as_text(pick(record, field_names(spec, "url"))).strip() or fallback_url

@@ -45,11 +45,11 @@ def read_folder(spec: SourceSpec, suffixes: Iterable[str] | None = None) -> Iter
     """Yield the articles of every known file under ``spec.path`` (only ``suffixes``, if given)."""
     root = spec.path
     if root is None or not root.exists():
-        yield Failure(spec.name, str(root), "the folder does not exist")
+        yield Failure(spec.name, str(root), "no such file or folder", whole=True)
         return
     wanted = set(suffixes) if suffixes is not None else set(READERS)
     if root.is_file() and root.suffix.lower() not in wanted:
-        yield Failure(spec.name, str(root), f"cannot read {root.suffix or 'suffix-less'} files")
+        yield Failure(spec.name, str(root), f"cannot read {root.suffix or 'suffix-less'} files", whole=True)
         return
     for path in files_under(root):
         suffix = path.suffix.lower()
@@ -72,17 +72,18 @@ def _guarded(reader: Reader, path: Path, spec: SourceSpec) -> Iterator[Item]:
     try:
         yield from reader(path, spec)
     except UnicodeDecodeError as exc:
-        yield Failure(spec.name, str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        yield Failure(spec.name, str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", whole=True)
     except json.JSONDecodeError as exc:
-        yield Failure(spec.name, str(path), f"not valid JSON: {exc.msg} at line {exc.lineno}")
+        yield Failure(spec.name, str(path), f"not valid JSON: {exc.msg} at line {exc.lineno}", whole=True)
     except yaml.YAMLError as exc:
-        yield Failure(spec.name, str(path), f"the front matter is not valid YAML: {_first_line(exc)}")
+        yield Failure(spec.name, str(path), f"the front matter is not valid YAML: {_first_line(exc)}", whole=True)
     except csv.Error as exc:
-        yield Failure(spec.name, str(path), f"not valid CSV: {exc}")
+        yield Failure(spec.name, str(path), f"not valid CSV: {exc}", whole=True)
     except OSError as exc:
-        yield Failure(spec.name, str(path), f"could not read the file: {exc.strerror or exc}")
+        yield Failure(spec.name, str(path), f"could not read the file: {exc.strerror or exc}", whole=True)
     except Exception as exc:  # a parser's surprise must not stop the rest of the corpus
-        yield Failure(spec.name, str(path), f"could not read the file: {type(exc).__name__}: {_first_line(exc)}")
+        reason = f"could not read the file: {type(exc).__name__}: {_first_line(exc)}"
+        yield Failure(spec.name, str(path), reason, whole=True)
 
 
 def _first_line(exc: Exception) -> str:
@@ -120,7 +121,7 @@ def read_json(path: Path, spec: SourceSpec) -> Iterator[Item]:
         yield _one(data, spec, str(path), path.resolve().as_uri())
         return
     if not isinstance(data, list):
-        yield Failure(spec.name, str(path), "expected a JSON object or a list of objects")
+        yield Failure(spec.name, str(path), "expected a JSON object or a list of objects", whole=True)
         return
     for number, record in enumerate(data, start=1):
         item = f"{path}[{number}]"
@@ -141,11 +142,14 @@ def read_csv(path: Path, spec: SourceSpec) -> Iterator[Item]:
 def read_text_file(path: Path, spec: SourceSpec) -> Iterator[Item]:
     """Markdown or plain text, with optional YAML front matter; else the first line is the title."""
     post = frontmatter.loads(path.read_text(encoding="utf-8-sig"))
-    body = markdown_to_text(post.content) if path.suffix.lower() in (".md", ".markdown") else post.content
-    record: dict[object, object] = {**post.metadata, "text": body}
+    readable = markdown_to_text if path.suffix.lower() in (".md", ".markdown") else str
+    record: dict[object, object] = dict(post.metadata)
+    content = post.content
     if not post.metadata:
-        title, _, rest = body.strip().partition("\n")
-        record.update(title=title, text=rest if rest.strip() else title)
+        title, _, rest = content.strip().partition("\n")
+        record["title"] = readable(title)
+        content = rest if rest.strip() else title
+    record["text"] = readable(content)
     yield _one(record, spec, str(path), path.resolve().as_uri())
 
 
@@ -188,7 +192,7 @@ def article_from_page(page: bytes | str, spec: SourceSpec, item: str, url: str) 
     """A web page's article: main text, with title, date, canonical link and site name if it has them."""
     record = html_record(page, url)
     if not record.get("text"):
-        return Failure(spec.name, item, "found no main text in the page")
+        return Failure(spec.name, item, "found no main text in the page", whole=True)
     return _one(record, spec, item, url)
 
 

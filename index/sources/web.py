@@ -23,5 +23,5 @@ def read_page(url: str, spec: SourceSpec, timeout: float) -> Article | Failure:
     try:
         page = fetch(url, timeout)
     except FetchError as exc:
-        return Failure(spec.name, url, str(exc))
+        return Failure(spec.name, url, str(exc), whole=True)
     return article_from_page(page, spec, url, url)

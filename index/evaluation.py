@@ -1,0 +1,123 @@
+"""``parley eval``: the metrics of ``shared/eval/score.py``, overall and by question kind.
+
+Scoring follows score.py exactly (first 5 quotes, first 600 characters of each, aliases matched
+case-folded with quotes and dashes unified) so numbers agree; on top, results are broken down
+by the items' ``style`` and ``source_set``, and every miss is written with the quote shown first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+QUOTE_CHARS = 600
+MAX_QUOTES = 5
+_UNIFY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                        "\u2014": "-", "\u00a0": " "})
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_UNIFY)).strip().casefold()
+
+
+def hit_rank(item: dict, answer: dict) -> int | None:
+    """Rank (1-based) of the first quote containing an alias, or None."""
+    aliases = [normalise(alias) for alias in item.get("answers", [])]
+    for rank, quote in enumerate((answer.get("quotes") or [])[:MAX_QUOTES], start=1):
+        text = normalise(str(quote.get("text", ""))[:QUOTE_CHARS])
+        if any(alias in text for alias in aliases):
+            return rank
+    return None
+
+
+def metrics(pairs: list[tuple[dict, dict]]) -> dict:
+    """hit@1/3/5, MRR@5, false abstention, abstention accuracy and overall, as score.py computes them."""
+    answerable = [(q, a) for q, a in pairs if not q.get("unanswerable")]
+    unanswerable = [(q, a) for q, a in pairs if q.get("unanswerable")]
+    ranks = [hit_rank(q, a) if a.get("answered") else None for q, a in answerable]
+    n = len(answerable)
+    right_abstentions = sum(1 for _, a in unanswerable if not a.get("answered"))
+
+    def share(count: float, total: int) -> float | None:
+        return round(count / total, 4) if total else None
+
+    return {
+        "answerable": n, "unanswerable": len(unanswerable),
+        "hit@1": share(sum(1 for r in ranks if r and r <= 1), n),
+        "hit@3": share(sum(1 for r in ranks if r and r <= 3), n),
+        "hit@5": share(sum(1 for r in ranks if r and r <= 5), n),
+        "mrr@5": share(sum(1 / r for r in ranks if r), n),
+        "false_abstention": share(sum(1 for _, a in answerable if not a.get("answered")), n),
+        "abstention_accuracy": share(right_abstentions, len(unanswerable)),
+        "overall": share(sum(1 for r in ranks if r and r <= 3) + right_abstentions, len(pairs)),
+    }
+
+
+def evaluate(searcher, questions: Path, k: int = 5, misses_path: Path | None = None) -> dict:
+    """Answer every question of the file and score the answers."""
+    items = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs, latencies = [], []
+    for item in items:
+        started = time.perf_counter()
+        answer = searcher.ask(item["question"], k=k).to_dict()
+        latencies.append(time.perf_counter() - started)
+        pairs.append((item, answer))
+    result = {"overall": metrics(pairs), "by_style": _grouped(pairs, "style"),
+              "by_source_set": _grouped(pairs, "source_set"),
+              "latency_ms": {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}}
+    misses = [_miss(q, a) for q, a in pairs if _missed(q, a)]
+    result["misses"] = [miss["id"] for miss in misses]
+    if misses_path:
+        misses_path.write_text("".join(json.dumps(miss) + "\n" for miss in misses), encoding="utf-8")
+    return result
+
+
+def _missed(item: dict, answer: dict) -> bool:
+    if item.get("unanswerable"):
+        return bool(answer.get("answered"))
+    rank = hit_rank(item, answer) if answer.get("answered") else None
+    return rank is None or rank > 3
+
+
+def _miss(item: dict, answer: dict) -> dict:
+    first = (answer.get("quotes") or [{}])[0]
+    return {"id": item.get("id"), "question": item["question"], "expected": item.get("answers"),
+            "evidence": item.get("evidence"), "expected_url": item.get("url"), "answered": answer.get("answered"),
+            "rank": hit_rank(item, answer), "first_quote": first.get("text"), "first_url": first.get("url"),
+            "first_score": first.get("score")}
+
+
+def _grouped(pairs: list[tuple[dict, dict]], key: str) -> dict[str, dict]:
+    groups: dict[str, list] = defaultdict(list)
+    for item, answer in pairs:
+        groups[str(item.get(key) or ("unanswerable" if item.get("unanswerable") else "-"))].append((item, answer))
+    return {name: metrics(group) for name, group in sorted(groups.items())}
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(1000 * ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))], 1)
+
+
+def format_report(result: dict) -> str:
+    """A plain-text table: overall, then by style and by source set."""
+    columns = ["hit@1", "hit@3", "hit@5", "mrr@5", "false_abstention", "abstention_accuracy", "overall"]
+    lines = [f"{'':24}{'n':>5}" + "".join(f"{c[:10]:>11}" for c in columns)]
+
+    def row(name: str, m: dict) -> str:
+        cells = "".join(f"{'-' if m[c] is None else m[c]:>11}" for c in columns)
+        return f"{name[:24]:24}{m['answerable'] + m['unanswerable']:>5}{cells}"
+
+    lines.append(row("overall", result["overall"]))
+    for title in ("by_style", "by_source_set"):
+        lines.append(title.replace("_", " ") + ":")
+        lines += [row("  " + name, m) for name, m in result[title].items()]
+    lines.append(f"latency p50 {result['latency_ms']['p50']} ms, p95 {result['latency_ms']['p95']} ms")
+    lines.append("missed: " + " ".join(result["misses"]))
+    return "\n".join(lines)

@@ -21,7 +21,7 @@ from index.embed import ModelError
 from index.sources import SourcesFileError
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class RateColumn(ProgressColumn):

@@ -1,0 +1,104 @@
+"""The ``parley`` command as a script or a person uses it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture
+def env(settings, monkeypatch):
+    monkeypatch.setenv("PARLEY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("PARLEY_SOURCES", str(settings.sources))
+    return settings
+
+
+def test_ask_json_follows_the_scorer_contract(env, capsys):
+    assert main(["ask", "Who headed the Russian delegation in Geneva?", "--json", "-k", "2"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["question"] == "Who headed the Russian delegation in Geneva?" and answer["answered"] is True
+    assert len(answer["quotes"]) == 2
+    first = answer["quotes"][0]
+    assert set(first) >= {"text", "url", "title", "outlet", "published", "score"}
+    assert "Ryabkov" in first["text"] and first["url"] == "https://example.org/geneva-talks-open"
+    assert first["outlet"] == "Example Wire" and first["published"] == "2022-01-10"
+    assert len(first["text"]) <= 600
+
+
+def test_ask_questions_file_prints_one_object_a_line_with_ids(env, capsys, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "a1", "question": "How long did the NATO-Russia Council meet?"}) + "\n"
+                         + json.dumps({"id": "a2", "question": ""}) + "\n")
+    assert main(["ask", "--questions", str(questions), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["id"] for line in lines] == ["a1", "a2"]
+    assert any("four hours" in quote["text"] for quote in lines[0]["quotes"])
+    assert lines[1]["answered"] is False and lines[1]["quotes"] == []
+
+
+def test_ask_prints_quotes_with_their_sources(env, capsys):
+    assert main(["ask", "What did Stoltenberg say allies were ready to discuss?"]) == 0
+    shown = capsys.readouterr().out
+    assert "arms control" in shown and "Example Wire" in shown and "https://example.org/nrc-meets" in shown
+
+
+def test_index_json_reports_per_source_and_total(env, capsys):
+    assert main(["index", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["passages_embedded"] == 0
+    assert report["sources"][0]["name"] == "wire" and report["sources"][0]["unchanged"] == 7
+    assert report["sources"][0]["passages_embedded"] == 0 and report["sources"][0]["status"] == "ok"
+
+
+def test_index_prints_a_summary_table(env, capsys):
+    assert main(["index"]) == 0
+    assert "wire" in capsys.readouterr().out
+
+
+def test_status_json(env, capsys):
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["articles"] == 7 and status["passages"] >= 7 and status["version"]
+    assert status["sources"][0]["name"] == "wire"
+
+
+def test_eval_prints_the_scorer_metrics(env, capsys, tmp_path):
+    questions = tmp_path / "dev.jsonl"
+    questions.write_text(
+        json.dumps({"id": "x1", "question": "Who headed the Russian delegation in Geneva?", "answers": ["Ryabkov"],
+                    "style": "who"}) + "\n"
+        + json.dumps({"id": "x2", "question": "What is the boiling point of mercury?", "answers": [],
+                      "unanswerable": True}) + "\n")
+    assert main(["eval", str(questions), "--json", "--misses", str(tmp_path / "misses.jsonl")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["overall"]["hit@1"] == 1.0 and result["overall"]["answerable"] == 1
+    assert "who" in result["by_style"]
+    assert (tmp_path / "misses.jsonl").exists()
+
+
+def test_a_wrong_setting_is_one_clear_line(env, capsys, monkeypatch):
+    monkeypatch.setenv("PARLEY_TOP_K", "zero")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("parley: setting PARLEY_TOP_K") and "\n" not in err
+
+
+def test_a_missing_sources_file_is_one_clear_line(env, capsys, tmp_path):
+    assert main(["--sources", str(tmp_path / "nope.toml"), "index"]) == 2
+    err = capsys.readouterr().err
+    assert "nope.toml does not exist" in err and "Traceback" not in err
+
+
+def test_the_repository_sample_answers_offline(tmp_path, capsys, monkeypatch, embedder):
+    monkeypatch.delenv("PARLEY_SOURCES", raising=False)
+    sample = FIXTURES.parent.parent / "config" / "sources.toml"
+    assert main(["--data-dir", str(tmp_path / "d"), "--sources", str(sample), "index", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "d"), "--sources", str(sample), "ask", "--json",
+                 "Who led the US delegation in Geneva?"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["answered"] and "Sherman" in answer["quotes"][0]["text"]

@@ -1,0 +1,52 @@
+"""Sentences and passages: offsets are exact and no sentence is ever cut."""
+
+from index.passages import MAX_WORDS, split_passages
+from index.quotes import window
+from index.sentences import sentence_spans
+
+
+def test_sentences_skip_abbreviations_and_initials():
+    text = 'Mr. Ryabkov met U.S. envoys on Jan. 10 in Geneva. "It was useful," he said. J. Smith agreed.'
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Mr. Ryabkov met U.S. envoys on Jan. 10 in Geneva.", '"It was useful," he said.', "J. Smith agreed."]
+
+
+def test_a_single_line_break_is_a_wrap_and_a_blank_line_ends_a_sentence():
+    text = "Talks resumed on 13 January\n2022 in Vienna\n\nA new paragraph."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Talks resumed on 13 January\n2022 in Vienna", "A new paragraph."]
+
+
+def test_passages_are_exact_slices_of_whole_sentences():
+    sentences = [f"Sentence number {i} says that the delegations met again today in Geneva." for i in range(60)]
+    text = " ".join(sentences)
+    passages = split_passages(text)
+    assert len(passages) > 3
+    for passage in passages:
+        assert text[passage.start:passage.end] == passage.text
+        assert passage.text.startswith("Sentence number") and passage.text.endswith("Geneva.")
+        assert 50 <= len(passage.text.split()) <= MAX_WORDS
+    assert [p.seq for p in passages] == list(range(len(passages)))
+
+
+def test_a_short_tail_joins_the_previous_passage():
+    text = " ".join(["One two three four five six seven eight nine ten."] * 12) + " Short end."
+    passages = split_passages(text)
+    assert passages[-1].text.endswith("Short end.")
+    assert all(len(p.text.split()) >= 50 for p in passages)
+
+
+def test_a_runaway_sentence_is_split_at_words():
+    text = " ".join(["word"] * 400)
+    passages = split_passages(text)
+    assert len(passages) >= 3 and all(len(p.text.split()) <= MAX_WORDS for p in passages)
+
+
+def test_quote_window_keeps_whole_sentences_within_the_limit():
+    text = " ".join(f"This is sentence {i} of the report, with a little more context." for i in range(30))
+    spans = sentence_spans(text)
+    focus = spans[10]
+    start, end = window(text, focus, 200)
+    assert end - start <= 200
+    assert start <= focus[0] and end >= focus[1]
+    assert (start, end)[0] in {s for s, _ in spans} and end in {e for _, e in spans}

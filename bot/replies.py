@@ -35,8 +35,9 @@ class AnswerReply:
 class SummaryReply:
     """The latest summary: verbatim sentences (``bullets``), in date order, each with its source.
 
-    ``note`` explains a fallback, e.g. that the asked window was empty and the newest window
-    with coverage is shown instead.
+    ``since`` is the first and ``until`` the last moment of the window shown (``--until
+    2022-01-14`` ends at 23:59:59 that day). ``note`` explains a fallback, e.g. that the asked
+    window was empty and the newest window with coverage is shown instead.
     """
 
     topic: str
@@ -48,6 +49,46 @@ class SummaryReply:
     @property
     def headline(self) -> str:
         return f"Latest on {self.topic}, {date_label(self.since)} – {date_label(self.until)}:"
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``parley summary --json``."""
+        return {"window": {"since": self.since.isoformat(), "until": self.until.isoformat(), "note": self.note},
+                "bullets": [{"text": quote.text, "url": quote.url, "title": quote.title, "outlet": quote.outlet,
+                             "published": quote.published.date().isoformat() if quote.published else None,
+                             "also": list(quote.also)} for quote in self.bullets]}
+
+
+WINDOW_FORMS = "a span back such as 24h, 3d or 2w, or a date such as 2022-01-08"
+
+
+def bad_window_notice(option: str, value: str) -> Notice:
+    """``option`` is "since", "until" or "order" (the window ends before it starts)."""
+    if option == "order":
+        return Notice("error", f"That window is empty: “{value}” does not start before its end. Pick an earlier "
+                               f"start ({WINDOW_FORMS}) or a later end date.")
+    if option == "until":
+        return Notice("error", f"I can't read “{value}” as an end date. Use a date such as 2022-01-14 "
+                               "(that whole day is included).")
+    return Notice("error", f"I can't read “{value}” as a start. Use {WINDOW_FORMS}.")
+
+
+def no_coverage_notice(topic: str) -> Notice:
+    return Notice("empty", f"I found nothing indexed about {topic} that I can quote, so there is no summary "
+                           "to give.")
+
+
+def summary_fallback_note(asked_since: datetime, asked_until: datetime) -> str:
+    """Why the window shown is not the one asked for (``asked_until`` is its last moment)."""
+    return (f"Nothing about the topic was published {date_label(asked_since)} – {date_label(asked_until)}; "
+            f"here is the newest {span_label(asked_since, asked_until)} with coverage instead.")
+
+
+def span_label(since: datetime, until: datetime) -> str:
+    """``day``, ``3 days``, ``2 weeks``, ``36 hours``: a window's length as people say it."""
+    hours = max(1, round((until - since).total_seconds() / 3600))
+    count, unit = next((hours // size, name) for size, name in ((168, "week"), (24, "day"), (1, "hour"))
+                       if hours % size == 0)
+    return unit if count == 1 else f"{count} {unit}s"
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,22 @@ class Parley:
         thread = threading.Thread(target=loop, name="reindex-schedule", daemon=True)
         thread.start()
         return thread
+
+    def summary(self, since: str | None = None, until: str | None = None) -> replies.SummaryReply | replies.Notice:
+        """The latest summary of ``settings.topic``; a window it can't read gets a notice saying what works."""
+        from index.embed import load_embedder
+        from index.summary import WindowError, parse_window, summarize
+
+        try:
+            window = parse_window(since, until)
+        except WindowError as bad:
+            return replies.bad_window_notice(bad.option, bad.value)
+        try:
+            model = self.searcher.version().manifest["model"]
+        except NotIndexed:
+            return replies.not_indexed_notice()
+        result = summarize(self.store, load_embedder(model), self.settings.topic, window)
+        if not result.bullets:
+            return replies.no_coverage_notice(self.settings.topic)
+        note = replies.summary_fallback_note(window.since, window.last) if result.fell_back else ""
+        return replies.SummaryReply(self.settings.topic, result.shown.since, result.shown.last, result.bullets, note)

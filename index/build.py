@@ -149,6 +149,8 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
     try:
         if only is None:
             report.removed_sources_articles = store.remove_sources_except(spec.name for spec in specs)
+            store.set_meta("outlet_aliases", json.dumps({alias: spec.outlet for spec in specs if spec.outlet
+                                                         for alias in spec.aliases}))
         for spec in specs:
             if only is None or spec.name == only:
                 report.sources.append(_index_source(store, spec, embedder, listener, fetch_timeout))

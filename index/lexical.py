@@ -31,6 +31,10 @@ class LexicalIndex:
     def __init__(self, model: bm25s.BM25) -> None:
         self._model = model
         self._vocab = model.vocab_dict
+        frequency = np.diff(model.scores["indptr"])
+        documents = model.scores["num_docs"]
+        self._idf = np.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
+        self._unknown_idf = float(np.log(1 + (documents + 0.5) / 0.5))
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -44,6 +48,11 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(folder)))
+
+    def idf(self, token: str) -> float:
+        """How rare a (stemmed) token is across passages: rare words carry the question."""
+        row = self._vocab.get(token)
+        return self._unknown_idf if row is None or row >= len(self._idf) else float(self._idf[row])
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for the question (zeros when no word of it is indexed)."""

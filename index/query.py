@@ -1,12 +1,48 @@
-"""Reading a question for what it asks: chat noise stripped before retrieval."""
+"""Reading a question for what it asks, before retrieval.
+
+Chat noise (mentions, greetings) is stripped; dates ("on 10 January", "Dec 14", "mid-February",
+"last week") become a published-date window; outlets and sources named in the question ("the
+Kremlin", "per the State Department", "CNN") become boosts; "latest" or "now" favour recent
+articles. All of these boost rather than filter, so a question phrased loosely still finds its
+answer.
+"""
 
 from __future__ import annotations
 
+import calendar
 import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-_MENTION = re.compile(r"<[@#!][^>]*>|@\w+")
+_MENTION = re.compile(r"<[@#!][^>]*>|(?<!\w)@\w+")
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|yo|dear|ok|okay|please|pls|thanks|thank you)\b[\s,!.:-]*",
                        re.IGNORECASE)
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+_DAY_MONTH = re.compile(r"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\b" + _YEAR, re.I)
+_MONTH_DAY = re.compile(r"\b" + _MONTH + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b" + _YEAR, re.I)
+_PART_MONTH = re.compile(r"\b(?P<part>early|mid|middle of|late|end of|beginning of|start of)[\s-]+" + _MONTH
+                         + r"\b" + _YEAR, re.I)
+_IN_MONTH = re.compile(r"\b(?:in|during|by|of|since)\s+" + _MONTH + r"\b" + _YEAR, re.I)
+_MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_RELATIVE = {"today": 1, "yesterday": 2, "this week": 7, "last week": 14, "past week": 7,
+             "this month": 31, "last month": 62}
+_RECENT = re.compile(r"\b(latest|newest|most recent|recently|now|currently|today|so far)\b", re.I)
+_PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid": (11, 20),
+          "middle of": (11, 20), "late": (21, 31), "end of": (21, 31)}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as retrieval sees it."""
+
+    text: str
+    dates: list[tuple[datetime, datetime]] = field(default_factory=list)
+    outlets: frozenset[str] = frozenset()
+    recent: bool = False
 
 
 def clean_question(text: str) -> str:
@@ -16,3 +52,68 @@ def clean_question(text: str) -> str:
     while previous != text:
         previous, text = text, _GREETING.sub("", text)
     return " ".join(text.split())
+
+
+def parse_query(question: str, reference: datetime | None = None,
+                outlet_names: dict[str, str] | None = None) -> Query:
+    """Read dates, outlets and recency out of a question.
+
+    ``reference`` is the "now" that years and relative dates are read against (the newest
+    article, for an archive); ``outlet_names`` maps squashed names and aliases (lower case,
+    letters and digits only: "whitehouse") to outlets.
+    """
+    text = clean_question(question)
+    reference = reference or datetime.now(UTC)
+    return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)))
+
+
+def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
+    windows: list[tuple[datetime, datetime]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(match: re.Match) -> bool:
+        return not any(match.start() < end and start < match.end() for start, end in taken)
+
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        for match in pattern.finditer(text):
+            day, month = int(match["day"]), _MONTHS[match["month"].lower()]
+            year = _year(match["year"], month, reference)
+            if 1 <= day <= calendar.monthrange(year, month)[1] and free(match):
+                taken.append(match.span())
+                moment = datetime(year, month, day, tzinfo=UTC)
+                windows.append((moment - timedelta(days=1), moment + timedelta(days=3)))
+    for match in _PART_MONTH.finditer(text):
+        if free(match):
+            taken.append(match.span())
+            month = _MONTHS[match["month"].lower()]
+            year = _year(match["year"], month, reference)
+            first, last = _PARTS[match["part"].lower()]
+            last = min(last, calendar.monthrange(year, month)[1])
+            windows.append((datetime(year, month, first, tzinfo=UTC),
+                            datetime(year, month, last, tzinfo=UTC) + timedelta(days=2)))
+    for match in [*_IN_MONTH.finditer(text), *_MONTH_YEAR.finditer(text)]:
+        if free(match):
+            taken.append(match.span())
+            month = _MONTHS[match["month"].lower()]
+            year = _year(match["year"], month, reference)
+            end = datetime(year, month, calendar.monthrange(year, month)[1], tzinfo=UTC)
+            windows.append((datetime(year, month, 1, tzinfo=UTC), end + timedelta(days=2)))
+    lowered = text.lower()
+    for phrase, days in _RELATIVE.items():
+        if re.search(rf"\b{phrase}\b", lowered):
+            windows.append((reference - timedelta(days=days), reference + timedelta(days=1)))
+    return windows
+
+
+def _year(written: str | None, month: int, reference: datetime) -> int:
+    """The year written, else the latest year that does not put the month after ``reference``."""
+    if written:
+        return int(written)
+    return reference.year if month <= reference.month else reference.year - 1
+
+
+def _outlets(text: str, names: dict[str, str]) -> frozenset[str]:
+    """Outlets whose squashed name equals a run of one to four words of the question."""
+    words = [re.sub(r"[^a-z0-9]", "", word) for word in text.lower().split()]
+    runs = {"".join(words[i:i + n]) for n in range(1, 5) for i in range(len(words) - n + 1)}
+    return frozenset(outlet for name, outlet in names.items() if len(name) > 2 and name in runs)

@@ -1,51 +1,213 @@
-"""Ranking: BM25 and FAISS candidates fused, rescored sentence by sentence, turned into quotes."""
+"""Ranking: hybrid candidates, sentence-level rescoring, boosts, dedup and abstention.
+
+1. Candidates: the top passages by BM25 (words) and by FAISS (meaning), fused by normalised
+   score (measured better than reciprocal rank here: a passage strong on both wins clearly).
+2. Rescoring: each candidate's sentences are scored against the question by IDF-weighted word
+   overlap and, for the leading candidates, by the bi-encoder's sentence similarity: a passage
+   holding one sentence that answers beats one that is only vaguely on topic.
+3. Boosts from the question: published inside a date it names, from an outlet it names,
+   recent when it asks for the latest.
+4. Near-duplicates (syndicated copies) collapse into one quote listing the other outlets.
+5. Abstention: below a calibrated score, or about dates the sources don't reach, the answer is
+   "not covered" with the closest headlines.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 import numpy as np
 
 from index.lexical import tokenize
+from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Quote, window
 from index.sentences import sentence_spans
 from index.store import StoredPassage
 from index.vectors import nearest
 
-CANDIDATES = 60
-RRF_K = 60
-ABSTAIN_BELOW = 0.0
+CANDIDATES = 100
+RESCORE = 40
+DENSE_RESCORE = 10
+WEIGHT_DENSE = 0.5
+WEIGHT_LEXICAL = 0.5
+WEIGHT_SENTENCE_WORDS = 0.35
+WEIGHT_SENTENCE_MEANING = 0.35
+BOOST_DATE = 0.12
+BOOST_OUTLET = 0.15
+BOOST_RECENT = 0.05
+ABSTAIN_BELOW = 0.55
+DUPLICATE_JACCARD = 0.5
+_SQUASH = re.compile(r"[^a-z0-9]+")
 
 
-def rank(question: str, version, store, embedder, k: int = 3, rerank: bool = True):
-    """Answer ``question`` from one index version."""
-    from index.query import clean_question
-    from index.search import Answer
+@dataclass
+class Candidate:
+    """One passage on its way to becoming a quote, with the evidence for its score."""
 
-    query = clean_question(question)
-    if not query:
-        return Answer(question, False)
-    qvec = embedder.encode_query(query)
-    dense = nearest(version.vectors, qvec, CANDIDATES)
-    lexical = version.lexical.scores(query)
-    top_rows = np.argsort(-lexical)[:CANDIDATES]
-    fused: dict[int, float] = {}
-    for position, (pid, _) in enumerate(dense):
-        fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + position + 1)
-    for position, row in enumerate(top_rows):
-        if lexical[row] <= 0:
-            break
-        pid = int(version.ids[row])
-        fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + position + 1)
-    ordered = sorted(fused, key=fused.get, reverse=True)
-    passages = store.passages_by_id(ordered)
-    quotes = [_quote(passages[pid], query, fused[pid]) for pid in ordered if pid in passages][:k]
-    return Answer(question, bool(quotes), quotes)
+    pid: int
+    dense: float = 0.0
+    lexical: float = 0.0
+    base: float = 0.0
+    score: float = 0.0
+    passage: StoredPassage | None = None
+    focus: tuple[int, int] = (0, 0)
+    sentence_words: float = 0.0
+    sentence_meaning: float = 0.0
+    also: list[str] = field(default_factory=list)
 
 
-def _quote(passage: StoredPassage, query: str, score: float) -> Quote:
-    """The passage's best sentence by word overlap with the question, with context."""
-    words = set(tokenize(query))
-    spans = sentence_spans(passage.text)
-    best = max(spans, key=lambda s: len(words & set(tokenize(passage.text[s[0]:s[1]]))), default=(0, 0))
-    start, end = window(passage.text, best, MAX_QUOTE_CHARS)
-    return Quote(passage.text[start:end], passage.url, passage.title, passage.outlet, passage.published,
-                 score, (best[0] - start, best[1] - start), passage.doc_id, passage.id)
+def squash(name: str) -> str:
+    """A name reduced to letters and digits: 'The White House' and 'whitehouse.gov' compare equal."""
+    name = name.lower().removeprefix("the ").removeprefix("www.")
+    name = re.sub(r"\.(com|org|net|gov|co\.uk|co|uk|ru|int)$", "", name)
+    return _SQUASH.sub("", name)
+
+
+class Ranker:
+    """Answers questions from one index version; built once per version (its lookups are cached)."""
+
+    def __init__(self, version, store, embedder) -> None:
+        self.version = version
+        self.store = store
+        self.embedder = embedder
+        self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
+        self.first, self.last = store.published_range()
+
+    def answer(self, question: str, k: int = 3, rerank: bool = True):
+        from index.search import Answer
+
+        query = parse_query(question, self.last, self.outlets)
+        if not query.text or not tokenize(query.text) and len(query.text) < 3:
+            return Answer(question, False)
+        candidates = self._candidates(query)
+        self._rescore(query, candidates, rerank)
+        ranked = self._deduplicate(sorted(candidates, key=lambda c: c.score, reverse=True))
+        quotes = [self._quote(c) for c in ranked[:max(k, 3)]]
+        if not quotes or self._out_of_range(query) or ranked[0].score < ABSTAIN_BELOW:
+            return Answer(question, False, [], [replace(q, highlight=None) for q in quotes[:3]])
+        return Answer(question, True, quotes[:k])
+
+    # -- 1. candidates ------------------------------------------------------------------------
+    def _candidates(self, query: Query) -> list[Candidate]:
+        qvec = self.embedder.encode_query(query.text)
+        self._qvec = qvec
+        found: dict[int, Candidate] = {}
+        for pid, similarity in nearest(self.version.vectors, qvec, CANDIDATES):
+            found[pid] = Candidate(pid, dense=similarity)
+        lexical = self.version.lexical.scores(query.text)
+        top = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES] if len(lexical) else []
+        best = float(lexical.max()) if len(lexical) else 0.0
+        for row in top:
+            if lexical[row] > 0:
+                pid = int(self.version.ids[row])
+                found.setdefault(pid, Candidate(pid)).lexical = float(lexical[row]) / best
+        missing = [c for c in found.values() if c.dense == 0.0]
+        if missing:
+            rows = self.version.vectors
+            for c in missing:
+                c.dense = float(np.dot(rows.reconstruct(c.pid), qvec))
+        for c in found.values():
+            c.base = WEIGHT_DENSE * c.dense + WEIGHT_LEXICAL * c.lexical
+        return sorted(found.values(), key=lambda c: c.base, reverse=True)[:RESCORE]
+
+    # -- 2./3. rescoring and boosts --------------------------------------------------------
+    def _rescore(self, query: Query, candidates: list[Candidate], rerank: bool) -> None:
+        passages = self.store.passages_by_id([c.pid for c in candidates])
+        candidates[:] = [c for c in candidates if c.pid in passages]
+        weights = {token: self.version.lexical.idf(token) for token in set(tokenize(query.text))}
+        total = sum(weights.values()) or 1.0
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for c in candidates:
+            c.passage = passages[c.pid]
+            spans[c.pid] = sentence_spans(c.passage.text) or [(0, len(c.passage.text))]
+            overlaps = [sum(weights[t] for t in set(tokenize(c.passage.text[s:e])) if t in weights) / total
+                        for s, e in spans[c.pid]]
+            best = int(np.argmax(overlaps))
+            c.sentence_words, c.focus = overlaps[best], spans[c.pid][best]
+            c.score = c.base + WEIGHT_SENTENCE_WORDS * c.sentence_words + self._boost(query, c.passage)
+        if rerank:
+            self._rescore_meaning(sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE],
+                                  spans, weights, total)
+
+    def _rescore_meaning(self, leaders: list[Candidate], spans, weights, total) -> None:
+        """Bi-encoder similarity of each sentence of the leading candidates to the question."""
+        texts, owners = [], []
+        for c in leaders:
+            for span in spans[c.pid]:
+                texts.append(c.passage.text[span[0]:span[1]][:400])
+                owners.append((c, span))
+        if not texts:
+            return
+        similarities = self.embedder.encode(texts) @ self._qvec
+        best: dict[int, tuple[float, tuple[int, int]]] = {}
+        for (c, span), similarity in zip(owners, similarities, strict=True):
+            words = sum(weights[t] for t in set(tokenize(c.passage.text[span[0]:span[1]])) if t in weights) / total
+            combined = float(similarity) + words
+            if c.pid not in best or combined > best[c.pid][0]:
+                best[c.pid] = (combined, span)
+                c.sentence_meaning = float(similarity)
+        for c in leaders:
+            c.focus = best[c.pid][1]
+            c.score += WEIGHT_SENTENCE_MEANING * c.sentence_meaning
+
+    def _boost(self, query: Query, passage: StoredPassage) -> float:
+        boost = 0.0
+        published = passage.published
+        if published and query.dates and any(start <= published <= end for start, end in query.dates):
+            boost += BOOST_DATE
+        if query.outlets and passage.outlet in query.outlets:
+            boost += BOOST_OUTLET
+        if query.recent and published and self.last and published >= self.last - timedelta(days=7):
+            boost += BOOST_RECENT
+        return boost
+
+    # -- 4. duplicates -------------------------------------------------------------------------
+    def _deduplicate(self, ranked: list[Candidate]) -> list[Candidate]:
+        """One quote per article, and one per story: syndicated copies add their outlet to ``also``."""
+        kept: list[tuple[Candidate, set[str]]] = []
+        seen_docs: set[str] = set()
+        for c in ranked:
+            if c.passage.doc_id in seen_docs:
+                continue
+            seen_docs.add(c.passage.doc_id)
+            shingles = _shingles(c.passage.text[c.focus[0]:c.focus[1]] + " " + c.passage.text)
+            twin = next((k for k, s in kept if _jaccard(s, shingles) >= DUPLICATE_JACCARD), None)
+            if twin is not None:
+                if c.passage.outlet and c.passage.outlet != twin.passage.outlet and c.passage.outlet not in twin.also:
+                    twin.also.append(c.passage.outlet)
+                continue
+            kept.append((c, shingles))
+        return [c for c, _ in kept]
+
+    # -- 5. quotes and abstention ----------------------------------------------------------------
+    def _quote(self, c: Candidate) -> Quote:
+        """The answering sentence with whole sentences of context from the article, ≤ 600 chars."""
+        p = c.passage
+        article = self.store.article_text(p.doc_id)
+        if article[p.start:p.end] == p.text:
+            text, offset = article, p.start
+        else:  # the article changed since this version was built: quote the passage alone
+            text, offset = p.text, 0
+        focus = (c.focus[0] + offset, c.focus[1] + offset)
+        start, end = window(text, focus, MAX_QUOTE_CHARS)
+        return Quote(text[start:end], p.url, p.title, p.outlet, p.published, c.score,
+                     (max(0, focus[0] - start), min(end, focus[1]) - start), p.doc_id, p.id, tuple(c.also))
+
+    def _out_of_range(self, query: Query) -> bool:
+        """True when every date the question names lies outside what the sources cover."""
+        if not query.dates or not self.first or not self.last:
+            return False
+        margin = timedelta(days=7)
+        return all(end < self.first - margin or start > self.last + margin for start, end in query.dates)
+
+
+def _shingles(text: str) -> set[str]:
+    words = _SQUASH.sub(" ", text.lower()).split()
+    return {" ".join(words[i:i + 4]) for i in range(max(1, len(words) - 3))}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.embed import load_embedder
 from index.quotes import Quote
-from index.ranking import rank
+from index.ranking import Ranker
 from index.store import Store
 from index.versions import IndexVersion, current_name, load_version
 
@@ -45,6 +45,7 @@ class Searcher:
         self.store = Store(self.data_dir / "parley.sqlite3")
         self.rerank = rerank
         self._version: IndexVersion | None = None
+        self._ranker: Ranker | None = None
         self._lock = threading.Lock()
 
     def version(self) -> IndexVersion:
@@ -55,10 +56,17 @@ class Searcher:
         with self._lock:
             if self._version is None or self._version.name != name:
                 self._version = load_version(self.data_dir, name)
+                self._ranker = None
             return self._version
+
+    def ranker(self) -> Ranker:
+        """The ranker of the served version (built once per version: it caches outlets and dates)."""
+        version = self.version()
+        with self._lock:
+            if self._ranker is None or self._ranker.version is not version:
+                self._ranker = Ranker(version, self.store, load_embedder(version.manifest["model"]))
+            return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """The ``k`` best quotes for ``question``, or ``answered=False`` with the closest headlines."""
-        version = self.version()
-        embedder = load_embedder(version.manifest["model"])
-        return rank(question, version, self.store, embedder, k=k, rerank=self.rerank)
+        return self.ranker().answer(question, k=k, rerank=self.rerank)

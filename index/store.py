@@ -213,6 +213,19 @@ class Store:
         return list(self._db().execute(
             f"SELECT * FROM articles WHERE {' AND '.join(clauses)} ORDER BY published DESC", args))
 
+    def outlet_names(self) -> dict[str, str]:
+        """Every outlet of a live article under its own name, plus the aliases the sources file gives."""
+        names = {row[0]: row[0] for row in self._db().execute(
+            "SELECT DISTINCT outlet FROM articles WHERE removed=0 AND outlet != ''")}
+        names.update(json.loads(self.get_meta("outlet_aliases") or "{}"))
+        return names
+
+    def published_range(self) -> tuple[datetime | None, datetime | None]:
+        """The oldest and newest publication dates of live articles."""
+        row = self._db().execute(
+            "SELECT MIN(published), MAX(published) FROM articles WHERE removed=0 AND published IS NOT NULL").fetchone()
+        return parse_published(row[0]), parse_published(row[1])
+
     def newest_published(self) -> datetime | None:
         row = self._db().execute("SELECT MAX(published) FROM articles WHERE removed=0").fetchone()
         return parse_published(row[0]) if row and row[0] else None
@@ -266,3 +279,21 @@ class Store:
             "SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM feedback").fetchone()
         return {"up": int(row[0]), "down": int(row[1])}
 
+    def passage_vectors(self, model: str, since: datetime | None = None,
+                        until: datetime | None = None) -> Iterator[tuple[str, str, bytes]]:
+        """(doc_id, published, embedding) of each passage of the live, dated articles in a window.
+
+        The latest summary scores articles against its topic with these stored vectors, so
+        nothing is re-embedded at summary time.
+        """
+        clauses, args = ["a.removed=0", "a.published IS NOT NULL", "p.model=?"], [model]
+        if since:
+            clauses.append("a.published >= ?")
+            args.append(since.isoformat())
+        if until:
+            clauses.append("a.published < ?")
+            args.append(until.isoformat())
+        yield from self._db().execute(
+            "SELECT a.doc_id, a.published, p.embedding FROM passages p JOIN articles a"
+            " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash"
+            f" WHERE {' AND '.join(clauses)}", args)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def article(n: int, text: str, **fields) -> dict:
     return {"url": f"https://example.org/{n}", "title": f"Report {n}", "outlet": "Example Wire",
-            "published": "2022-01-1%d" % (n % 10), "text": text, **fields}
+            "published": f"2022-01-1{n % 10}", "text": text, **fields}
 
 
 TEXTS = [

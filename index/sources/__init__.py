@@ -8,6 +8,7 @@ A sources file is TOML with one ``[[source]]`` table per source::
     path = "corpus/news"       # folder or feed file; relative to this TOML file's folder
     # url = "https://…"        # feed or page URL (kind feed / url); `urls = [...]` for several pages
     outlet = "Reuters"         # default outlet when an item names none
+    aliases = ["Thomson Reuters"]  # other names questions use for this outlet
     [source.fields]            # optional mapping: our field = the item's field name(s)
     text = ["body", "content"]
 """
@@ -39,6 +40,7 @@ class SourceSpec:
     outlet: str = ""
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fetch_full_text: bool = True
+    aliases: tuple[str, ...] = ()
 
 
 def load_sources(path: Path) -> list[SourceSpec]:
@@ -77,6 +79,7 @@ def load_sources(path: Path) -> list[SourceSpec]:
             outlet=str(entry.get("outlet", "")),
             fields=fields,
             fetch_full_text=bool(entry.get("fetch_full_text", True)),
+            aliases=tuple(str(alias) for alias in entry.get("aliases", [])),
         ))
     if not specs:
         raise SourcesFileError(f"sources file {path} lists no [[source]]")

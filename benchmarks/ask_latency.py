@@ -1,0 +1,60 @@
+"""Warm ``ask`` latency, with and without reranking, on an existing index.
+
+usage: python benchmarks/ask_latency.py [QUESTIONS.jsonl] [--data-dir DIR] [--rounds N]
+
+Questions default to ../shared/eval/dev.jsonl when it exists. Prints p50/p95/max in ms and the
+process's peak memory; nothing is asserted (speed goals are read here, not tested).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from config import load_settings
+from index.search import Searcher
+
+DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+FALLBACK = ["What did Russia demand?", "When does the NATO-Russia Council meet?",
+            "Who led the US delegation?", "What did Blinken say after meeting Lavrov?"]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def measure(searcher: Searcher, questions: list[str], rounds: int) -> list[float]:
+    searcher.ask(questions[0])  # warm: model, index and caches loaded
+    timings = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            searcher.ask(question, k=5)
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    data_dir = args.data_dir or load_settings().data_dir
+    questions = ([json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
+                 if args.questions.exists() else FALLBACK)
+    print(f"index: {data_dir}  questions: {len(questions)} × {args.rounds}")
+    for rerank in (False, True):
+        timings = measure(Searcher(data_dir, rerank=rerank), questions, args.rounds)
+        print(f"rerank={'on ' if rerank else 'off'}  p50 {statistics.median(timings):6.1f} ms  "
+              f"p95 {percentile(timings, 95):6.1f} ms  max {max(timings):6.1f} ms")
+    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""``parley serve discord``: the discord.py client, its command sync and the scheduled reindex.
+
+Intents: ``discord.Intents.default()``, which has no privileged intent. Slash commands carry
+their options and a message that mentions the bot carries its content even without the
+``message_content`` intent; ``guilds`` (in the default set) keeps guilds and roles cached for the
+role check of ``/talks-reindex``, and ``guild_messages``/``dm_messages`` deliver the mentions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.discord.commands import Feedback, VoteButton, add_commands, answer_mention
+from bot.service import Parley
+from config import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+class ParleyClient(discord.Client):
+    """A Discord client that answers through one ``Parley``: slash commands, mentions and votes."""
+
+    def __init__(self, parley: Parley, guild_ids: list[int], **options: Any) -> None:
+        """``options`` go to ``discord.Client`` (e.g. ``guild_ready_timeout``)."""
+        super().__init__(intents=discord.Intents.default(), allowed_mentions=discord.AllowedMentions.none(),
+                         **options)
+        self.parley = parley
+        self.guild_ids = guild_ids
+        self.feedback = Feedback(parley)
+        self.tree = app_commands.CommandTree(self)
+        add_commands(self.tree, parley, self.feedback)
+
+    async def setup_hook(self) -> None:
+        """Listen for votes on answers sent before a restart, and publish the commands."""
+        self.add_dynamic_items(VoteButton)
+        await sync_commands(self.tree, self.guild_ids)
+
+    async def on_ready(self) -> None:
+        log.info("discord connected", extra={"user": str(self.user), "guilds": len(self.guilds)})
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is not None:
+            await answer_mention(message, self.user, self.parley, self.feedback)
+
+
+async def sync_commands(tree: app_commands.CommandTree, guild_ids: list[int]) -> None:
+    """Publish the commands to each guild in ``guild_ids`` (instant), else globally (up to an hour)."""
+    if not guild_ids:
+        synced = await tree.sync()
+        log.info("discord commands synced globally", extra={"commands": [command.name for command in synced]})
+        return
+    for guild_id in guild_ids:
+        guild = discord.Object(guild_id)
+        tree.copy_global_to(guild=guild)
+        try:
+            synced = await tree.sync(guild=guild)
+        except discord.Forbidden:
+            log.error("cannot add commands to this guild: invite the bot with the applications.commands scope",
+                      extra={"guild": str(guild_id)})
+            continue
+        log.info("discord commands synced", extra={"guild": str(guild_id),
+                                                   "commands": [command.name for command in synced]})
+
+
+def guild_ids(settings: Settings) -> list[int]:
+    """``PARLEY_DISCORD_GUILDS`` as ids; a wrong entry is a one-line settings error."""
+    ids = Settings.id_list(settings.discord_guilds)
+    wrong = [value for value in ids if not value.isdigit()]
+    if wrong:
+        raise SettingsError(f"setting PARLEY_DISCORD_GUILDS: {wrong[0]!r} is not a guild id (a number; "
+                            "copy it with Developer Mode on)")
+    return [int(value) for value in ids]
+
+
+def serve(parley: Parley) -> int:
+    """Run the bot until interrupted; a missing or rejected token raises a one-line SettingsError."""
+    token = parley.settings.discord_token
+    if token is None or not token.get_secret_value().strip():
+        raise SettingsError("setting DISCORD_TOKEN: not set; copy the bot token from the Bot page of your "
+                            "application at https://discord.com/developers/applications (see docs/discord.md)")
+    client = ParleyClient(parley, guild_ids(parley.settings))
+    stop = threading.Event()
+    parley.schedule_reindex(stop)
+    try:
+        client.run(token.get_secret_value().strip(), log_handler=None)
+    except discord.LoginFailure:
+        raise SettingsError("setting DISCORD_TOKEN: Discord rejected the token; reset it on the Bot page of "
+                            "your application and copy it again") from None
+    finally:
+        stop.set()
+    return 0

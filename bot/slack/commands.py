@@ -1,0 +1,89 @@
+"""The slash commands: ask, status, reindex (admins only) and the latest summary.
+
+Each command is acknowledged at once (Slack allows 3 s) and does its work in a Bolt lazy listener,
+answering through the command's ``response_url``. Command names are settings.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import replies
+from bot.service import Parley
+from bot.slack.render import message_for, summary_message
+from bot.slack.shared import ack_now, question_text, reply_or_error
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class SlashCommands:
+    """The lazy halves of the slash commands; ``register`` wires them to the app."""
+
+    def __init__(self, parley: Parley) -> None:
+        self.parley = parley
+        self.settings = parley.settings
+
+    def register(self, app: App) -> None:
+        settings = self.settings
+        app.command(settings.slack_ask_command)(ack=ack_now, lazy=[self.ask])
+        app.command(settings.slack_status_command)(ack=ack_now, lazy=[self.status])
+        app.command(settings.slack_reindex_command)(ack=ack_now, lazy=[self.reindex])
+        app.command(settings.slack_latest_command)(ack=ack_now, lazy=[self.latest])
+
+    def ask(self, command: dict, respond: Respond) -> None:
+        """An answer is posted in the channel (the asker chose to share it); notices only to the asker."""
+        question = question_text(command.get("text", ""))
+        reply = reply_or_error(lambda: self.parley.ask(question, user=command["user_id"]), "/ask",
+                               user=command["user_id"])
+        shared = isinstance(reply, replies.AnswerReply)
+        respond(response_type="in_channel" if shared else "ephemeral", **message_for(reply).kwargs())
+
+    def status(self, command: dict, respond: Respond) -> None:
+        reply = reply_or_error(self.parley.status, "status", user=command["user_id"])
+        respond(response_type="ephemeral", **message_for(reply).kwargs())
+
+    def reindex(self, command: dict, respond: Respond, client: WebClient) -> None:
+        """Admins start a background reindex; its report goes to them in a DM when it ends."""
+        user = command["user_id"]
+        if not self.is_admin(client, user):
+            log.info("reindex refused", extra={"user": user})
+            respond(response_type="ephemeral", **message_for(replies.not_admin_notice()).kwargs())
+            return
+
+        def report(result: object) -> None:
+            try:
+                client.chat_postMessage(channel=user, **message_for(result).kwargs())
+            except SlackApiError as exc:
+                log.error("could not send the reindex report", extra={"user": user,
+                                                                      "error": exc.response.get("error")})
+
+        started_by = f"@{command.get('user_name') or user} ({user}) on Slack"
+        respond(response_type="ephemeral", **message_for(self.parley.start_reindex(started_by, report)).kwargs())
+
+    def is_admin(self, client: WebClient, user: str) -> bool:
+        """Checked on the server: the ids in PARLEY_SLACK_ADMINS, and workspace admins/owners if enabled."""
+        if user in Settings.id_list(self.settings.slack_admins):
+            return True
+        if not self.settings.slack_workspace_admins:
+            return False
+        try:
+            profile = client.users_info(user=user)["user"]
+        except SlackApiError as exc:
+            log.warning("users.info failed; treating the user as no admin",
+                        extra={"user": user, "error": exc.response.get("error")})
+            return False
+        return bool(profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"))
+
+    def latest(self, command: dict, respond: Respond) -> None:
+        """The latest summary, shown to the asker with a button to post it to the channel."""
+        since = command.get("text", "").strip() or None
+        reply = reply_or_error(lambda: self.parley.summary(since), "summary", user=command["user_id"])
+        message = (summary_message(reply, postable=True) if isinstance(reply, replies.SummaryReply)
+                   else message_for(reply))
+        respond(response_type="ephemeral", **message.kwargs())

@@ -1,0 +1,297 @@
+"""Block Kit for every reply in ``bot.replies``, built with slack_sdk's block models.
+
+Everything that comes from an article or a user is escaped (``&``, ``<``, ``>``) before it reaches
+Slack, so a quote can never ping ``@channel`` or a user or show a forged link; the only links in a
+message are the ones built here from an article's http(s) URL. Each text stays within Slack's
+3,000 characters and a message within 50 blocks: long quotes are cut at a sentence boundary.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.messages import Link
+
+from bot import replies
+from index.quotes import Quote, window
+from index.sentences import sentence_spans
+
+MAX_TEXT = 3000
+MAX_BLOCKS = 50
+MAX_VALUE = 2000
+MAX_LABEL = 300
+MAX_FAILURES_SHOWN = 10
+
+VOTE_UP = "parley_vote_up"
+VOTE_DOWN = "parley_vote_down"
+POST_SUMMARY = "parley_post_summary"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A message ready for ``chat.postMessage`` or a ``response_url``: fallback text plus blocks."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def kwargs(self) -> dict:
+        """Keyword arguments for ``chat_postMessage`` and Bolt's ``respond``, with unfurling off."""
+        return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks],
+                "unfurl_links": False, "unfurl_media": False}
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities, so text can't form mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_within(raw: str, limit: int) -> str:
+    """``escape(raw)`` cut (with an ellipsis) so the escaped result is at most ``limit`` chars."""
+    escaped = escape(raw)
+    if len(escaped) <= limit:
+        return escaped
+    kept, size = [], 1
+    for char in raw:
+        size += len(escape(char))
+        if size > limit:
+            break
+        kept.append(char)
+    return escape("".join(kept).rstrip()) + "…"
+
+
+def message_for(reply) -> SlackMessage:
+    """Any reply from ``bot.replies`` as a Slack message (a summary without its post button)."""
+    if isinstance(reply, replies.AnswerReply):
+        return answer_message(reply)
+    if isinstance(reply, replies.SummaryReply):
+        return summary_message(reply, postable=False)
+    if isinstance(reply, replies.StatusReply):
+        return status_message(reply)
+    if isinstance(reply, replies.ReindexReply):
+        return reindex_message(reply)
+    if isinstance(reply, replies.Notice):
+        return notice_message(reply)
+    raise TypeError(f"no Slack rendering for {type(reply).__name__}")
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+def answer_message(reply: replies.AnswerReply) -> SlackMessage:
+    """The headline, up to 24 quotes (each with its source under it) and the 👍/👎 buttons."""
+    blocks: list[Block] = [_section(f"*{escape_within(reply.headline, MAX_TEXT - 2)}*")]
+    if reply.answered:
+        for quote in reply.quotes[:(MAX_BLOCKS - 2) // 2]:
+            blocks += quote_blocks(quote)
+    elif reply.closest:
+        blocks += _sections([f"• {_source_link(quote)}" for quote in reply.closest], room=1)
+    blocks.append(ActionsBlock(elements=[
+        ButtonElement(text=PlainTextObject(text="👍", emoji=True), action_id=VOTE_UP, value=feedback_value(reply)),
+        ButtonElement(text=PlainTextObject(text="👎", emoji=True), action_id=VOTE_DOWN,
+                      value=feedback_value(reply))]))
+    return SlackMessage(_fallback(reply.headline, reply.quotes if reply.answered else reply.closest), blocks)
+
+
+def quote_blocks(quote: Quote) -> list[Block]:
+    """A block quote of the article's own words, answering sentence in bold, then its source."""
+    source = _source_link(quote)
+    if quote.also:
+        source += " · also carried by " + escape_within(", ".join(quote.also), MAX_LABEL)
+    return [SectionBlock(text=MarkdownTextObject(text=quote_markup(quote), verbatim=True)),
+            ContextBlock(elements=[MarkdownTextObject(text=source, verbatim=True)])]
+
+
+def quote_markup(quote: Quote, budget: int = MAX_TEXT) -> str:
+    """The quote as mrkdwn ``>`` lines within ``budget`` chars, shortened to whole sentences.
+
+    The escaped text can be up to five times longer than the article's, so the window is shrunk
+    until the markup fits; ``index.quotes.window`` keeps the answering sentence and cuts at sentence
+    boundaries (mid-sentence only when that one sentence alone is too long).
+    """
+    text = quote.text
+    focus = quote.highlight or (sentence_spans(text) or [(0, len(text))])[0]
+    start, end, limit = 0, len(text), len(text)
+    while True:
+        markup = _quote_lines(text, quote.highlight, start, end)
+        if len(markup) <= budget:
+            return markup
+        limit = max(1, min(limit - 1, limit * budget // len(markup)))
+        start, end = window(text, focus, limit)
+
+
+def _quote_lines(text: str, highlight: tuple[int, int] | None, start: int, end: int) -> str:
+    """``text[start:end]`` escaped, the highlight in bold, each line prefixed with ``>``."""
+    low, high = highlight or (start, start)
+    low, high = min(max(low, start), end), min(max(high, start), end)
+    pieces = [(text[start:low], False), (text[low:high], True), (text[high:end], False)]
+    lines = ["…" if start > 0 else ""]
+    for piece, bold in pieces:
+        for number, part in enumerate(piece.split("\n")):
+            if number:
+                lines.append("")
+            lines[-1] += _bold(escape(part)) if bold else escape(part)
+    lines[-1] += "…" if end < len(text) else ""
+    return "\n".join(f"> {line}" for line in lines)
+
+
+def _bold(text: str) -> str:
+    """``*text*`` with surrounding whitespace kept outside the asterisks, as mrkdwn requires."""
+    core = text.strip()
+    if not core:
+        return text
+    lead = text[:len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()):]
+    return f"{lead}*{core}*{trail}"
+
+
+def _source_link(quote: Quote) -> str:
+    """``outlet · date · title`` escaped, linked to the article when its URL is http(s)."""
+    label = escape_within(replies.source_line(quote), MAX_LABEL)
+    url = safe_url(quote.url)
+    return str(Link(url=url, text=label)) if url else label
+
+
+def safe_url(url: str) -> str | None:
+    """The URL in a form that can sit inside ``<url|label>``, or None if it isn't http(s)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.netloc or len(url) > 2000:
+        return None
+    return (url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+            .replace(" ", "%20"))
+
+
+def feedback_value(reply: replies.AnswerReply) -> str:
+    """What a 👍/👎 click must carry to store the vote: the question and the quotes' ids and URLs.
+
+    Button values hold at most 2,000 characters, so a long question is cut and, if still needed,
+    the last quotes are dropped; ``read_feedback_value`` turns it back into a feedback dict.
+    """
+    quotes = [[quote.passage_id, quote.url] for quote in (reply.quotes if reply.answered else reply.closest)]
+    question = reply.question
+    while True:
+        value = json.dumps({"q": question, "p": quotes}, ensure_ascii=False, separators=(",", ":"))
+        if len(value) <= MAX_VALUE:
+            return value
+        if len(question) > 100:
+            question = question[:len(question) - (len(value) - MAX_VALUE) - 1]
+        else:
+            quotes = quotes[:-1]
+
+
+def read_feedback_value(value: str) -> dict:
+    """The ``{"question", "quotes"}`` dict ``Parley.record_feedback`` stores, from a button value."""
+    data = json.loads(value)
+    return {"question": data["q"], "quotes": [{"passage_id": pid, "url": url} for pid, url in data["p"]]}
+
+
+# -- summaries --------------------------------------------------------------------------------
+
+def summary_message(summary: replies.SummaryReply, postable: bool) -> SlackMessage:
+    """The latest summary as quotes in date order; ``postable`` adds the "Post to channel" button."""
+    blocks: list[Block] = [_section(f"*{escape_within(summary.headline, MAX_TEXT - 2)}*")]
+    if summary.note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape_within(summary.note, MAX_TEXT))]))
+    for quote in summary.bullets[:(MAX_BLOCKS - len(blocks) - 1) // 2]:
+        blocks += quote_blocks(quote)
+    if postable:
+        window_value = json.dumps({"since": summary.since.isoformat(), "until": summary.until.isoformat()})
+        blocks.append(ActionsBlock(elements=[ButtonElement(
+            text=PlainTextObject(text="Post to channel"), action_id=POST_SUMMARY, value=window_value,
+            style="primary")]))
+    return SlackMessage(_fallback(summary.headline, summary.bullets), blocks)
+
+
+def read_summary_value(value: str) -> tuple[str, str]:
+    """The ``(since, until)`` ISO strings a "Post to channel" button carries."""
+    data = json.loads(value)
+    return data["since"], data["until"]
+
+
+# -- notices, status and reindex reports -------------------------------------------------------
+
+def notice_message(notice: replies.Notice) -> SlackMessage:
+    text = escape_within(notice.text, MAX_TEXT)
+    return SlackMessage(text, [_section(text)])
+
+
+def status_message(status: replies.StatusReply) -> SlackMessage:
+    """Sources with their counts and last run, the index version and the feedback counts."""
+    lines = ["*Sources*"]
+    for row in status.sources:
+        failed = len(row["last_report"].get("failed", []))
+        lines.append(f"• *{escape_within(row['name'], MAX_LABEL)}* ({escape(row['kind'])}): "
+                     f"{row['articles']:,} articles · {row['passages']:,} passages · "
+                     f"last indexed {row['last_indexed_at'] or 'never'} · {escape(row['last_status'] or '—')}"
+                     + (f" ({failed} failed)" if failed else ""))
+    lines.append(f"Index version {escape(status.version or '—')} · {status.passages:,} passages · "
+                 f"{status.articles:,} articles · model {escape(status.model or '—')}")
+    if status.last_run:
+        run = status.last_run
+        lines.append(f"Last reindex: {run['started_at']} by {escape_within(run['started_by'] or '?', MAX_LABEL)}"
+                     f" — {escape(run['status'])}")
+    if status.running:
+        lines.append(f"Reindex running now: started by {escape_within(str(status.running.get('by')), MAX_LABEL)}"
+                     f" at {escape(str(status.running.get('since')))}")
+    lines.append(f"Feedback: {status.feedback['up']} 👍 · {status.feedback['down']} 👎")
+    return SlackMessage(f"Parley status: {status.articles:,} articles, {status.passages:,} passages",
+                        _sections(lines))
+
+
+def reindex_message(report: replies.ReindexReply) -> SlackMessage:
+    """What changed per source (new, changed, failed with reasons) and how long it took."""
+    lines = [f"*Reindex finished* (started by {escape_within(report.started_by, MAX_LABEL)})"]
+    for source in report.sources:
+        name = escape_within(source["name"], MAX_LABEL)
+        lines.append(f"• *{name}*: {source['new']} new · {source['changed']} changed · "
+                     f"{source['unchanged']} unchanged · {source['removed']} removed · "
+                     f"{len(source['failed'])} failed · {source['passages_embedded']:,} passages embedded · "
+                     f"{source['seconds']:.1f} s")
+        for failure in source["failed"][:MAX_FAILURES_SHOWN]:
+            lines.append(f"    ◦ {name}: skipped {escape_within(failure['item'], MAX_LABEL)}: "
+                         f"{escape_within(failure['reason'], MAX_LABEL)}")
+        if len(source["failed"]) > MAX_FAILURES_SHOWN:
+            lines.append(f"    ◦ {name}: … and {len(source['failed']) - MAX_FAILURES_SHOWN} more")
+    summary = (f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
+               f"serving index version {escape(report.version or '—')}.")
+    lines.append(summary)
+    return SlackMessage(f"Reindex finished: {summary}", _sections(lines))
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn, verbatim=True))
+
+
+def _sections(lines: list[str], room: int = 0) -> list[Block]:
+    """Already-escaped lines packed into as few sections as fit 3,000 chars, within the block cap.
+
+    ``room`` is the number of blocks the caller adds besides these.
+    """
+    texts: list[str] = []
+    for line in lines:
+        line = line if len(line) <= MAX_TEXT else line[:MAX_TEXT - 1].rsplit(" ", 1)[0] + "…"
+        if texts and len(texts[-1]) + 1 + len(line) <= MAX_TEXT:
+            texts[-1] += "\n" + line
+        else:
+            texts.append(line)
+    return [_section(text) for text in texts[:MAX_BLOCKS - 1 - room]]
+
+
+def _fallback(headline: str, quotes: list[Quote]) -> str:
+    """The plain-text version notifications show: the headline and each quote with its source."""
+    raw = "\n".join([headline] + [f"“{quote.text}” — {replies.source_line(quote)}" for quote in quotes])
+    return escape_within(raw, MAX_TEXT)

@@ -1,0 +1,123 @@
+"""Answer quality parts on small fixtures: dates, outlets, duplicates, abstention, quote trimming."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from config.settings import DEFAULT_MODEL
+from index.build import reindex
+from index.query import clean_question, parse_query
+from index.search import Searcher
+from index.sources import load_sources
+
+FILLER = ("Officials spoke to reporters in the lobby afterwards. Several diplomats declined to comment. "
+          "The weather in the city was cold and grey. ")
+
+
+def item(slug: str, title: str, outlet: str, published: str, text: str) -> dict:
+    return {"url": f"https://example.org/{slug}", "title": title, "outlet": outlet, "published": published,
+            "text": text}
+
+
+ARTICLES = [
+    item("jan10", "Envoys meet", "Example Wire", "2022-01-10",
+         "Envoys met in Geneva to discuss missile deployments. The talks were described as useful by both sides."),
+    item("jan21", "Envoys meet again", "Example Wire", "2022-01-21",
+         "Envoys met in Geneva to discuss missile deployments. This time the talks were described as frank."),
+    item("kremlin", "Readout of the call", "Kremlin", "2022-01-05",
+         "The Kremlin said the president described new sanctions as a colossal mistake during the call."),
+    item("tabloid", "Shock call", "Daily Blare", "2022-01-05",
+         "The president described new sanctions as a colossal mistake during the call, a tabloid wrote."),
+    item("wire-a", "Council date set", "Wire A", "2022-01-04",
+         "The alliance council will meet in Brussels on 12 January to discuss security proposals, diplomats said."
+         " The meeting will be the first in more than two years."),
+    item("wire-b", "Council date set", "Wire B", "2022-01-04",
+         "The alliance council will meet in Brussels on 12 January to discuss security proposals, diplomats said."
+         " The meeting will be the first in more than two years."),
+    item("long", "A long report", "Example Wire", "2022-01-14",
+         FILLER * 6 + "The negotiators agreed to exchange written proposals about troop exercises within a week. "
+         + FILLER * 6),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory, embedder) -> Searcher:
+    folder = tmp_path_factory.mktemp("ranking")
+    (folder / "news.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    (folder / "sources.toml").write_text('[[source]]\nname = "news"\nkind = "folder"\npath = "news.jsonl"\n'
+                                         'aliases = ["Blare"]\noutlet = "Daily Blare"\n')
+    reindex(folder / "data", load_sources(folder / "sources.toml"), DEFAULT_MODEL)
+    return Searcher(folder / "data")
+
+
+def test_mentions_and_greetings_are_stripped():
+    assert clean_question("<@U0123ABC> hi, hello!  What did Russia demand?") == "What did Russia demand?"
+
+
+def test_dates_in_a_question_become_windows():
+    reference = datetime(2022, 2, 28, tzinfo=UTC)
+    (start, end), = parse_query("What happened on Jan. 10 in Geneva?", reference).dates
+    assert start <= datetime(2022, 1, 10, tzinfo=UTC) <= end and (end - start).days <= 4
+    (start, end), = parse_query("What did he say in mid-December?", reference).dates
+    assert start == datetime(2021, 12, 11, tzinfo=UTC) and start.year == 2021
+    assert parse_query("Which 1997 document did they cite?", reference).dates == []
+
+
+def test_a_date_in_the_question_picks_the_article_of_that_day(searcher):
+    assert searcher.ask("How were the Geneva talks on missiles described on Jan 21?").quotes[0].url.endswith("jan21")
+    assert searcher.ask("How were the Geneva talks on missiles described on 10 January?").quotes[0].url.endswith(
+        "jan10")
+
+
+def test_a_source_named_in_the_question_is_preferred(searcher):
+    answer = searcher.ask("Per the Kremlin, how did the president describe new sanctions?")
+    assert answer.quotes[0].outlet == "Kremlin"
+    assert searcher.ask("What did the Blare say about new sanctions?").quotes[0].outlet == "Daily Blare"
+
+
+def test_near_duplicates_collapse_into_one_quote_listing_the_other_outlet(searcher):
+    answer = searcher.ask("When will the alliance council meet in Brussels?", k=3)
+    first = answer.quotes[0]
+    assert "12 January" in first.text
+    assert {first.outlet, *first.also} == {"Wire A", "Wire B"}
+    assert sum(1 for q in answer.quotes if "12 January" in q.text) == 1
+
+
+def test_an_unanswerable_question_is_not_covered_but_names_the_closest(searcher):
+    answer = searcher.ask("How long should I boil an egg for a runny yolk?")
+    assert not answer.answered and answer.quotes == []
+    assert answer.closest and all(q.title for q in answer.closest)
+
+
+def test_a_question_about_dates_the_sources_do_not_reach_is_not_covered(searcher):
+    assert not searcher.ask("What did the envoys discuss in Geneva in September 2025?").answered
+
+
+def test_the_quote_is_trimmed_to_the_answering_sentence_and_its_context(searcher):
+    quote = searcher.ask("What did the negotiators agree to exchange about troop exercises?").quotes[0]
+    assert quote.url.endswith("long") and len(quote.text) <= 600
+    start, end = quote.highlight
+    assert quote.text[start:end].startswith("The negotiators agreed to exchange written proposals")
+    assert quote.text[0].isupper() and quote.text.rstrip().endswith(".")
+    article = ARTICLES[-1]["text"]
+    assert quote.text in article
+
+
+def test_empty_questions_are_not_answered(searcher):
+    assert not searcher.ask("   ").answered
+    assert not searcher.ask("<@U0123ABC>").answered
+
+
+def quotes_are_verbatim(searcher: Searcher, question: str) -> bool:
+    texts = {a["url"]: a["text"] for a in ARTICLES}
+    return all(q.text in texts[q.url] for q in searcher.ask(question, k=5).quotes)
+
+
+@pytest.mark.parametrize("question", ["missile talks", "sanctions", "council Brussels", "troop exercises"])
+def test_every_quote_is_the_articles_own_words(searcher, question):
+    assert quotes_are_verbatim(searcher, question)
+
+

@@ -38,15 +38,16 @@ class RichListener:
         self.progress = progress
         self.task = None
 
-    def source_started(self, name: str, to_embed: int) -> None:
-        self.task = self.progress.add_task(name, total=max(to_embed, 1), completed=0 if to_embed else 1)
+    def source_started(self, name: str, articles: int, to_embed: int) -> None:
+        label = f"{name} · {articles:,} articles"
+        self.task = self.progress.add_task(label, total=max(to_embed, 1), completed=0 if to_embed else 1)
 
     def embedded(self, count: int) -> None:
         self.progress.advance(self.task, count)
 
 
 def cmd_index(parley: Parley, args: argparse.Namespace) -> int:
-    progress = Progress(TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
+    progress = Progress(TextColumn("{task.description:>28}"), BarColumn(), MofNCompleteColumn(),
                         RateColumn(),
                         TimeElapsedColumn(), console=err, disable=args.json)
     with progress:

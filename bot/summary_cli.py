@@ -12,9 +12,9 @@ from bot import replies
 from bot.service import Parley
 
 
-def run_summary(parley: Parley, args: argparse.Namespace, console: Console | None = None) -> int:
+def run_summary(parley: Parley, args: argparse.Namespace) -> int:
     """Print the summary; exit 2 when the window could not be read, so scripts notice."""
-    console = console or Console()
+    console = Console()
     reply = parley.summary(args.since, args.until)
     if args.json:
         data = reply.to_dict() if isinstance(reply, replies.SummaryReply) else {
@@ -28,12 +28,13 @@ def run_summary(parley: Parley, args: argparse.Namespace, console: Console | Non
 
 
 def render_summary(console: Console, reply: replies.SummaryReply) -> None:
-    """The headline, the fallback note if any, then each bullet with its date, source and link."""
+    """The headline, the fallback note if any, then each bullet led by its date, with outlet, title and link."""
     console.print(escape(reply.headline), style="bold")
     if reply.note:
         console.print(escape(reply.note), style="yellow")
     for quote in reply.bullets:
+        source = " · ".join(part for part in (quote.outlet, quote.title) if part)
         console.print(f"\n• [bold]{escape(replies.date_label(quote.published))}[/bold]  “{escape(quote.text)}”")
-        console.print(f"  [dim]{escape(replies.source_line(quote))}\n  {escape(quote.url)}[/dim]")
+        console.print(f"  [dim]{escape(source)}\n  {escape(quote.url)}[/dim]")
         if quote.also:
             console.print(f"  [dim]Also carried by {escape(', '.join(quote.also))}[/dim]")

@@ -44,7 +44,7 @@ class ReindexBusy(Exception):
 class Listener(Protocol):
     """What a progress display hears while a reindex runs."""
 
-    def source_started(self, name: str, to_embed: int) -> None: ...
+    def source_started(self, name: str, articles: int, to_embed: int) -> None: ...
 
     def embedded(self, count: int) -> None: ...
 
@@ -94,7 +94,7 @@ class ReindexReport:
 
 
 class _Silent:
-    def source_started(self, name: str, to_embed: int) -> None:
+    def source_started(self, name: str, articles: int, to_embed: int) -> None:
         pass
 
     def embedded(self, count: int) -> None:
@@ -194,7 +194,7 @@ def _index_source(store: Store, spec: SourceSpec, embedder, listener: Listener,
     if missing and spec.kind != "feed" and not any(item.whole for item in failures):
         store.mark_removed(missing)
         report.removed = len(missing)
-    listener.source_started(spec.name, sum(len(passages) for _, passages in todo))
+    listener.source_started(spec.name, len(articles), sum(len(passages) for _, passages in todo))
     for batch in _batches(todo):
         texts = [f"{article.title}. {p.text}" for article, passages in batch for p in passages]
         vectors = embedder.encode(texts, progress=listener.embedded)

@@ -11,8 +11,8 @@ It is extractive on purpose, so it can never say anything a source did not write
 4. **Centrality.** Topic-biased LexRank over the candidates' embeddings: a sentence that other
    outlets' openings also say, and that is about the topic, ranks high. Links inside one
    article are ignored, so only other coverage counts as support.
-5. **Syndication.** Near-identical sentences (one story run by several outlets) become one
-   bullet, the earliest copy, whose ``also`` names the other outlets.
+5. **Syndication.** Near-identical sentences (one story run by several outlets, by meaning or
+   by shared words) become one bullet, the earliest copy, whose ``also`` names the other outlets.
 6. **Diversity.** Maximal marginal relevance picks 4–6 bullets, refusing any that says what a
    chosen one says; each is checked to be an exact slice of its stored article, then dated and
    shown in date order.
@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations
 
 import numpy as np
 
@@ -46,8 +47,8 @@ POSITION_PRIOR = (1.0, 0.8, 0.6)
 MIN_WORDS, MAX_WORDS = 8, 70
 SYNDICATED_SIMILARITY = 0.9    # the same sentence, lightly edited by another outlet
 REDUNDANT_SIMILARITY = 0.75    # a bullet this close to a chosen one says the same thing
-MMR_LAMBDA = 0.7
-DAMPING = 0.85
+MMR_LAMBDA = 0.5               # relevance and novelty weigh the same when picking
+DAMPING = 0.5                  # half the walk follows similarity, half restarts at on-topic leads (biased LexRank)
 MIN_BULLETS, MAX_BULLETS = 4, 6
 STOP_BELOW = 0.2               # past MIN_BULLETS, stop when the next pick is this weak relative to the best
 SQL_MARGIN = timedelta(days=1)  # stored times keep their own UTC offsets, so SQL bounds are padded
@@ -56,6 +57,12 @@ _SPAN = re.compile(r"^\s*(\d{1,5})\s*([hdw])\s*$", re.IGNORECASE)
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORD = re.compile(r"\S+")
+_TOKEN = re.compile(r"\w+")
+# "Moscow — ", "(CNN) -- ", "KYIV -- ": a place or wire tag that says nothing about the story.
+_DATELINE = re.compile(r"^(?:\([A-Z][\w .]{0,20}\)\s*(?:--|—|–)?\s*|[^\W\d][^\s—–]*(?:\s[^\s—–]+){0,3}\s(?:--|—|–)\s+)")
+# Words that point back to an earlier sentence: a bullet opening with one does not stand alone.
+_LEANS_BACK = {"but", "and", "or", "so", "yet", "also", "however", "he", "she", "they", "it", "its", "his", "her",
+               "their", "this", "that", "these", "those"}
 
 
 class WindowError(ValueError):
@@ -170,10 +177,10 @@ def summarize(store: Store, embedder: Embedder, topic: str, asked: Window) -> Su
     candidates = _candidates(relevant[:MAX_ARTICLES])
     if not candidates:
         return Summary(asked, shown)
-    vectors = embedder.encode([c.text for c in candidates])
+    vectors = embedder.encode([_embedding_text(c.text) for c in candidates])
     _score(candidates, vectors, topic_vector)
-    groups = _merge_syndicated(candidates, vectors)
-    picked = _pick(groups, vectors)
+    same = _sameness(candidates, vectors)
+    picked = _pick(_merge_syndicated(candidates, same), same)
     bullets = [_bullet(group) for group in picked if _verbatim(store, group)]
     bullets.sort(key=lambda quote: (quote.published, quote.url))
     return Summary(asked, shown, bullets)
@@ -242,10 +249,30 @@ def _candidates(articles: list[dict]) -> list[_Candidate]:
 
 
 def _reads_as_sentence(sentence: str) -> bool:
-    """Whole, closed and of a readable length: no dateline, heading or half a quotation."""
-    words = len(_WORD.findall(sentence))
-    return (MIN_WORDS <= words <= MAX_WORDS and bool(_ENDS_SENTENCE.search(sentence))
+    """Whole, closed, standalone and of a readable length: no heading, half a quotation or "But he…"."""
+    words = _WORD.findall(sentence)
+    return (MIN_WORDS <= len(words) <= MAX_WORDS and bool(_ENDS_SENTENCE.search(sentence))
+            and words[0].strip("\"'“‘(").lower() not in _LEANS_BACK
             and sentence.count('"') % 2 == 0 and sentence.count("“") == sentence.count("”"))
+
+
+def _embedding_text(sentence: str) -> str:
+    """The sentence without its dateline, which otherwise outweighs the story in the embedding."""
+    return _DATELINE.sub("", sentence, count=1)
+
+
+def _sameness(candidates: list[_Candidate], vectors: np.ndarray) -> np.ndarray:
+    """How far two sentences say the same: the larger of their cosine and their word containment.
+
+    Containment (shared words over the shorter sentence's words) catches the copies an
+    embedding misses, such as one story under two different datelines.
+    """
+    words = [set(_TOKEN.findall(c.text.lower())) for c in candidates]
+    same = vectors @ vectors.T
+    for i, j in combinations(range(len(candidates)), 2):
+        shared = len(words[i] & words[j]) / max(1, min(len(words[i]), len(words[j])))
+        same[i, j] = same[j, i] = max(same[i, j], shared)
+    return same
 
 
 def _score(candidates: list[_Candidate], vectors: np.ndarray, topic_vector: np.ndarray) -> None:
@@ -253,8 +280,8 @@ def _score(candidates: list[_Candidate], vectors: np.ndarray, topic_vector: np.n
     topic = vectors @ topic_vector
     for candidate, score in zip(candidates, topic.tolist(), strict=True):
         candidate.topic = score
-    bias = np.clip(topic, 0.0, None) * np.array([POSITION_PRIOR[c.position] for c in candidates])
-    bias[topic < SENTENCE_MIN_SIMILARITY] = 0.0
+    prior = np.array([POSITION_PRIOR[c.position] for c in candidates])
+    bias = np.clip(topic - SENTENCE_MIN_SIMILARITY, 0.0, None) * prior
     if bias.sum() <= 0:
         return
     bias /= bias.sum()
@@ -267,41 +294,28 @@ def _score(candidates: list[_Candidate], vectors: np.ndarray, topic_vector: np.n
     rank = bias.copy()
     for _ in range(100):
         following = DAMPING * (walk.T @ rank + rank[dangling].sum() * bias) + (1 - DAMPING) * bias
-        if np.abs(following - rank).sum() < 1e-9:
-            rank = following
-            break
+        settled = np.abs(following - rank).sum() < 1e-9
         rank = following
+        if settled:
+            break
     for candidate, score in zip(candidates, rank.tolist(), strict=True):
         candidate.centrality = score if candidate.topic >= SENTENCE_MIN_SIMILARITY else 0.0
 
 
-def _merge_syndicated(candidates: list[_Candidate], vectors: np.ndarray) -> list[_Candidate]:
-    """One candidate per story sentence: the earliest copy, carrying the others as ``members``."""
-    similarity = vectors @ vectors.T
-    parent = list(range(len(candidates)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in zip(*np.nonzero(np.triu(similarity >= SYNDICATED_SIMILARITY, k=1)), strict=True):
-        parent[root(int(i))] = root(int(j))
-    groups: dict[int, list[_Candidate]] = {}
-    for i, candidate in enumerate(candidates):
-        groups.setdefault(root(i), []).append(candidate)
-    heads = []
-    for members in groups.values():
-        members.sort(key=lambda c: (c.row["published"], -c.centrality))
-        head = members[0]
-        head.members = members[1:]
-        head.centrality = max(c.centrality for c in members)
-        heads.append(head)
+def _merge_syndicated(candidates: list[_Candidate], same: np.ndarray) -> list[_Candidate]:
+    """One candidate per story sentence: the earliest copy, carrying the later ones as ``members``."""
+    heads: list[_Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: (c.row["published"], -c.centrality)):
+        head = next((h for h in heads if same[h.index, candidate.index] >= SYNDICATED_SIMILARITY), None)
+        if head is None:
+            heads.append(candidate)
+        else:
+            head.members.append(candidate)
+            head.centrality = max(head.centrality, candidate.centrality)
     return heads
 
 
-def _pick(groups: list[_Candidate], vectors: np.ndarray) -> list[_Candidate]:
+def _pick(groups: list[_Candidate], same: np.ndarray) -> list[_Candidate]:
     """Maximal marginal relevance: central, unlike every bullet already chosen, one per article first."""
     top = max((g.centrality for g in groups), default=0.0)
     if top <= 0:
@@ -315,7 +329,7 @@ def _pick(groups: list[_Candidate], vectors: np.ndarray) -> list[_Candidate]:
                     continue
                 if sum(c.doc_id == group.doc_id for c in chosen) >= per_article:
                     continue
-                overlap = max((float(vectors[group.index] @ vectors[c.index]) for c in chosen), default=0.0)
+                overlap = max((float(same[group.index, c.index]) for c in chosen), default=0.0)
                 if overlap >= REDUNDANT_SIMILARITY:
                     continue
                 score = MMR_LAMBDA * group.centrality / top - (1 - MMR_LAMBDA) * overlap

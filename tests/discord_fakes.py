@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ BOT_ID = 900000000000000002
 GUILD_ID = 900000000000000003
 CHANNEL_ID = 900000000000000004
 ADMIN_ROLE_ID = 900000000000000005
+DM_CHANNEL_ID = 900000000000000006
 TIMESTAMP = "2022-01-10T09:00:00.000000+00:00"
 
 _ids = itertools.count(910000000000000000)
@@ -64,6 +66,11 @@ def message_payload(body: dict, channel_id: int = CHANNEL_ID, author: dict = BOT
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
             "embeds": body.get("embeds") or [], "components": body.get("components") or [], "pinned": False,
             "type": 0, "flags": body.get("flags") or 0}
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    """A JSON response typed exactly ``application/json``: discord.py reads no other as JSON."""
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
 
 
 @dataclass
@@ -128,30 +135,30 @@ class FakeDiscord:
             self.requests.append(recorded)
             self._arrived.notify_all()
         if self.bad_token and request.headers.get("Authorization") == f"Bot {self.bad_token}":
-            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         return self._answer(recorded)
 
     def _answer(self, request: Request) -> web.Response:
         if request.matches("GET", "/users/@me"):
-            return web.json_response(BOT_USER)
+            return _json(BOT_USER)
         if request.matches("GET", "/oauth2/applications/@me"):
-            return web.json_response({"id": str(APP_ID), "name": "Parley", "icon": None, "description": "",
+            return _json({"id": str(APP_ID), "name": "Parley", "icon": None, "description": "",
                                       "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
                                       "owner": user_payload(1, "owner"), "flags": 0, "bot": BOT_USER})
         if request.matches("PUT", r"/applications/\d+(/guilds/\d+)?/commands"):
-            return web.json_response([{**command, "id": str(next(_ids)), "application_id": str(APP_ID),
+            return _json([{**command, "id": str(next(_ids)), "application_id": str(APP_ID),
                                        "version": "1", "type": command.get("type", 1)} for command in request.body])
         if request.matches("POST", r"/interactions/(\d+)/[^/]+/callback"):
             interaction_id = request.path.split("/")[2]
-            return web.json_response({"interaction": {"id": interaction_id, "type": 2,
+            return _json({"interaction": {"id": interaction_id, "type": 2,
                                                       "response_message_loading": True}})
         if request.matches("POST", r"/webhooks/\d+/[^/]+"):
-            return web.json_response(message_payload(request.body))
+            return _json(message_payload(request.body))
         if request.matches("POST", r"/channels/\d+/typing"):
             return web.Response(status=204)
         if request.matches("POST", r"/channels/\d+/messages"):
-            return web.json_response(message_payload(request.body, int(request.path.split("/")[2])))
-        return web.json_response({"message": "Unknown route in the fake", "code": 0}, status=404)
+            return _json(message_payload(request.body, int(request.path.split("/")[2])))
+        return _json({"message": "Unknown route in the fake", "code": 0}, status=404)
 
     async def wait_for(self, method: str, pattern: str, count: int = 1, timeout: float = 60) -> list[Request]:
         """The first ``count`` requests matching ``method`` and the path regex, waiting as needed."""
@@ -220,6 +227,12 @@ class FakeDiscord:
         message = {**message_payload({"content": content}, author=author), "guild_id": str(GUILD_ID),
                    "member": {"roles": [], "joined_at": TIMESTAMP},
                    "mentions": [{**user, "member": {"roles": [], "joined_at": TIMESTAMP}} for user in mentions]}
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    async def direct_message(self, content: str, *, author: dict) -> dict:
+        """Someone writes ``content`` to the bot in a DM; returns the message payload."""
+        message = message_payload({"content": content}, channel_id=DM_CHANNEL_ID, author=author)
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 

@@ -169,7 +169,7 @@ def test_a_killed_reindex_leaves_the_previous_version_loadable(tmp_path, embedde
         build.BATCH_PASSAGES = 3
 
         class KillAfterFirstBatch:
-            def source_started(self, name, to_embed): pass
+            def source_started(self, name, articles, to_embed): pass
             def embedded(self, count): os.kill(os.getpid(), signal.SIGKILL)
 
         build.reindex(Path({str(data)!r}), load_sources(Path({str(toml)!r})), {DEFAULT_MODEL!r},

@@ -1,21 +1,24 @@
 """``parley serve discord``: the discord.py client, its command sync and the scheduled reindex.
 
 Intents: ``discord.Intents.default()``, which has no privileged intent. Slash commands carry
-their options and a message that mentions the bot carries its content even without the
-``message_content`` intent; ``guilds`` (in the default set) keeps guilds and roles cached for the
-role check of ``/talks-reindex``, and ``guild_messages``/``dm_messages`` deliver the mentions.
+their options, and a message that mentions the bot (or is a DM to it) carries its content even
+without the ``message_content`` intent; ``guilds`` (in the default set) keeps guilds and roles
+cached for the role check of ``/talks-reindex``, and ``guild_messages``/``dm_messages`` deliver
+the messages.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
-from bot.discord.commands import Feedback, VoteButton, add_commands, answer_mention
+from bot.discord.commands import Feedback, VoteButton, add_commands, answer_message
 from bot.service import Parley
 from config import Settings, SettingsError
 
@@ -36,7 +39,7 @@ class ParleyClient(discord.Client):
         add_commands(self.tree, parley, self.feedback)
 
     async def setup_hook(self) -> None:
-        """Listen for votes on answers sent before a restart, and publish the commands."""
+        """Answer clicks on any vote button (even from before a restart), and publish the commands."""
         self.add_dynamic_items(VoteButton)
         await sync_commands(self.tree, self.guild_ids)
 
@@ -45,7 +48,7 @@ class ParleyClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         if self.user is not None:
-            await answer_mention(message, self.user, self.parley, self.feedback)
+            await answer_message(message, self.user, self.parley, self.feedback)
 
 
 async def sync_commands(tree: app_commands.CommandTree, guild_ids: list[int]) -> None:
@@ -78,7 +81,10 @@ def guild_ids(settings: Settings) -> list[int]:
 
 
 def serve(parley: Parley) -> int:
-    """Run the bot until interrupted; a missing or rejected token raises a one-line SettingsError."""
+    """Run the bot until interrupted; 0 when stopped, 1 when Discord can't be reached at start.
+
+    A missing or rejected token raises a one-line ``SettingsError``, which ``parley`` prints.
+    """
     token = parley.settings.discord_token
     if token is None or not token.get_secret_value().strip():
         raise SettingsError("setting DISCORD_TOKEN: not set; copy the bot token from the Bot page of your "
@@ -91,6 +97,10 @@ def serve(parley: Parley) -> int:
     except discord.LoginFailure:
         raise SettingsError("setting DISCORD_TOKEN: Discord rejected the token; reset it on the Bot page of "
                             "your application and copy it again") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        # Only the first login gets here: once connected, discord.py reconnects on its own.
+        print(f"parley: cannot reach Discord ({exc}); check the network and try again.", file=sys.stderr)
+        return 1
     finally:
         stop.set()
     return 0

@@ -9,6 +9,7 @@ takes a moment of CPU and must not stall the gateway heartbeat. Replies come fro
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import re
 import secrets
@@ -169,7 +170,11 @@ async def start_reindex(interaction: discord.Interaction, parley: Parley) -> Non
                 await interaction.channel.send(**render(result).send_kwargs())
 
     def on_done(result: object) -> None:
-        future = asyncio.run_coroutine_threadsafe(report(result), loop)
+        try:
+            future = asyncio.run_coroutine_threadsafe(report(result), loop)
+        except RuntimeError:  # the bot's loop closed while the reindex ran
+            log.warning("the bot stopped before the reindex report could be sent")
+            return
         future.add_done_callback(_log_failure)
 
     user = interaction.user
@@ -180,15 +185,19 @@ async def start_reindex(interaction: discord.Interaction, parley: Parley) -> Non
         announced.set()
 
 
-def _log_failure(future: asyncio.Future) -> None:
+def _log_failure(future: concurrent.futures.Future) -> None:
     if not future.cancelled() and future.exception():
         log.error("could not send the reindex report to Discord", exc_info=future.exception())
 
 
-async def answer_mention(message: discord.Message, me: discord.ClientUser, parley: Parley,
+async def answer_message(message: discord.Message, me: discord.ClientUser, parley: Parley,
                          feedback: Feedback) -> None:
-    """Reply to a message that mentions the bot (not to ``@everyone``, and never to a bot)."""
-    if message.author.bot or me not in message.mentions:
+    """Reply to a direct message or one that mentions the bot (not ``@everyone``), never to a bot.
+
+    Discord delivers the content of exactly these messages without the privileged
+    ``message_content`` intent; other channel chatter arrives empty and is ignored.
+    """
+    if message.author.bot or (message.guild is not None and me not in message.mentions):
         return
     question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
     try:

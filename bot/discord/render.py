@@ -31,7 +31,8 @@ EMBEDS_LIMIT = 10
 MAX_FAILURES_SHOWN = 10
 COLOUR = discord.Colour(0x2F5D8A)
 
-_BARE_URL = re.compile(r"(?<![<\w])(https?://[^\s<>]+)")
+# A link in message content, without the punctuation that usually follows one in a sentence.
+_BARE_URL = re.compile(r"(?<![<\w])(https?://[^\s<>]+?)(?=[)\].,;:!?'\"”’]*(?:\s|$))")
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,13 @@ class Rendered:
 
 
 def inert(text: str) -> str:
-    """Article or user text made safe to show: mentions broken, markdown escaped, links unpreviewed."""
-    return _BARE_URL.sub(r"<\1>", escape_markdown(escape_mentions(text)))
+    """Article or user text made safe to show: mentions broken and markdown escaped."""
+    return escape_markdown(escape_mentions(text))
+
+
+def content(text: str) -> str:
+    """``inert`` text for a message's content, its links in <angle brackets> so Discord shows no preview."""
+    return cut(_BARE_URL.sub(r"<\1>", inert(text)), CONTENT_LIMIT)
 
 
 def cut(text: str, limit: int) -> str:
@@ -82,13 +88,13 @@ def render(reply: object) -> Rendered:
     if isinstance(reply, replies.ReindexReply):
         return render_reindex(reply)
     if isinstance(reply, replies.Notice):
-        return Rendered(cut(inert(reply.text), CONTENT_LIMIT))
+        return Rendered(content(reply.text))
     raise TypeError(f"no Discord rendering for {type(reply).__name__}")
 
 
 def render_answer(reply: replies.AnswerReply) -> Rendered:
     """The headline, then one embed per quote; when not covered, one per closest article."""
-    headline = cut(inert(reply.headline), CONTENT_LIMIT)
+    headline = content(reply.headline)
     if reply.answered:
         return Rendered(headline, quote_embeds(reply.quotes))
     return Rendered(headline, [source_embed(quote) for quote in reply.closest[:EMBEDS_LIMIT]])
@@ -96,10 +102,8 @@ def render_answer(reply: replies.AnswerReply) -> Rendered:
 
 def render_summary(reply: replies.SummaryReply) -> Rendered:
     """The headline and the fallback note, then each bullet as a quote embed in date order."""
-    lines = [inert(reply.headline)]
-    if reply.note:
-        lines.append(f"*{inert(reply.note)}*")
-    return Rendered(cut("\n".join(lines), CONTENT_LIMIT), quote_embeds(reply.bullets))
+    text = content(reply.headline) + (f"\n*{content(reply.note)}*" if reply.note else "")
+    return Rendered(cut(text, CONTENT_LIMIT), quote_embeds(reply.bullets))
 
 
 def quote_embeds(quotes: list[Quote]) -> list[discord.Embed]:
@@ -120,7 +124,8 @@ def source_embed(quote: Quote) -> discord.Embed:
     footer = replies.source_line(dataclasses.replace(quote, title=""))
     if quote.also:
         footer += "\nAlso carried by " + ", ".join(quote.also)
-    return embed.set_footer(text=cut(footer, SOURCE_FOOTER_LIMIT))
+    # Footers show no markdown, so only mentions are broken (invisibly) there.
+    return embed.set_footer(text=cut(escape_mentions(footer), SOURCE_FOOTER_LIMIT))
 
 
 def quote_markdown(quote: Quote, limit: int) -> str:
@@ -200,8 +205,9 @@ def render_reindex(report: replies.ReindexReply) -> Rendered:
             lines.append(f"{inert(source['name'])}: … and {len(source['failed']) - MAX_FAILURES_SHOWN} more")
     embed = discord.Embed(title="Reindex", description=_lines_within(lines, DESCRIPTION_LIMIT) or None,
                           colour=COLOUR)
-    embed.set_footer(text=f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
-                          f"serving index version {report.version}. Started by {report.started_by}.")
+    embed.set_footer(text=cut(escape_mentions(f"{report.passages_embedded:,} passages embedded in "
+                                              f"{report.seconds:.1f} s; serving index version {report.version}. "
+                                              f"Started by {report.started_by}."), FOOTER_LIMIT))
     return Rendered(embeds=[embed])
 
 

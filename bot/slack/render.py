@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from slack_sdk.models.blocks import (
@@ -207,7 +208,9 @@ def summary_message(summary: replies.SummaryReply, postable: bool) -> SlackMessa
     for quote in summary.bullets[:(MAX_BLOCKS - len(blocks) - 1) // 2]:
         blocks += quote_blocks(quote)
     if postable:
-        window_value = json.dumps({"since": summary.since.isoformat(), "until": summary.until.isoformat()})
+        # ``until`` is the window's last moment; Parley.summary takes the end just after it.
+        end = summary.until + timedelta(seconds=1)
+        window_value = json.dumps({"since": summary.since.isoformat(), "until": end.isoformat()})
         blocks.append(ActionsBlock(elements=[ButtonElement(
             text=PlainTextObject(text="Post to channel"), action_id=POST_SUMMARY, value=window_value,
             style="primary")]))
@@ -215,7 +218,7 @@ def summary_message(summary: replies.SummaryReply, postable: bool) -> SlackMessa
 
 
 def read_summary_value(value: str) -> tuple[str, str]:
-    """The ``(since, until)`` ISO strings a "Post to channel" button carries."""
+    """The ``(since, until)`` ISO strings a "Post to channel" button carries, for ``Parley.summary``."""
     data = json.loads(value)
     return data["since"], data["until"]
 

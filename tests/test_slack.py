@@ -16,6 +16,7 @@ import statistics
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,7 @@ def latency_report(request):
             line += (f"; full reply p50 {statistics.median(REPLIES) * 1000:.0f} ms, "
                      f"p95 {percentile(REPLIES, 95) * 1000:.0f} ms (n={len(REPLIES)})")
         with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+            reporter.ensure_newline()
             reporter.write_line(line)
 
 
@@ -160,7 +162,7 @@ def assert_harmless(args: dict, urls: set[str]) -> None:
 def answers_settled(caplog, count: int, timeout: float = 30) -> None:
     """Wait until ``count`` deliveries were recognised as already answered (a positive signal)."""
     deadline = time.monotonic() + timeout
-    while sum(r.getMessage() == "message already answered" for r in caplog.records) < count:
+    while sum(r.getMessage() == "duplicate delivery ignored" for r in caplog.records) < count:
         assert time.monotonic() < deadline, "duplicates were not recognised"
         time.sleep(0.02)
 
@@ -361,11 +363,27 @@ def test_ask_answers_through_its_response_url_and_votes_are_stored_once(start_bo
     assert GENEVA in [quote["url"] for quote in json.loads(quotes)]
 
 
+def test_acknowledgements_stay_prompt_while_many_answers_are_being_prepared(start_bot):
+    bot = start_bot()
+    with ThreadPoolExecutor(16) as pool:
+        mentions = [pool.submit(bot.client.event, mention(f"What did Russia demand? ({n})", f"1700000009.{n:06d}",
+                                                          user=f"UBURST{n}")) for n in range(10)]
+        time.sleep(0.3)  # the answers above now occupy the workers
+        commands = [pool.submit(bot.client.command, "/ask", "Who led the American team?", f"UASK{n}",
+                                bot.slack.response_url(f"burst-{n}")) for n in range(5)]
+        deliveries = [future.result() for future in mentions + commands]
+    assert all(delivery.status == 200 for delivery in deliveries)
+    assert max(delivery.seconds for delivery in deliveries) < 3.0
+    bot.slack.wait_for("chat.postMessage", count=10, timeout=180)
+    for n in range(5):
+        bot.replied(commands[n].result(), bot.slack.wait_for("response_url", hook=f"burst-{n}", timeout=180)[0])
+
+
 def test_the_rate_limit_answers_the_excess_with_a_notice(start_bot):
     bot = start_bot(rate_limit_per_minute=2)
     for n in range(3):
-        bot.client.command("/ask", f"What did Stoltenberg say? ({n})", "UALICE", bot.slack.response_url(f"a{n}"))
-        bot.slack.wait_for("response_url", hook=f"a{n}")
+        sent = bot.client.command("/ask", f"What did Stoltenberg say? ({n})", "UALICE", bot.slack.response_url(f"a{n}"))
+        bot.replied(sent, bot.slack.wait_for("response_url", hook=f"a{n}")[0])
     bot.client.command("/ask", "What did Stoltenberg say?", "UBOB", bot.slack.response_url("bob"))
     answers = [bot.slack.wait_for("response_url", hook=hook)[0].args for hook in ("a0", "a1", "a2", "bob")]
     assert [a["response_type"] for a in answers] == ["in_channel", "in_channel", "ephemeral", "in_channel"]

@@ -34,12 +34,12 @@ ARTICLES = [
      "published": "2022-01-10",
      "text": f"{GENEVA_LEAD} The Russian delegation pressed for written guarantees that NATO would stop enlarging "
              "to the east. American officials answered that the alliance's door would stay open to new members."},
-    # A day later a third outlet ran it under a dateline, which moves its embedding but not its words.
+    # A day later a third outlet ran it under a long dateline, which moves its embedding but not its words.
     {"url": "https://lake.example/geneva", "title": "Geneva: envoys meet", "outlet": "Lake Courier",
      "published": "2022-01-11",
-     "text": f"GENEVA — {GENEVA_LEAD} The Russian delegation pressed for written guarantees that NATO would stop "
-             "enlarging to the east. American officials answered that the alliance's door would stay open to new "
-             "members."},
+     "text": f"Palais des Nations, Geneva, snowy Monday morning — {GENEVA_LEAD} The Russian delegation pressed "
+             "for written guarantees that NATO would stop enlarging to the east. American officials answered that "
+             "the alliance's door would stay open to new members."},
     # The same opening fact, reworded by another outlet.
     {"url": "https://valley.example/envoys", "title": "Russia and US start Geneva negotiations",
      "outlet": "Valley Post", "published": "2022-01-11",
@@ -104,8 +104,8 @@ def summary_dir(tmp_path_factory, embedder) -> Path:
 
 
 @pytest.fixture
-def desk(summary_dir, monkeypatch) -> Parley:
-    monkeypatch.delenv("PARLEY_TOPIC", raising=False)
+def desk(summary_dir) -> Parley:
+    """A Parley over the summary corpus, on the default topic whatever PARLEY_TOPIC says."""
     return Parley(load_settings(data_dir=summary_dir / "data", sources=summary_dir / "sources.toml",
                                 topic=DEFAULT_TOPIC))
 
@@ -184,6 +184,11 @@ def test_a_topic_nothing_covers_gets_a_plain_notice(summary_dir):
     assert "coral reef" in reply.text
 
 
+def test_nothing_indexed_says_so(tmp_path):
+    parley = Parley(load_settings(data_dir=tmp_path / "empty", sources=tmp_path / "sources.toml"))
+    assert parley.summary() == replies.not_indexed_notice()
+
+
 @pytest.mark.parametrize(("since", "until", "shown"), [
     ("yesterday-ish", None, "“yesterday-ish”"),
     ("3 fortnights", None, "“3 fortnights”"),
@@ -208,9 +213,14 @@ def test_spans_count_back_from_now_or_from_the_end_date():
         parse_window("99999w", "0500-01-01", now)
 
 
-def test_summary_json_has_the_window_and_the_bullets(desk, summary_dir, monkeypatch, capsys):
+@pytest.fixture
+def cli_env(summary_dir, monkeypatch) -> None:
     monkeypatch.setenv("PARLEY_DATA_DIR", str(summary_dir / "data"))
     monkeypatch.setenv("PARLEY_SOURCES", str(summary_dir / "sources.toml"))
+    monkeypatch.setenv("PARLEY_TOPIC", DEFAULT_TOPIC)
+
+
+def test_summary_json_has_the_window_and_the_bullets(desk, cli_env, capsys):
     assert main(["summary", "--since", "2022-01-08", "--until", "2022-01-14", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"window", "bullets"}
@@ -224,9 +234,7 @@ def test_summary_json_has_the_window_and_the_bullets(desk, summary_dir, monkeypa
     assert any(bullet["also"] for bullet in data["bullets"])
 
 
-def test_summary_json_reports_a_bad_window_and_exits_nonzero(summary_dir, monkeypatch, capsys):
-    monkeypatch.setenv("PARLEY_DATA_DIR", str(summary_dir / "data"))
-    monkeypatch.setenv("PARLEY_SOURCES", str(summary_dir / "sources.toml"))
+def test_summary_json_reports_a_bad_window_and_exits_nonzero(cli_env, capsys):
     assert main(["summary", "--since", "soon", "--json"]) == 2
     data = json.loads(capsys.readouterr().out)
     assert data["bullets"] == [] and "24h" in data["message"]

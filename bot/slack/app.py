@@ -28,6 +28,7 @@ from bot.slack.actions import ButtonActions
 from bot.slack.commands import SlashCommands
 from bot.slack.events import MessageResponder
 from bot.slack.memory import SlackMemory
+from index.search import NotIndexed
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ _TOKEN_PROBLEMS = {
 
 
 class SlackSetupError(Exception):
-    """A Slack credential is missing or refused; the message is one line that names the setting."""
+    """A credential is missing or refused, or the port is taken; the message is one line saying which."""
 
 
 def create_app(parley: Parley) -> App:
@@ -56,7 +57,11 @@ def create_app(parley: Parley) -> App:
     _check_token(client, "SLACK_BOT_TOKEN", client.auth_test)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     # auth.test just passed; Bolt repeats it (cached) on the first request rather than here.
-    app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False, name="parley")
+    # process_before_response: each acknowledgement is made in the request's own thread, and only
+    # the lazy listeners (the answers) go to Bolt's small worker pool, so a burst of questions can
+    # delay answers but never an acknowledgement.
+    app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False, name="parley",
+              process_before_response=True)
     memory = SlackMemory(settings.data_dir / "slack.sqlite")
     MessageResponder(parley, memory).register(app)
     SlashCommands(parley).register(app)
@@ -91,9 +96,14 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
             app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN",
                                 "the app-level token, xapp-…, for Socket Mode; or run with --http")
         app = create_app(parley)
+        threading.Thread(target=_warm_up, args=(parley,), name="warm-up", daemon=True).start()
         parley.schedule_reindex(stop)
         if http:
-            server = make_http_server(app, parley, "0.0.0.0", port or int(os.environ.get("PORT", DEFAULT_PORT)))
+            port = port or int(os.environ.get("PORT", DEFAULT_PORT))
+            try:
+                server = make_http_server(app, parley, "0.0.0.0", port)
+            except OSError as exc:
+                raise SlackSetupError(f"cannot listen on port {port}: {exc.strerror or exc}") from None
             log.info("serving Slack over HTTP", extra={"port": server.server_port, "path": EVENTS_PATH})
             server.serve_forever()
         else:
@@ -112,6 +122,16 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
     finally:
         stop.set()
     return 0
+
+
+def _warm_up(parley: Parley) -> None:
+    """Load the index and the model now, so the first question is not the one that waits for them."""
+    try:
+        parley.searcher.ranker()
+    except NotIndexed:
+        log.info("nothing is indexed yet; an admin can run a reindex")
+    except Exception:  # noqa: BLE001 - the bot still serves; the first question will report the problem
+        log.exception("could not load the index")
 
 
 def _secret(value: SecretStr | None, name: str, hint: str) -> str:

@@ -1,6 +1,6 @@
 """Mentions, DMs and follow-ups in answered threads: each message answered once, in the right place.
 
-Bolt acknowledges Events API requests before these listeners run, so a slow answer never makes
+Events are acknowledged at once and answered in a Bolt lazy listener, so a slow answer never makes
 Slack retry. A mention in a channel is answered in its thread (and the thread remembered, so a
 follow-up there needs no mention); a DM is answered in the DM. Bots (the bot itself included),
 edits, deletions and other channel chatter are ignored, and a message already claimed — the same
@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.service import Parley
 from bot.slack.memory import SlackMemory
 from bot.slack.render import message_for
-from bot.slack.shared import question_text, reply_or_error
+from bot.slack.shared import ack_now, question_text, reply_or_error
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,8 @@ class MessageResponder:
         self.memory = memory
 
     def register(self, app: App) -> None:
-        app.event("app_mention")(self.on_event)
-        app.event("message")(self.on_event)
+        app.event("app_mention")(ack=ack_now, lazy=[self.on_event])
+        app.event("message")(ack=ack_now, lazy=[self.on_event])
 
     def wants(self, event: dict, bot_user_id: str | None) -> bool:
         """True for a mention, a DM or a reply in a thread the bot answered — from a person."""
@@ -59,7 +59,7 @@ class MessageResponder:
             return
         channel, ts = event["channel"], event["ts"]
         if not self.memory.claim(f"message:{channel}:{ts}"):
-            log.info("message already answered", extra={"channel": channel, "ts": ts, "event_type": event["type"],
+            log.info("duplicate delivery ignored", extra={"channel": channel, "ts": ts, "event_type": event["type"],
                                                          "retry": request.headers.get("x-slack-retry-num")})
             return
         direct = event.get("channel_type") == "im"

@@ -177,6 +177,15 @@ def error_notice() -> Notice:
     return Notice("error", "Sorry, something went wrong while answering. The error was logged; please try again.")
 
 
+def feedback_notice(outcome: str) -> Notice:
+    """What a 👍/👎 click gets back: ``recorded``, ``duplicate`` (already rated) or ``forgotten``."""
+    texts = {"recorded": "Thanks, your feedback is recorded.",
+             "duplicate": "You have already rated this answer.",
+             "forgotten": "I no longer have that answer (it is too old, or I restarted since), "
+                          "so the vote wasn't recorded."}
+    return Notice("feedback", texts[outcome])
+
+
 def reindex_failed_notice(reason: str) -> Notice:
     return Notice("error", f"The reindex failed ({reason}); the previous index is still serving.")
 

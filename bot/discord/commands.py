@@ -27,9 +27,6 @@ log = logging.getLogger(__name__)
 
 REMEMBERED_ANSWERS = 2000
 VOTE_ID_TEMPLATE = r"parley:vote:(?P<vote>up|down):(?P<key>[0-9a-f]{16})"
-THANKS = "Thanks, your feedback is recorded."
-ALREADY_VOTED = "You have already rated this answer."
-FORGOTTEN = "I no longer have that answer (it is too old, or I restarted since), so the vote wasn't recorded."
 
 
 class Feedback:
@@ -60,16 +57,16 @@ class Feedback:
         await interaction.response.defer(thinking=True, ephemeral=True)
         entry = self._answers.get(key)
         if entry is None:
-            text = FORGOTTEN
+            outcome = "forgotten"
         elif interaction.user.id in entry[1]:
-            text = ALREADY_VOTED
+            outcome = "duplicate"
         else:
             entry[1].add(interaction.user.id)
             await asyncio.to_thread(self.parley.record_feedback, "discord", str(interaction.user.id), entry[0],
                                     1 if vote == "up" else -1)
             log.info("feedback", extra={"platform": "discord", "vote": vote, "question": entry[0].question})
-            text = THANKS
-        await interaction.followup.send(**render(replies.Notice("feedback", text)).send_kwargs(), ephemeral=True)
+            outcome = "recorded"
+        await interaction.followup.send(**render(replies.feedback_notice(outcome)).send_kwargs(), ephemeral=True)
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE_ID_TEMPLATE):

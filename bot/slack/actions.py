@@ -25,9 +25,6 @@ from bot.slack.render import (
 )
 from bot.slack.shared import ack_now, reply_or_error
 
-# Slack-only wording until replies.py has a feedback notice.
-FEEDBACK_THANKS = replies.Notice("feedback_recorded", "Thanks, your feedback was recorded.")
-
 
 class ButtonActions:
     """The lazy halves of the button listeners."""
@@ -45,10 +42,13 @@ class ButtonActions:
         user = body["user"]["id"]
         container = body.get("container", {})
         key = f"vote:{container.get('channel_id')}:{container.get('message_ts')}:{user}"
+        outcome = "duplicate"
         if self.memory.claim(key):
             self.parley.record_feedback("slack", user, read_feedback_value(action["value"]),
                                         1 if action["action_id"] == VOTE_UP else -1)
-        respond(response_type="ephemeral", replace_original=False, **notice_message(FEEDBACK_THANKS).kwargs())
+            outcome = "recorded"
+        notice = replies.feedback_notice(outcome)
+        respond(response_type="ephemeral", replace_original=False, **notice_message(notice).kwargs())
 
     def post_summary(self, body: dict, action: dict, respond: Respond) -> None:
         """Rebuild the summary of the shown window and post it for the whole channel."""

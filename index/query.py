@@ -30,6 +30,7 @@ _IN_MONTH = re.compile(r"\b(?:in|during|by|of|since)\s+" + _MONTH + r"\b" + _YEA
 _MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _RELATIVE = {"today": 1, "yesterday": 2, "this week": 7, "last week": 14, "past week": 7,
              "this month": 31, "last month": 62}
+_ANY_YEAR = re.compile(r"(?<![\w-])((?:19|20)\d\d)(?![\w-])")
 _RECENT = re.compile(r"\b(latest|newest|most recent|recently|now|currently|today|so far)\b", re.I)
 _PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid": (11, 20),
           "middle of": (11, 20), "late": (21, 31), "end of": (21, 31)}
@@ -37,12 +38,13 @@ _PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid":
 
 @dataclass(frozen=True)
 class Query:
-    """A question as retrieval sees it."""
+    """A question as retrieval sees it; ``years`` are the four-digit years it names."""
 
     text: str
     dates: list[tuple[datetime, datetime]] = field(default_factory=list)
     outlets: frozenset[str] = frozenset()
     recent: bool = False
+    years: tuple[int, ...] = ()
 
 
 def clean_question(text: str) -> str:
@@ -64,7 +66,9 @@ def parse_query(question: str, reference: datetime | None = None,
     """
     text = clean_question(question)
     reference = reference or datetime.now(UTC)
-    return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)))
+    years = tuple(int(year) for year in _ANY_YEAR.findall(text))
+    return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)),
+                 years)
 
 
 def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
@@ -96,8 +100,10 @@ def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
             taken.append(match.span())
             month = _MONTHS[match["month"].lower()]
             year = _year(match["year"], month, reference)
-            end = datetime(year, month, calendar.monthrange(year, month)[1], tzinfo=UTC)
-            windows.append((datetime(year, month, 1, tzinfo=UTC), end + timedelta(days=2)))
+            end = datetime(year, month, calendar.monthrange(year, month)[1], tzinfo=UTC) + timedelta(days=2)
+            if match.group().lower().startswith("since"):  # "the first meeting since July 2019": after it
+                end = max(end, reference + timedelta(days=1))
+            windows.append((datetime(year, month, 1, tzinfo=UTC), end))
     lowered = text.lower()
     for phrase, days in _RELATIVE.items():
         if re.search(rf"\b{phrase}\b", lowered):

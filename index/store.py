@@ -280,8 +280,8 @@ class Store:
         return {"up": int(row[0]), "down": int(row[1])}
 
     def passage_vectors(self, model: str, since: datetime | None = None,
-                        until: datetime | None = None) -> Iterator[tuple[str, str, bytes]]:
-        """(doc_id, published, embedding) of each passage of the live, dated articles in a window.
+                        until: datetime | None = None) -> Iterator[tuple[str, str, str, bytes]]:
+        """(doc_id, published, outlet, embedding) of each passage of the live, dated articles in a window.
 
         The latest summary scores articles against its topic with these stored vectors, so
         nothing is re-embedded at summary time.
@@ -294,6 +294,6 @@ class Store:
             clauses.append("a.published < ?")
             args.append(until.isoformat())
         yield from self._db().execute(
-            "SELECT a.doc_id, a.published, p.embedding FROM passages p JOIN articles a"
+            "SELECT a.doc_id, a.published, a.outlet, p.embedding FROM passages p JOIN articles a"
             " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash"
             f" WHERE {' AND '.join(clauses)}", args)

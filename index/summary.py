@@ -18,12 +18,15 @@ It is extractive on purpose, so it can never say anything a source did not write
    shown in date order.
 
 When the window holds no coverage of the topic (an archive read long after the fact) the
-newest window of the same length that has some is summarised instead, and the result says so.
+newest window of the same length that has coverage (on-topic articles from several outlets) is
+summarised instead, and the result says so.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,7 +43,7 @@ from index.store import Store
 DEFAULT_SINCE = "24h"
 TOPIC_MIN_SIMILARITY = 0.45    # best passage vs topic: talks coverage scores 0.45–0.8, markets news under 0.3
 SENTENCE_MIN_SIMILARITY = 0.2  # a candidate sentence must still be about the topic, not boilerplate
-MAX_ARTICLES = 40              # the most on-topic articles of the window: ≤120 sentences, ~2 s on 2 cores
+MAX_ARTICLES = 40              # the most on-topic articles of the window: ≤120 sentences, ~1.5 s on 2 cores
 LEAD_SENTENCES = 3
 LEAD_SCAN = 6                  # how far into an article to look for three sentences that read as sentences
 POSITION_PRIOR = (1.0, 0.8, 0.6)
@@ -168,10 +171,9 @@ def summarize(store: Store, embedder: Embedder, topic: str, asked: Window) -> Su
     relevant = _on_topic(store, embedder, topic_vector, asked)
     shown = asked
     if not relevant:
-        newest = _newest_on_topic(store, embedder, topic_vector)
-        if newest is None:
+        end = _newest_covered_end(store, embedder, topic_vector, asked.length)
+        if end is None:
             return Summary(asked, asked)
-        end = datetime.combine(newest.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
         shown = Window(end - asked.length, end)
         relevant = _on_topic(store, embedder, topic_vector, shown)
     candidates = _candidates(relevant[:MAX_ARTICLES])
@@ -196,30 +198,46 @@ def _on_topic(store: Store, embedder: Embedder, topic_vector: np.ndarray, window
     best = _best_similarity(store.passage_vectors(embedder.name, window.since - SQL_MARGIN,
                                                   window.until + SQL_MARGIN),
                             embedder.dim, topic_vector, wanted=rows.keys())
-    relevant = [dict(rows[doc_id], topic=score) for doc_id, (score, _) in best.items()
+    relevant = [dict(rows[doc_id], topic=score) for doc_id, (score, *_) in best.items()
                 if score >= TOPIC_MIN_SIMILARITY]
     return sorted(relevant, key=lambda row: -row["topic"])
 
 
-def _newest_on_topic(store: Store, embedder: Embedder, topic_vector: np.ndarray) -> datetime | None:
-    """When the newest article about the topic came out (one pass over the stored vectors)."""
+def _newest_covered_end(store: Store, embedder: Embedder, topic_vector: np.ndarray,
+                        length: timedelta) -> datetime | None:
+    """The end (a midnight) of the newest window of ``length`` that has coverage of the topic.
+
+    Coverage means on-topic articles from two or more outlets, none carrying more than half of
+    them: a story several outlets reported, not one outlet's stream of press releases near the
+    topic. An index with no such window (a single source) gets its newest on-topic article's day.
+    """
     best = _best_similarity(store.passage_vectors(embedder.name), embedder.dim, topic_vector)
-    dates = [parse_published(published) for score, published in best.values() if score >= TOPIC_MIN_SIMILARITY]
-    return max((moment for moment in dates if moment), default=None)
+    found = sorted((moment, outlet) for score, published, outlet in best.values()
+                   if score >= TOPIC_MIN_SIMILARITY and (moment := parse_published(published)))
+    if not found:
+        return None
+    moments = [moment for moment, _ in found]
+    ends = sorted({datetime.combine(moment.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
+                   for moment in moments}, reverse=True)
+    for end in ends:
+        outlets = Counter(outlet for _, outlet in found[bisect_left(moments, end - length):bisect_left(moments, end)])
+        if len(outlets) >= 2 and 2 * max(outlets.values()) <= outlets.total():
+            return end
+    return ends[0]
 
 
-def _best_similarity(rows: Iterable[tuple[str, str, bytes]], dim: int, topic_vector: np.ndarray,
-                     wanted: Iterable[str] | None = None, chunk: int = 4096) -> dict[str, tuple[float, str]]:
-    """doc_id → (best passage similarity to the topic, published), computed a chunk at a time."""
+def _best_similarity(rows: Iterable[tuple[str, str, str, bytes]], dim: int, topic_vector: np.ndarray,
+                     wanted: Iterable[str] | None = None, chunk: int = 4096) -> dict[str, tuple[float, str, str]]:
+    """doc_id → (best passage similarity to the topic, published, outlet), a chunk of vectors at a time."""
     keep = set(wanted) if wanted is not None else None
-    best: dict[str, tuple[float, str]] = {}
-    batch: list[tuple[str, str, bytes]] = []
+    best: dict[str, tuple[float, str, str]] = {}
+    batch: list[tuple[str, str, str, bytes]] = []
 
     def flush() -> None:
         scores = np.frombuffer(b"".join(blob for *_, blob in batch), dtype=np.float32).reshape(-1, dim) @ topic_vector
-        for (doc_id, published, _), score in zip(batch, scores.tolist(), strict=True):
+        for (doc_id, published, outlet, _), score in zip(batch, scores.tolist(), strict=True):
             if doc_id not in best or score > best[doc_id][0]:
-                best[doc_id] = (score, published)
+                best[doc_id] = (score, published, outlet)
         batch.clear()
 
     for row in rows:

@@ -163,17 +163,30 @@ def test_an_empty_window_says_so_and_shows_the_newest_window_with_coverage(desk)
     reply = desk.summary("2021-06-01", "2021-06-07")
     assert isinstance(reply, replies.SummaryReply)
     assert "1 Jun 2021" in reply.note and "7 Jun 2021" in reply.note and "week" in reply.note
-    # The newest on-topic article (26 Jan) ends the week shown; the newer markets story does not count.
-    assert reply.since == datetime(2022, 1, 20, tzinfo=UTC)
-    assert reply.until == datetime(2022, 1, 26, 23, 59, 59, tzinfo=UTC)
-    assert reply.bullets and {quote.url for quote in reply.bullets} == {"https://valley.example/reply"}
+    # The week ending 26 Jan holds one outlet's article, and the newer markets story is off the topic:
+    # the newest week with coverage from several outlets is the week of the talks.
+    assert reply.since == datetime(2022, 1, 8, tzinfo=UTC)
+    assert reply.until == datetime(2022, 1, 14, 23, 59, 59, tzinfo=UTC)
+    assert 4 <= len(reply.bullets) <= 6
+    assert all(reply.since <= quote.published <= reply.until for quote in reply.bullets)
 
 
 def test_the_default_window_is_the_last_day_relative_to_now(desk):
     reply = desk.summary()
     assert isinstance(reply, replies.SummaryReply)
     assert "newest day with coverage" in reply.note
-    assert (reply.since, reply.until.date()) == (datetime(2022, 1, 26, tzinfo=UTC), datetime(2022, 1, 26).date())
+    # 26, 14, 13 and 12 January each have one outlet on the topic; on the 11th two outlets ran the Geneva story.
+    assert (reply.since, reply.until) == (datetime(2022, 1, 11, tzinfo=UTC),
+                                          datetime(2022, 1, 11, 23, 59, 59, tzinfo=UTC))
+    assert {quote.url for quote in reply.bullets} <= {"https://lake.example/geneva", "https://valley.example/envoys"}
+
+
+def test_without_a_day_several_outlets_covered_the_newest_on_topic_day_is_shown(parley):
+    # The shared test corpus: every day's on-topic articles come from one outlet.
+    reply = parley.summary()
+    assert isinstance(reply, replies.SummaryReply) and reply.note
+    assert reply.since == datetime(2022, 1, 26, tzinfo=UTC)
+    assert {quote.url for quote in reply.bullets} == {"https://example.org/written-reply"}
 
 
 def test_a_topic_nothing_covers_gets_a_plain_notice(summary_dir):
@@ -201,7 +214,7 @@ def test_a_window_it_cannot_read_gets_a_friendly_message(desk, since, until, sho
     assert shown in reply.text and "2022-01-" in reply.text
 
 
-def test_spans_count_back_from_now_or_from_the_end_date():
+def test_spans_count_back_from_now_or_from_the_end_date_and_timestamps_are_exact():
     now = datetime(2022, 1, 14, 12, 30, tzinfo=UTC)
     assert parse_window("24h", None, now).since == now - timedelta(hours=24)
     assert parse_window("3d", None, now).since == now - timedelta(days=3)
@@ -209,6 +222,8 @@ def test_spans_count_back_from_now_or_from_the_end_date():
     assert parse_window(None, None, now).since == now - timedelta(hours=24)
     window = parse_window("3d", "2022-01-14", now)
     assert (window.since, window.until) == (datetime(2022, 1, 12, tzinfo=UTC), datetime(2022, 1, 15, tzinfo=UTC))
+    exact = parse_window("2022-01-08T00:00:00+00:00", "2022-01-15T00:00:00+00:00", now)
+    assert (exact.since, exact.until) == (datetime(2022, 1, 8, tzinfo=UTC), datetime(2022, 1, 15, tzinfo=UTC))
     with pytest.raises(WindowError):
         parse_window("99999w", "0500-01-01", now)
 

@@ -25,6 +25,14 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+def tokenize_spans(text: str) -> list[tuple[int, str]]:
+    """Like ``tokenize``, with each token's start offset (one pass for a whole passage)."""
+    found = [(match.start(), word) for match in _TOKEN.finditer(text)
+             if (word := match.group().lower()) not in _STOPWORDS]
+    stems = _stemmer().stemWords([word for _, word in found])
+    return [(position, stem) for (position, _), stem in zip(found, stems, strict=True)]
+
+
 class LexicalIndex:
     """A BM25 index whose row ``i`` is the ``i``-th passage id of its version."""
 

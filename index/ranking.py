@@ -18,9 +18,10 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+import faiss
 import numpy as np
 
-from index.lexical import tokenize
+from index.lexical import tokenize, tokenize_spans
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Quote, window
 from index.sentences import sentence_spans
@@ -29,7 +30,9 @@ from index.vectors import nearest
 
 CANDIDATES = 100
 RESCORE = 40
-DENSE_RESCORE = 5
+DENSE_RESCORE = 4
+MEANING_SENTENCES = 2
+DEDUPLICATE_TOP = 15
 # Weights and thresholds were fitted on shared/eval/dev.jsonl (5-fold cross-validated) for the
 # default model, all-MiniLM-L6-v2; another model may need ABSTAIN_DENSE_BELOW recalibrated.
 WEIGHT_DENSE = 0.75
@@ -79,6 +82,8 @@ class Ranker:
         self.embedder = embedder
         self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
         self.first, self.last = store.published_range()
+        flat = faiss.downcast_index(version.vectors.index)
+        self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
 
     def answer(self, question: str, k: int = 3, rerank: bool = True):
         from index.search import Answer
@@ -98,23 +103,18 @@ class Ranker:
 
     # -- 1. candidates ------------------------------------------------------------------------
     def _candidates(self, query: Query) -> list[Candidate]:
-        qvec = self.embedder.encode_query(query.text)
-        self._qvec = qvec
-        found: dict[int, Candidate] = {}
-        for pid, similarity in nearest(self.version.vectors, qvec, CANDIDATES):
-            found[pid] = Candidate(pid, dense=similarity)
+        self._qvec = qvec = self.embedder.encode_query(query.text)
+        found = {pid: Candidate(pid, dense=similarity)
+                 for pid, similarity in nearest(self.version.vectors, qvec, CANDIDATES)}
         lexical = self.version.lexical.scores(query.text)
-        top = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES] if len(lexical) else []
-        best = float(lexical.max()) if len(lexical) else 0.0
-        for row in top:
-            if lexical[row] > 0:
+        if len(lexical) and lexical.max() > 0:
+            rows = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES]
+            rows = rows[lexical[rows] > 0]
+            similarities = self._matrix[rows] @ qvec  # words-only candidates get their cosine too
+            best = float(lexical.max())
+            for row, similarity in zip(rows.tolist(), similarities.tolist(), strict=True):
                 pid = int(self.version.ids[row])
-                found.setdefault(pid, Candidate(pid)).lexical = float(lexical[row]) / best
-        missing = [c for c in found.values() if c.dense == 0.0]
-        if missing:
-            rows = self.version.vectors
-            for c in missing:
-                c.dense = float(np.dot(rows.reconstruct(c.pid), qvec))
+                found.setdefault(pid, Candidate(pid, dense=similarity)).lexical = float(lexical[row]) / best
         for c in found.values():
             c.base = WEIGHT_DENSE * c.dense + WEIGHT_LEXICAL * c.lexical
         return sorted(found.values(), key=lambda c: c.base, reverse=True)[:RESCORE]
@@ -125,38 +125,28 @@ class Ranker:
         candidates[:] = [c for c in candidates if c.pid in passages]
         weights = {token: self.version.lexical.idf(token) for token in set(tokenize(query.text))}
         total = sum(weights.values()) or 1.0
-        spans: dict[int, list[tuple[int, int]]] = {}
+        sentences: dict[int, list[tuple[float, tuple[int, int]]]] = {}
         for c in candidates:
             c.passage = passages[c.pid]
-            spans[c.pid] = sentence_spans(c.passage.text) or [(0, len(c.passage.text))]
-            overlaps = [sum(weights[t] for t in set(tokenize(c.passage.text[s:e])) if t in weights) / total
-                        for s, e in spans[c.pid]]
-            best = int(np.argmax(overlaps))
-            c.sentence_words, c.focus = overlaps[best], spans[c.pid][best]
+            sentences[c.pid] = sorted(_sentence_coverage(c.passage.text, weights, total), reverse=True)
+            c.sentence_words, c.focus = sentences[c.pid][0]
             c.score = c.base + WEIGHT_SENTENCE_WORDS * c.sentence_words + self._boost(query, c.passage)
         if rerank:
-            self._rescore_meaning(sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE],
-                                  spans, weights, total)
+            leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE]
+            self._rescore_meaning(leaders, sentences)
 
-    def _rescore_meaning(self, leaders: list[Candidate], spans, weights, total) -> None:
-        """Bi-encoder similarity of each sentence of the leading candidates to the question."""
-        texts, owners = [], []
-        for c in leaders:
-            for span in spans[c.pid]:
-                texts.append(c.passage.text[span[0]:span[1]][:400])
-                owners.append((c, span))
-        if not texts:
+    def _rescore_meaning(self, leaders: list[Candidate], sentences) -> None:
+        """Bi-encoder similarity to the question of the leading candidates' most wordy sentences."""
+        owners = [(c, coverage, span) for c in leaders for coverage, span in sentences[c.pid][:MEANING_SENTENCES]]
+        if not owners:
             return
-        similarities = self.embedder.encode(texts) @ self._qvec
-        best: dict[int, tuple[float, tuple[int, int]]] = {}
-        for (c, span), similarity in zip(owners, similarities, strict=True):
-            words = sum(weights[t] for t in set(tokenize(c.passage.text[span[0]:span[1]])) if t in weights) / total
-            combined = float(similarity) + words
-            if c.pid not in best or combined > best[c.pid][0]:
-                best[c.pid] = (combined, span)
-                c.sentence_meaning = float(similarity)
+        vectors = self.embedder.encode([c.passage.text[span[0]:span[1]][:400] for c, _, span in owners])
+        best: dict[int, float] = {}
+        for (c, coverage, span), similarity in zip(owners, (vectors @ self._qvec).tolist(), strict=True):
+            if similarity + coverage > best.get(c.pid, -1.0):
+                best[c.pid] = similarity + coverage
+                c.focus, c.sentence_meaning = span, similarity
         for c in leaders:
-            c.focus = best[c.pid][1]
             c.score += WEIGHT_SENTENCE_MEANING * c.sentence_meaning
 
     def _boost(self, query: Query, passage: StoredPassage) -> float:
@@ -175,7 +165,7 @@ class Ranker:
         """One quote per article, and one per story: syndicated copies add their outlet to ``also``."""
         kept: list[tuple[Candidate, set[str]]] = []
         seen_docs: set[str] = set()
-        for c in ranked:
+        for c in ranked[:DEDUPLICATE_TOP]:
             if c.passage.doc_id in seen_docs:
                 continue
             seen_docs.add(c.passage.doc_id)
@@ -225,6 +215,17 @@ class Ranker:
             dated = [c.passage.published for c in ranked[:DATE_CHECK_TOP] if c.passage.published]
             return any(start - DATE_LOOKBACK <= moment <= end for moment in dated for start, end in query.dates)
         return True
+
+
+def _sentence_coverage(text: str, weights: dict[str, float], total: float) -> list[tuple[float, tuple[int, int]]]:
+    """Each sentence's share of the question's (IDF-weighted) words, tokenizing the passage once."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    tokens = tokenize_spans(text)
+    coverage = []
+    for start, end in spans:
+        present = {token for position, token in tokens if start <= position < end and token in weights}
+        coverage.append((sum(weights[token] for token in present) / total, (start, end)))
+    return coverage
 
 
 def _shingles(text: str) -> set[str]:

@@ -124,9 +124,15 @@ def cmd_eval(parley: Parley, args: argparse.Namespace) -> int:
 
 
 def cmd_summary(parley: Parley, args: argparse.Namespace) -> int:
-    from bot.summary_cli import run_summary
-
-    return run_summary(parley, args)
+    """Print the summary; exit 2 when the window could not be read, so scripts notice."""
+    reply = parley.summary(args.since, args.until)
+    if args.json:
+        data = reply.to_dict() if isinstance(reply, replies.SummaryReply) else {
+            "window": None, "bullets": [], "message": reply.text}
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        render.render(out, reply)
+    return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
 
 
 def cmd_serve(parley: Parley, args: argparse.Namespace) -> int:

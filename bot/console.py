@@ -30,6 +30,8 @@ def render(console: Console, reply) -> None:
         render_status(console, reply)
     elif isinstance(reply, replies.ReindexReply):
         render_reindex(console, reply)
+    elif isinstance(reply, replies.SummaryReply):
+        render_summary(console, reply)
     else:
         console.print(escape(str(reply)))
 
@@ -42,6 +44,19 @@ def render_answer(console: Console, reply: replies.AnswerReply) -> None:
                             f"{escape(quote.url)}[/dim]{also}", title=str(number), title_align="left"))
     for quote in reply.closest:
         console.print(f"  • {escape(replies.source_line(quote))} [dim]{escape(quote.url)}[/dim]")
+
+
+def render_summary(console: Console, reply: replies.SummaryReply) -> None:
+    """The headline, the fallback note if any, then each bullet led by its date, with outlet, title and link."""
+    console.print(escape(reply.headline), style="bold")
+    if reply.note:
+        console.print(escape(reply.note), style="yellow")
+    for quote in reply.bullets:
+        source = " · ".join(part for part in (quote.outlet, quote.title) if part)
+        console.print(f"\n• [bold]{escape(replies.date_label(quote.published))}[/bold]  “{escape(quote.text)}”")
+        console.print(f"  [dim]{escape(source)}\n  {escape(quote.url)}[/dim]")
+        if quote.also:
+            console.print(f"  [dim]Also carried by {escape(', '.join(quote.also))}[/dim]")
 
 
 def render_status(console: Console, status: replies.StatusReply) -> None:
@@ -66,16 +81,19 @@ def render_status(console: Console, status: replies.StatusReply) -> None:
 def render_reindex(console: Console, report: replies.ReindexReply) -> None:
     table = Table("source", "new", "changed", "unchanged", "removed", "failed", "passages embedded", "time",
                   title="Reindex")
+    table.columns[0].no_wrap = True
     for source in report.sources:
         table.add_row(escape(source["name"]), str(source["new"]), str(source["changed"]), str(source["unchanged"]),
                       str(source["removed"]), str(len(source["failed"])), f"{source['passages_embedded']:,}",
                       f"{source['seconds']:.1f} s")
     console.print(table)
     for source in report.sources:
-        for failure in source["failed"][:10]:
-            console.print(f"[yellow]{escape(source['name'])}: skipped {escape(failure['item'])}: "
-                          f"{escape(failure['reason'])}[/yellow]")
-        if len(source["failed"]) > 10:
-            console.print(f"[yellow]{escape(source['name'])}: … and {len(source['failed']) - 10} more[/yellow]")
+        by_reason: dict[str, list[str]] = {}
+        for failure in source["failed"]:
+            by_reason.setdefault(failure["reason"], []).append(failure["item"])
+        for reason, items in by_reason.items():
+            examples = ", ".join(items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+            console.print(f"[yellow]{escape(source['name'])}: skipped {len(items)} — {escape(reason)}: "
+                          f"{escape(examples)}[/yellow]")
     console.print(f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
                   f"serving index version {report.version}.")

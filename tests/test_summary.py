@@ -13,8 +13,8 @@ from rich.console import Console
 
 from bot import replies
 from bot.cli import main
+from bot.console import render_summary
 from bot.service import Parley
-from bot.summary_cli import render_summary
 from config import load_settings
 from config.settings import DEFAULT_MODEL, DEFAULT_TOPIC
 from index.build import reindex

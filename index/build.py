@@ -143,7 +143,6 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
                     since: str, listener: Listener, fetch_timeout: float) -> ReindexReport:
     started = time.perf_counter()
     store = Store(data_dir / "parley.sqlite3")
-    embedder = load_embedder(model)
     report = ReindexReport(started_by=started_by, started_at=since)
     run_id = store.start_run(started_by)
     try:
@@ -153,8 +152,8 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
                                                          for alias in spec.aliases}))
         for spec in specs:
             if only is None or spec.name == only:
-                report.sources.append(_index_source(store, spec, embedder, listener, fetch_timeout))
-        _publish(data_dir, store, embedder.name, embedder.dim, report)
+                report.sources.append(_index_source(store, spec, model, listener, fetch_timeout))
+        _publish(data_dir, store, model, report)
     except BaseException as exc:
         store.finish_run(run_id, "crashed", {"error": repr(exc)})
         raise
@@ -163,7 +162,7 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
     return report
 
 
-def _index_source(store: Store, spec: SourceSpec, embedder, listener: Listener,
+def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener,
                   fetch_timeout: float) -> SourceReport:
     """Read one source, embed what changed, record how it went."""
     started = time.perf_counter()
@@ -182,7 +181,7 @@ def _index_source(store: Store, spec: SourceSpec, embedder, listener: Listener,
     todo: list[tuple[Article, list[Passage]]] = []
     for doc_id, article in articles.items():
         if known.get(doc_id) == article.content_hash and store.has_passages(doc_id, article.content_hash,
-                                                                             embedder.name):
+                                                                             model):
             report.unchanged += 1
             continue
         if doc_id in known:
@@ -197,12 +196,12 @@ def _index_source(store: Store, spec: SourceSpec, embedder, listener: Listener,
     listener.source_started(spec.name, len(articles), sum(len(passages) for _, passages in todo))
     for batch in _batches(todo):
         texts = [f"{article.title}. {p.text}" for article, passages in batch for p in passages]
-        vectors = embedder.encode(texts, progress=listener.embedded)
+        vectors = load_embedder(model).encode(texts, progress=listener.embedded)  # loaded only when needed
         offset, rows = 0, []
         for article, passages in batch:
             rows.append((article, passages, vectors[offset:offset + len(passages)]))
             offset += len(passages)
-        store.save_articles(rows, embedder.name)
+        store.save_articles(rows, model)
         report.passages_embedded += len(texts)
     report.seconds = round(time.perf_counter() - started, 2)
     store.record_source(spec.name, spec.kind, report.status, asdict(report))
@@ -223,7 +222,7 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
         yield batch
 
 
-def _publish(data_dir: Path, store: Store, model: str, dim: int, report: ReindexReport) -> None:
+def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) -> None:
     """Write and switch to a new version when the live passages differ from the served ones."""
     signature = store.live_signature(model)
     current = current_name(data_dir)
@@ -236,7 +235,8 @@ def _publish(data_dir: Path, store: Store, model: str, dim: int, report: Reindex
         ids.append(passage_id)
         texts.append(text)
         vectors.append(np.frombuffer(blob, dtype=np.float32))
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, dim), dtype=np.float32)
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, load_embedder(model).dim), dtype=np.float32)
+    dim = matrix.shape[1]
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts,
                                    {"model": model, "dim": dim, "signature": signature,
                                     "created": datetime.now(UTC).isoformat(timespec="seconds")})

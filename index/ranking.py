@@ -29,7 +29,7 @@ from index.store import StoredPassage
 from index.vectors import nearest
 
 CANDIDATES = 100
-RESCORE = 40
+RESCORE = 60
 DENSE_RESCORE = 4
 MEANING_SENTENCES = 2
 DEDUPLICATE_TOP = 15

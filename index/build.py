@@ -23,6 +23,7 @@ from filelock import FileLock, Timeout
 
 from index.articles import Article, Failure
 from index.embed import load_embedder
+from index.lexical import TOKENIZER
 from index.passages import Passage, split_passages
 from index.sources import SourceSpec, read_source
 from index.store import Store
@@ -224,7 +225,7 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
 
 def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) -> None:
     """Write and switch to a new version when the live passages differ from the served ones."""
-    signature = store.live_signature(model)
+    signature = f"{store.live_signature(model)}:{TOKENIZER}"
     current = current_name(data_dir)
     if current and store.get_meta("served_signature") == signature:
         report.version = current

@@ -11,7 +11,11 @@ import numpy as np
 import Stemmer
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
+# The fuller English list: question words ("what", "did") must not count as content. "us" stays a word:
+# here it is mostly the United States.
+_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN_PLUS) - {"us"}
+#: Changes whenever tokenizing changes, so a reindex rebuilds BM25 (without re-embedding anything).
+TOKENIZER = "en-plus-snowball-1"
 
 
 @lru_cache(maxsize=1)

@@ -42,8 +42,8 @@ WEIGHT_SENTENCE_MEANING = 0.2
 BOOST_DATE = 0.2
 BOOST_OUTLET = 0.2
 BOOST_RECENT = 0.05
-ABSTAIN_BELOW = 1.5  # best passage similarity + best sentence similarity + best sentence word coverage
-ABSTAIN_BELOW_NO_RERANK = 1.0  # the same without the sentence similarity
+ABSTAIN_BELOW = 1.58  # best passage similarity + best sentence similarity + best sentence word coverage
+ABSTAIN_BELOW_NO_RERANK = 0.95  # the same without the sentence similarity
 DATE_LOOKBACK = timedelta(days=10)
 DATE_CHECK_TOP = 10
 DUPLICATE_JACCARD = 0.5

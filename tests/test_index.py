@@ -214,3 +214,11 @@ def test_a_different_model_re_embeds_everything_without_mixing(tmp_path, embedde
 def test_asking_before_anything_is_indexed_says_so(tmp_path):
     with pytest.raises(NotIndexed):
         Searcher(tmp_path / "empty").ask("anything")
+
+
+def test_a_tokenizer_change_rebuilds_bm25_without_re_embedding(tmp_path, embedder, monkeypatch):
+    toml = write_corpus(tmp_path / "src", [article(i, t) for i, t in enumerate(TEXTS)])
+    first = run(tmp_path / "data", toml)
+    monkeypatch.setattr(build, "TOKENIZER", "another-tokenizer")
+    second = run(tmp_path / "data", toml)
+    assert second.new_version and second.version != first.version and second.passages_embedded == 0

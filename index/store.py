@@ -226,11 +226,6 @@ class Store:
             "SELECT MIN(published), MAX(published) FROM articles WHERE removed=0 AND published IS NOT NULL").fetchone()
         return parse_published(row[0]), parse_published(row[1])
 
-    def newest_published(self) -> datetime | None:
-        row = self._db().execute("SELECT MAX(published) FROM articles WHERE removed=0").fetchone()
-        return parse_published(row[0]) if row and row[0] else None
-
-    # -- status -------------------------------------------------------------------------------
     def record_source(self, name: str, kind: str, status: str, report: dict) -> None:
         with self.transaction() as db:
             db.execute(

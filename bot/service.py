@@ -13,9 +13,12 @@ from bot import replies
 from bot.ratelimit import RateLimiter
 from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex
+from index.embed import load_embedder
+from index.query import clean_question
 from index.search import NotIndexed, Searcher
 from index.sources import load_sources
 from index.store import Store
+from index.summary import WindowError, parse_window, summarize
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +39,6 @@ class Parley:
 
     def ask(self, question: str, user: str | None = None, k: int | None = None):
         """An AnswerReply, or a Notice for an empty/huge question, a rate limit or an empty index."""
-        from index.query import clean_question
-
         notice = replies.check_question(clean_question(question))
         if notice:
             return notice
@@ -128,9 +129,6 @@ class Parley:
 
     def summary(self, since: str | None = None, until: str | None = None) -> replies.SummaryReply | replies.Notice:
         """The latest summary of ``settings.topic``; a window it can't read gets a notice saying what works."""
-        from index.embed import load_embedder
-        from index.summary import WindowError, parse_window, summarize
-
         try:
             window = parse_window(since, until)
         except WindowError as bad:

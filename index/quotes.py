@@ -1,4 +1,4 @@
-"""Quotes: the article's own words around the sentence that answers, within a length budget.
+"""Quotes and answers: the article's own words around the sentence that answers, within a length budget.
 
 A quote is always a verbatim slice of the article text, cut at sentence boundaries, with the
 answering sentence's offsets so each front end can mark it (bold in Slack and Discord).
@@ -34,6 +34,21 @@ class Quote:
         return {"text": self.text, "url": self.url, "title": self.title, "outlet": self.outlet,
                 "published": self.published.date().isoformat() if self.published else None,
                 "score": round(self.score, 4), "also": list(self.also)}
+
+
+@dataclass
+class Answer:
+    """What the index says to a question: quotes that answer, or an honest "not covered"."""
+
+    question: str
+    answered: bool
+    quotes: list[Quote] = field(default_factory=list)
+    closest: list[Quote] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answered": self.answered,
+                "quotes": [quote.to_dict() for quote in self.quotes],
+                "closest": [quote.to_dict() for quote in self.closest]}
 
 
 def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,

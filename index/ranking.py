@@ -23,7 +23,7 @@ import numpy as np
 
 from index.lexical import tokenize, tokenize_spans
 from index.query import Query, parse_query
-from index.quotes import MAX_QUOTE_CHARS, Quote, window
+from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentences import sentence_spans
 from index.store import StoredPassage
 from index.vectors import nearest
@@ -86,13 +86,12 @@ class Ranker:
         self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
 
     def answer(self, question: str, k: int = 3, rerank: bool = True):
-        from index.search import Answer
-
         query = parse_query(question, self.last, self.outlets)
-        if not query.text or not tokenize(query.text) and len(query.text) < 3:
+        if not query.text:
             return Answer(question, False)
-        candidates = self._candidates(query)
-        self._rescore(query, candidates, rerank)
+        qvec = self.embedder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
+        candidates = self._candidates(query, qvec)
+        self._rescore(query, qvec, candidates, rerank)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         covered = self._covered(query, ranked)
         ranked = self._deduplicate(ranked)
@@ -102,8 +101,7 @@ class Ranker:
         return Answer(question, True, quotes[:k])
 
     # -- 1. candidates ------------------------------------------------------------------------
-    def _candidates(self, query: Query) -> list[Candidate]:
-        self._qvec = qvec = self.embedder.encode_query(query.text)
+    def _candidates(self, query: Query, qvec: np.ndarray) -> list[Candidate]:
         found = {pid: Candidate(pid, dense=similarity)
                  for pid, similarity in nearest(self.version.vectors, qvec, CANDIDATES)}
         lexical = self.version.lexical.scores(query.text)
@@ -120,7 +118,7 @@ class Ranker:
         return sorted(found.values(), key=lambda c: c.base, reverse=True)[:RESCORE]
 
     # -- 2./3. rescoring and boosts --------------------------------------------------------
-    def _rescore(self, query: Query, candidates: list[Candidate], rerank: bool) -> None:
+    def _rescore(self, query: Query, qvec: np.ndarray, candidates: list[Candidate], rerank: bool) -> None:
         passages = self.store.passages_by_id([c.pid for c in candidates])
         candidates[:] = [c for c in candidates if c.pid in passages]
         weights = {token: self.version.lexical.idf(token) for token in set(tokenize(query.text))}
@@ -133,16 +131,16 @@ class Ranker:
             c.score = c.base + WEIGHT_SENTENCE_WORDS * c.sentence_words + self._boost(query, c.passage)
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE]
-            self._rescore_meaning(leaders, sentences)
+            self._rescore_meaning(leaders, sentences, qvec)
 
-    def _rescore_meaning(self, leaders: list[Candidate], sentences) -> None:
+    def _rescore_meaning(self, leaders: list[Candidate], sentences, qvec: np.ndarray) -> None:
         """Bi-encoder similarity to the question of the leading candidates' most wordy sentences."""
         owners = [(c, coverage, span) for c in leaders for coverage, span in sentences[c.pid][:MEANING_SENTENCES]]
         if not owners:
             return
         vectors = self.embedder.encode([c.passage.text[span[0]:span[1]][:400] for c, _, span in owners])
         best: dict[int, float] = {}
-        for (c, coverage, span), similarity in zip(owners, (vectors @ self._qvec).tolist(), strict=True):
+        for (c, coverage, span), similarity in zip(owners, (vectors @ qvec).tolist(), strict=True):
             if similarity + coverage > best.get(c.pid, -1.0):
                 best[c.pid] = similarity + coverage
                 c.focus, c.sentence_meaning = span, similarity

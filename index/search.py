@@ -8,11 +8,10 @@ new material and never sees half of a reindex.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.embed import load_embedder
-from index.quotes import Quote
+from index.quotes import Answer
 from index.ranking import Ranker
 from index.store import Store
 from index.versions import IndexVersion, current_name, load_version
@@ -20,21 +19,6 @@ from index.versions import IndexVersion, current_name, load_version
 
 class NotIndexed(Exception):
     """Nothing has been indexed yet in this data directory."""
-
-
-@dataclass
-class Answer:
-    """What the index says to a question: quotes that answer, or an honest "not covered"."""
-
-    question: str
-    answered: bool
-    quotes: list[Quote] = field(default_factory=list)
-    closest: list[Quote] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"question": self.question, "answered": self.answered,
-                "quotes": [quote.to_dict() for quote in self.quotes],
-                "closest": [quote.to_dict() for quote in self.closest]}
 
 
 class Searcher:

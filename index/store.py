@@ -203,13 +203,7 @@ class Store:
 
     def articles_between(self, since: datetime | None, until: datetime | None) -> list[sqlite3.Row]:
         """Live articles published inside a window, newest first (for the latest summary)."""
-        clauses, args = ["removed=0", "published IS NOT NULL"], []
-        if since:
-            clauses.append("published >= ?")
-            args.append(since.isoformat())
-        if until:
-            clauses.append("published < ?")
-            args.append(until.isoformat())
+        clauses, args = _window_clauses("", since, until)
         return list(self._db().execute(
             f"SELECT * FROM articles WHERE {' AND '.join(clauses)} ORDER BY published DESC", args))
 
@@ -281,14 +275,22 @@ class Store:
         The latest summary scores articles against its topic with these stored vectors, so
         nothing is re-embedded at summary time.
         """
-        clauses, args = ["a.removed=0", "a.published IS NOT NULL", "p.model=?"], [model]
-        if since:
-            clauses.append("a.published >= ?")
-            args.append(since.isoformat())
-        if until:
-            clauses.append("a.published < ?")
-            args.append(until.isoformat())
+        clauses, args = _window_clauses("a.", since, until)
+        clauses.append("p.model=?")
+        args.append(model)
         yield from self._db().execute(
             "SELECT a.doc_id, a.published, a.outlet, p.embedding FROM passages p JOIN articles a"
             " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash"
             f" WHERE {' AND '.join(clauses)}", args)
+
+
+def _window_clauses(prefix: str, since: datetime | None, until: datetime | None) -> tuple[list[str], list[str]]:
+    """SQL conditions (and their arguments) for live, dated articles published in ``[since, until)``."""
+    clauses, args = [f"{prefix}removed=0", f"{prefix}published IS NOT NULL"], []
+    if since:
+        clauses.append(f"{prefix}published >= ?")
+        args.append(since.isoformat())
+    if until:
+        clauses.append(f"{prefix}published < ?")
+        args.append(until.isoformat())
+    return clauses, args

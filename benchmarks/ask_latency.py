@@ -1,6 +1,7 @@
 """Warm ``ask`` latency, with and without reranking, on an existing index.
 
 usage: python benchmarks/ask_latency.py [QUESTIONS.jsonl] [--data-dir DIR] [--rounds N]
+                                        [--query-model auto|same|…] (repeatable, to compare)
 
 Questions default to ../shared/eval/dev.jsonl when it exists. Prints p50/p95/max in ms and the
 process's peak memory; nothing is asserted (speed goals are read here, not tested).
@@ -44,15 +45,21 @@ def main() -> None:
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--query-model", action="append", dest="query_models",
+                        help="question encoder (PARLEY_QUERY_MODEL); repeat to compare several")
     args = parser.parse_args()
-    data_dir = args.data_dir or load_settings().data_dir
+    settings = load_settings()
+    data_dir = args.data_dir or settings.data_dir
     questions = ([json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
                  if args.questions.exists() else FALLBACK)
     print(f"index: {data_dir}  questions: {len(questions)} × {args.rounds}")
-    for rerank in (False, True):
-        timings = measure(Searcher(data_dir, rerank=rerank), questions, args.rounds)
-        print(f"rerank={'on ' if rerank else 'off'}  p50 {statistics.median(timings):6.1f} ms  "
-              f"p95 {percentile(timings, 95):6.1f} ms  max {max(timings):6.1f} ms")
+    for query_model in args.query_models or [settings.query_model]:
+        for rerank in (False, True):
+            searcher = Searcher(data_dir, rerank=rerank, query_model=query_model)
+            timings = measure(searcher, questions, args.rounds)
+            print(f"query model {query_model:6} ({type(searcher.ranker().query_encoder).__name__:12}) "
+                  f"rerank={'on ' if rerank else 'off'}  p50 {statistics.median(timings):6.1f} ms  "
+                  f"p95 {percentile(timings, 95):6.1f} ms  max {max(timings):6.1f} ms")
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

@@ -29,7 +29,7 @@ class Parley:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir
-        self.searcher = Searcher(settings.data_dir, rerank=settings.rerank)
+        self.searcher = Searcher(settings.data_dir, rerank=settings.rerank, query_model=settings.query_model)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self._reindex_thread: threading.Thread | None = None
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".parley"), description="Folder for SQLite and the FAISS files.")
     sources: Path = Field(Path("config/sources.toml"), description="The TOML file listing sources.")
     model: str = Field(DEFAULT_MODEL, description="Embedding model: PyPI package, hub name or path.")
+    query_model: str = Field("auto", description="Encoder for questions: 'auto' (the model's quantized ONNX "
+                             "twin when installed), 'same', or an ONNX copy of the model (package or file).")
     topic: str = Field(DEFAULT_TOPIC, description="What the latest summary is about.")
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds before a web fetch gives up.")
     top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")

@@ -79,10 +79,13 @@ def parse_published(value: object) -> datetime | None:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     else:
-        try:
-            moment = date_parser.parse(str(value).strip())
-        except (ValueError, OverflowError, TypeError):
-            return None
+        try:  # ISO 8601, as the store writes it, parses in microseconds; anything else goes to dateutil
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            try:
+                moment = date_parser.parse(str(value).strip())
+            except (ValueError, OverflowError, TypeError):
+                return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

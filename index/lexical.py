@@ -10,10 +10,10 @@ import bm25s
 import numpy as np
 import Stemmer
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_TOKEN = re.compile(r"\w{2,}")  # words of two or more characters (twice as fast as \b\w\w+\b, same words)
 # The fuller English list: question words ("what", "did") must not count as content. "us" stays a word:
 # here it is mostly the United States.
-_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN_PLUS) - {"us"}
+STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN_PLUS) - {"us"}
 #: Changes whenever tokenizing changes, so a reindex rebuilds BM25 (without re-embedding anything).
 TOKENIZER = "en-plus-snowball-1"
 
@@ -25,16 +25,8 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed words without stopwords: the same for passages and questions."""
-    words = [word for word in _TOKEN.findall(text.lower()) if word not in _STOPWORDS]
+    words = [word for word in _TOKEN.findall(text.lower()) if word not in STOPWORDS]
     return _stemmer().stemWords(words)
-
-
-def tokenize_spans(text: str) -> list[tuple[int, str]]:
-    """Like ``tokenize``, with each token's start offset (one pass for a whole passage)."""
-    found = [(match.start(), word) for match in _TOKEN.finditer(text)
-             if (word := match.group().lower()) not in _STOPWORDS]
-    stems = _stemmer().stemWords([word for _, word in found])
-    return [(position, stem) for (position, _), stem in zip(found, stems, strict=True)]
 
 
 class LexicalIndex:

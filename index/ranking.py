@@ -21,7 +21,8 @@ from datetime import timedelta
 import faiss
 import numpy as np
 
-from index.lexical import tokenize, tokenize_spans
+from index.answer_types import holds_answer
+from index.lexical import tokenize
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentences import sentence_spans
@@ -42,6 +43,7 @@ WEIGHT_SENTENCE_MEANING = 0.2
 BOOST_DATE = 0.2
 BOOST_OUTLET = 0.2
 BOOST_RECENT = 0.05
+BOOST_ANSWER_KIND = 0.2
 ABSTAIN_BELOW = 1.58  # best passage similarity + best sentence similarity + best sentence word coverage
 ABSTAIN_BELOW_NO_RERANK = 0.95  # the same without the sentence similarity
 DATE_LOOKBACK = timedelta(days=10)
@@ -76,10 +78,11 @@ def squash(name: str) -> str:
 class Ranker:
     """Answers questions from one index version; built once per version (its lookups are cached)."""
 
-    def __init__(self, version, store, embedder) -> None:
+    def __init__(self, version, store, embedder, query_encoder=None) -> None:
         self.version = version
         self.store = store
-        self.embedder = embedder
+        self.embedder = embedder  # the model the passages were embedded with: sentences in a batch
+        self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
         self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
         self.first, self.last = store.published_range()
         flat = faiss.downcast_index(version.vectors.index)
@@ -89,7 +92,7 @@ class Ranker:
         query = parse_query(question, self.last, self.outlets)
         if not query.text:
             return Answer(question, False)
-        qvec = self.embedder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
+        qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
         candidates = self._candidates(query, qvec)
         self._rescore(query, qvec, candidates, rerank)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
@@ -123,29 +126,36 @@ class Ranker:
         candidates[:] = [c for c in candidates if c.pid in passages]
         weights = {token: self.version.lexical.idf(token) for token in set(tokenize(query.text))}
         total = sum(weights.values()) or 1.0
-        sentences: dict[int, list[tuple[float, tuple[int, int]]]] = {}
+        sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
         for c in candidates:
             c.passage = passages[c.pid]
-            sentences[c.pid] = sorted(_sentence_coverage(c.passage.text, weights, total), reverse=True)
-            c.sentence_words, c.focus = sentences[c.pid][0]
-            c.score = c.base + WEIGHT_SENTENCE_WORDS * c.sentence_words + self._boost(query, c.passage)
+            sentences[c.pid] = sorted(((coverage + self._kind_boost(query, c.passage.text[a:b]), coverage, (a, b))
+                                       for coverage, (a, b) in _sentence_coverage(c.passage.text, weights, total)),
+                                      reverse=True)
+            best, c.sentence_words, c.focus = sentences[c.pid][0]
+            c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE]
             self._rescore_meaning(leaders, sentences, qvec)
 
     def _rescore_meaning(self, leaders: list[Candidate], sentences, qvec: np.ndarray) -> None:
-        """Bi-encoder similarity to the question of the leading candidates' most wordy sentences."""
-        owners = [(c, coverage, span) for c in leaders for coverage, span in sentences[c.pid][:MEANING_SENTENCES]]
+        """Bi-encoder similarity to the question of the leading candidates' best-scored sentences."""
+        owners = [(c, rank, span) for c in leaders for rank, _, span in sentences[c.pid][:MEANING_SENTENCES]]
         if not owners:
             return
         vectors = self.embedder.encode([c.passage.text[span[0]:span[1]][:400] for c, _, span in owners])
         best: dict[int, float] = {}
-        for (c, coverage, span), similarity in zip(owners, (vectors @ qvec).tolist(), strict=True):
-            if similarity + coverage > best.get(c.pid, -1.0):
-                best[c.pid] = similarity + coverage
+        for (c, rank, span), similarity in zip(owners, (vectors @ qvec).tolist(), strict=True):
+            if similarity + rank > best.get(c.pid, -1.0):
+                best[c.pid] = similarity + rank
                 c.focus, c.sentence_meaning = span, similarity
         for c in leaders:
             c.score += WEIGHT_SENTENCE_MEANING * c.sentence_meaning
+
+    @staticmethod
+    def _kind_boost(query: Query, sentence: str) -> float:
+        """A lift for a sentence holding the kind of answer asked for ("how long" → a duration)."""
+        return BOOST_ANSWER_KIND if holds_answer(sentence, query.kinds, query.text) else 0.0
 
     def _boost(self, query: Query, passage: StoredPassage) -> float:
         boost = 0.0
@@ -216,14 +226,10 @@ class Ranker:
 
 
 def _sentence_coverage(text: str, weights: dict[str, float], total: float) -> list[tuple[float, tuple[int, int]]]:
-    """Each sentence's share of the question's (IDF-weighted) words, tokenizing the passage once."""
+    """Each sentence's share of the question's (IDF-weighted) words."""
     spans = sentence_spans(text) or [(0, len(text))]
-    tokens = tokenize_spans(text)
-    coverage = []
-    for start, end in spans:
-        present = {token for position, token in tokens if start <= position < end and token in weights}
-        coverage.append((sum(weights[token] for token in present) / total, (start, end)))
-    return coverage
+    return [(sum(weights[token] for token in set(tokenize(text[start:end])) if token in weights) / total,
+             (start, end)) for start, end in spans]
 
 
 def _shingles(text: str) -> set[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from index.embed import load_embedder
+from index.embed import load_embedder, load_query_embedder
 from index.quotes import Answer
 from index.ranking import Ranker
 from index.store import Store
@@ -24,10 +24,11 @@ class NotIndexed(Exception):
 class Searcher:
     """Answers questions from the current index version of one data directory."""
 
-    def __init__(self, data_dir: Path, rerank: bool = True) -> None:
+    def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto") -> None:
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "parley.sqlite3")
         self.rerank = rerank
+        self.query_model = query_model
         self._version: IndexVersion | None = None
         self._ranker: Ranker | None = None
         self._lock = threading.Lock()
@@ -48,7 +49,11 @@ class Searcher:
         version = self.version()
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:
-                self._ranker = Ranker(version, self.store, load_embedder(version.manifest["model"]))
+                model = version.manifest["model"]
+                query_encoder = load_query_embedder(model, int(version.manifest["dim"]), self.query_model)
+                # Batches of sentences (reranking) run faster on the full model than on its int8 copy.
+                embedder = load_embedder(model) if self.rerank else query_encoder
+                self._ranker = Ranker(version, self.store, embedder, query_encoder)
             return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:

@@ -50,3 +50,19 @@ def test_quote_window_keeps_whole_sentences_within_the_limit():
     assert end - start <= 200
     assert start <= focus[0] and end >= focus[1]
     assert (start, end)[0] in {s for s, _ in spans} and end in {e for _, e in spans}
+
+
+def test_quote_window_in_a_long_transcript_is_the_widest_run_of_whole_sentences():
+    text = " ".join(f"Speaker {i} said that point number {i} {'matters a great deal ' * (i % 5)}to them."
+                    for i in range(400))
+    spans = sentence_spans(text)
+    starts, ends = {s for s, _ in spans}, {e for _, e in spans}
+    for index in (0, 1, 57, 200, 398, 399):
+        focus = spans[index]
+        start, end = window(text, focus, 300)
+        assert start in starts and end in ends and start <= focus[0] and end >= focus[1] and end - start <= 300
+        first = next(i for i, (s, _) in enumerate(spans) if s == start)
+        last = next(i for i, (_, e) in enumerate(spans) if e == end)
+        # widest: neither neighbour would still fit
+        assert first == 0 or end - spans[first - 1][0] > 300
+        assert last == len(spans) - 1 or spans[last + 1][1] - start > 300

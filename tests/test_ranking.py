@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config.settings import DEFAULT_MODEL
+from index.answer_types import asked_kinds, holds_answer
 from index.build import reindex
 from index.query import clean_question, parse_query
 from index.search import Searcher
@@ -37,6 +38,9 @@ ARTICLES = [
     item("wire-b", "Council date set", "Wire B", "2022-01-04",
          "The alliance council will meet in Brussels on 12 January to discuss security proposals, diplomats said."
          " The meeting will be the first in more than two years."),
+    item("session", "Council session", "Example Wire", "2022-01-13",
+         "The harbour council session went on for nearly four hours, the envoy said. "
+         "The harbour council session was described as frank and useful by the envoy."),
     item("long", "A long report", "Example Wire", "2022-01-14",
          FILLER * 6 + "The negotiators agreed to exchange written proposals about troop exercises within a week. "
          + FILLER * 6),
@@ -105,6 +109,39 @@ def test_the_quote_is_trimmed_to_the_answering_sentence_and_its_context(searcher
     assert quote.text[0].isupper() and quote.text.rstrip().endswith(".")
     article = ARTICLES[-1]["text"]
     assert quote.text in article
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("Roughly how long did the council session go on?", ("duration",)),
+    ("How many troops did Russia move?", ("number",)),
+    ("When will the council meet?", ("date",)),
+    ("On what date do the drills begin?", ("date",)),
+    ("What did Stoltenberg say when NATO sent its reply?", ()),
+    ("How did the Kremlin aide describe the call?", ("quote",)),
+    ("What phrase did Blinken use?", ("quote",)),
+    ("Who led the US delegation?", ("name",)),
+    ("In which city was the session held?", ("name",)),
+    ("What did Russia demand?", ()),
+])
+def test_the_kind_of_answer_a_question_asks_for_is_read(question, kinds):
+    assert asked_kinds(question) == kinds
+
+
+def test_a_sentence_holds_an_answer_only_with_something_the_question_lacks():
+    question = "Who met Blinken in Geneva on Friday?"
+    assert holds_answer("On Friday Lavrov met Blinken in Geneva.", ("name",), question)
+    assert not holds_answer("Talks were held in Geneva with Blinken.", ("name",), question)
+    assert holds_answer("It lasted two hours.", ("duration",), "How long did it last?")
+    assert not holds_answer("It lasted a long time.", ("duration",), "How long did it last?")
+    assert holds_answer('He called it "useful".', ("quote",), "How did he describe it?")
+    assert not holds_answer("Anything at all.", (), "What did Russia demand?")
+
+
+def test_the_sentence_holding_the_asked_for_kind_of_answer_is_marked(searcher):
+    quote = searcher.ask("How long did the harbour council session go on?").quotes[0]
+    assert quote.url.endswith("session")
+    start, end = quote.highlight
+    assert "nearly four hours" in quote.text[start:end]
 
 
 def test_empty_questions_are_not_answered(searcher):

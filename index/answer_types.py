@@ -1,0 +1,61 @@
+"""What kind of answer a question asks for, and whether a sentence holds one.
+
+"How long did the meeting last?" is answered by a sentence with a duration in it, "who led the
+delegation?" by one naming someone the question doesn't, "how did Lavrov describe…" by one that
+quotes him. Word overlap alone ranks the sentence that restates the question above the one that
+answers it; this check tips the balance to sentences that hold something of the asked-for kind
+that the question does not already contain.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.lexical import STOPWORDS
+
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+                 r"fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
+                 r"several|a few|a couple")
+_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+
+# (kind, what in a question asks for it, what in a sentence answers it)
+_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
+    ("duration", re.compile(r"\bhow long\b", re.I),
+     re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})[\s-]+(?:{_UNITS})\b", re.I)),
+    ("number", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|size|amount)\b", re.I),
+     re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\b", re.I)),
+    ("date", re.compile(r"^(?:\W*\w+\W+){0,3}when\b|\b(?:what|which) (?:date|day)\b", re.I),
+     re.compile(rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTHS})|{_WEEKDAYS}|tomorrow|"
+                rf"next week|this week)\b", re.I)),
+    ("quote", re.compile(r"\bhow did\b.*\b(?:describe|characteri[sz]e|define|call|respond|react|put it|sum up)\b|"
+                         r"\bwhat (?:\w+ )?(?:phrase|words?|term|line|saying|analogy|metaphor|expression|slogan)\b|"
+                         r"\bwhat did\b.*\bcall\b|\bquip\b|\bin what terms\b", re.I),
+     re.compile(r"[\"“”]")),
+    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:official|diplomat|minister|leader|negotiator|country|"
+                        r"countries|city|capital|organi[sz]ation|alliance|treaty|agreement|document|"
+                        r"company|companies|bank|banks)\b|\bwhere\b|\bin what (?:city|country)\b", re.I),
+     re.compile(r"(?<!^)(?<![.!?:]\s)(?<![\"“])\b[A-Z][a-z]+(?:[\s-]+[A-Z][a-z]+)*")),  # not a sentence's first word
+]
+
+
+def asked_kinds(question: str) -> tuple[str, ...]:
+    """The kinds of answer the question asks for ("duration", "number", "date", "quote", "name")."""
+    return tuple(kind for kind, asks, _ in _KINDS if asks.search(question))
+
+
+def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
+    """Whether the sentence holds something of an asked-for kind that the question doesn't contain."""
+    if not kinds:
+        return False
+    known = question.lower()
+    for kind, _, answers in _KINDS:
+        if kind not in kinds:
+            continue
+        for match in answers.finditer(sentence):
+            found = match.group().strip().lower()
+            if kind == "quote" or (found not in known and found not in STOPWORDS):
+                return True
+    return False

@@ -41,10 +41,15 @@ ARTICLES = [
     item("session", "Council session", "Example Wire", "2022-01-13",
          "The harbour council session went on for nearly four hours, the envoy said. "
          "The harbour council session was described as frank and useful by the envoy."),
+    item("factsheet", "Fact sheet", "Example House", "2022-01-15",
+         "The treasury issued six general licenses for the lighthouse region. " + FILLER * 8
+         + "The treasury also froze the assets of four lighthouse region banks. " + FILLER * 4),
     item("long", "A long report", "Example Wire", "2022-01-14",
          FILLER * 6 + "The negotiators agreed to exchange written proposals about troop exercises within a week. "
          + FILLER * 6),
 ]
+
+ARTICLES_BY_SLUG = {a["url"].rsplit("/", 1)[1]: a["text"] for a in ARTICLES}
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +147,16 @@ def test_the_sentence_holding_the_asked_for_kind_of_answer_is_marked(searcher):
     assert quote.url.endswith("session")
     start, end = quote.highlight
     assert "nearly four hours" in quote.text[start:end]
+
+
+def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher):
+    quotes = searcher.ask("What did the treasury do about the lighthouse region?", k=5).quotes
+    own = [q for q in quotes if q.url.endswith("factsheet")]
+    assert len(own) == 2
+    first, second = sorted(own, key=lambda q: ARTICLES_BY_SLUG["factsheet"].index(q.text))
+    assert "six general licenses" in first.text and "four lighthouse region banks" in second.text
+    assert ARTICLES_BY_SLUG["factsheet"].index(first.text) + len(first.text) <= ARTICLES_BY_SLUG["factsheet"].index(
+        second.text)
 
 
 def test_empty_questions_are_not_answered(searcher):

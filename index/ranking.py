@@ -137,9 +137,7 @@ class Ranker:
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
         for c in candidates:
             c.passage = passages[c.pid]
-            sentences[c.pid] = sorted(((coverage + self._kind_boost(query, c.passage.text[a:b]), coverage, (a, b))
-                                       for coverage, (a, b) in _sentence_coverage(c.passage.text, weights, total)),
-                                      reverse=True)
+            sentences[c.pid] = self._sentences(c.passage.text, query, weights, total)
             best, c.sentence_words, c.focus = sentences[c.pid][0]
             c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
         if rerank:
@@ -160,10 +158,18 @@ class Ranker:
         for c in leaders:
             c.score += WEIGHT_SENTENCE_MEANING * c.sentence_meaning
 
-    @staticmethod
-    def _kind_boost(query: Query, sentence: str) -> float:
-        """A lift for a sentence holding the kind of answer asked for ("how long" → a duration)."""
-        return BOOST_ANSWER_KIND if holds_answer(sentence, query.kinds, query.text) else 0.0
+    def _sentences(self, text: str, query: Query, weights: dict[str, float],
+                   total: float) -> list[tuple[float, float, tuple[int, int]]]:
+        """(rank, word coverage, span) of each sentence of a passage, best first.
+
+        The rank adds a lift for holding the kind of answer asked for ("how long" → a duration),
+        given only to sentences that share a word with the question.
+        """
+        scored = []
+        for coverage, (start, end) in _sentence_coverage(text, weights, total):
+            lift = BOOST_ANSWER_KIND if coverage and holds_answer(text[start:end], query.kinds, query.text) else 0.0
+            scored.append((coverage + lift, coverage, (start, end)))
+        return sorted(scored, reverse=True)
 
     def _boost(self, query: Query, passage: StoredPassage) -> float:
         boost = 0.0

@@ -87,6 +87,7 @@ class Ranker:
         self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
         self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
         self.first, self.last = store.published_range()
+        self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         flat = faiss.downcast_index(version.vectors.index)
         self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
 
@@ -120,10 +121,12 @@ class Ranker:
             rows = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES]
             rows = rows[lexical[rows] > 0]
             similarities = self._matrix[rows] @ qvec  # words-only candidates get their cosine too
-            best = float(lexical.max())
             for row, similarity in zip(rows.tolist(), similarities.tolist(), strict=True):
                 pid = int(self.version.ids[row])
-                found.setdefault(pid, Candidate(pid, dense=similarity)).lexical = float(lexical[row]) / best
+                found.setdefault(pid, Candidate(pid, dense=similarity))
+            best = float(lexical.max())
+            for c in found.values():  # and meaning-only candidates their BM25 score
+                c.lexical = float(lexical[self._rows[c.pid]]) / best
         for c in found.values():
             c.base = WEIGHT_DENSE * c.dense + WEIGHT_LEXICAL * c.lexical
         return sorted(found.values(), key=lambda c: c.base, reverse=True)[:RESCORE]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config.settings import DEFAULT_MODEL
+from index import ranking
 from index.answer_types import asked_kinds, holds_answer
 from index.build import reindex
 from index.query import clean_question, parse_query
@@ -157,6 +158,20 @@ def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher
     assert "six general licenses" in first.text and "four lighthouse region banks" in second.text
     assert ARTICLES_BY_SLUG["factsheet"].index(first.text) + len(first.text) <= ARTICLES_BY_SLUG["factsheet"].index(
         second.text)
+
+
+def test_every_candidate_is_scored_by_both_words_and_meaning(searcher, monkeypatch):
+    monkeypatch.setattr(ranking, "CANDIDATES", 2)  # two by words, two by meaning: the lists differ
+    ranker = searcher.ranker()
+    query = parse_query("diplomats described the negotiations as candid", ranker.last, ranker.outlets)
+    qvec = ranker.query_encoder.encode_query(query.text)
+    lexical = ranker.version.lexical.scores(query.text)
+    rows = {int(pid): row for row, pid in enumerate(ranker.version.ids)}
+    candidates = ranker._candidates(query, qvec)
+    assert len(candidates) > 2
+    for c in candidates:
+        assert c.lexical == pytest.approx(lexical[rows[c.pid]] / lexical.max())
+        assert c.dense == pytest.approx(float(ranker._matrix[rows[c.pid]] @ qvec), abs=1e-5)
 
 
 def test_empty_questions_are_not_answered(searcher):

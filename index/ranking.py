@@ -1,13 +1,16 @@
 """Ranking: hybrid candidates, sentence-level rescoring, boosts, dedup and abstention.
 
-1. Candidates: the top passages by BM25 (words) and by FAISS (meaning), fused by normalised
-   score (measured better than reciprocal rank here: a passage strong on both wins clearly).
+1. Candidates: the top passages by BM25 (words) and by FAISS (meaning), each scored by both and
+   fused by normalised score (measured better than reciprocal rank here: a passage strong on both
+   wins clearly).
 2. Rescoring: each candidate's sentences are scored against the question by IDF-weighted word
-   overlap and, for the leading candidates, by the bi-encoder's sentence similarity: a passage
-   holding one sentence that answers beats one that is only vaguely on topic.
+   overlap, by holding the kind of answer asked for (``answer_types``) and, for the leading
+   candidates, by the bi-encoder's sentence similarity: a passage holding one sentence that
+   answers beats one that is only vaguely on topic.
 3. Boosts from the question: published inside a date it names, from an outlet it names,
    recent when it asks for the latest.
-4. Near-duplicates (syndicated copies) collapse into one quote listing the other outlets.
+4. Near-duplicates (syndicated copies) collapse into one quote listing the other outlets; one
+   article gives at most two quotes, never sharing a sentence.
 5. Abstention: below a calibrated score, or about dates the sources don't reach, the answer is
    "not covered" with the closest headlines.
 """

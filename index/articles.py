@@ -79,14 +79,22 @@ def parse_published(value: object) -> datetime | None:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     else:
-        try:  # ISO 8601, as the store writes it, parses in microseconds; anything else goes to dateutil
-            moment = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            try:
-                moment = date_parser.parse(str(value).strip())
-            except (ValueError, OverflowError, TypeError):
-                return None
+        moment = _read_date(str(value).strip())
+        if moment is None:
+            return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _read_date(written: str) -> datetime | None:
+    """ISO 8601, as the store writes it, in microseconds; any other form through dateutil (~0.2 ms)."""
+    try:
+        return datetime.fromisoformat(written)
+    except ValueError:
+        pass
+    try:
+        return date_parser.parse(written)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def outlet_from_url(url: str) -> str:

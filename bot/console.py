@@ -33,7 +33,7 @@ def render(console: Console, reply) -> None:
     elif isinstance(reply, replies.SummaryReply):
         render_summary(console, reply)
     else:
-        console.print(escape(str(reply)))
+        raise TypeError(f"no console rendering for {type(reply).__name__}")
 
 
 def render_answer(console: Console, reply: replies.AnswerReply) -> None:

@@ -19,6 +19,7 @@ from index.search import NotIndexed, Searcher
 from index.sources import load_sources
 from index.store import Store
 from index.summary import WindowError, parse_window, summarize
+from index.versions import IndexVersion
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,6 @@ class Parley:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.data_dir = settings.data_dir
         self.searcher = Searcher(settings.data_dir, rerank=settings.rerank, query_model=settings.query_model)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self._reindex_thread: threading.Thread | None = None
@@ -54,20 +54,26 @@ class Parley:
 
     def status(self) -> replies.StatusReply:
         sources = self.store.source_rows()
-        version = self.searcher.version() if self._has_index() else None
+        version = self._served_version()
         return replies.StatusReply(
             sources=sources, articles=sum(s["articles"] for s in sources),
             passages=version.manifest.get("passages", 0) if version else 0,
             model=version.manifest.get("model") if version else None,
             version=version.name if version else None, last_run=self.store.last_run(),
-            feedback=self.store.feedback_counts(), running=running_reindex(self.data_dir))
+            feedback=self.store.feedback_counts(), running=running_reindex(self.settings.data_dir))
 
-    def _has_index(self) -> bool:
+    def health(self) -> dict:
+        """What a health probe needs, without the per-source counts of ``status``."""
+        version = self._served_version()
+        return {"status": "ok", "index_version": version.name if version else None,
+                "passages": version.manifest.get("passages", 0) if version else 0,
+                "reindex_running": bool(running_reindex(self.settings.data_dir))}
+
+    def _served_version(self) -> IndexVersion | None:
         try:
-            self.searcher.version()
+            return self.searcher.version()
         except NotIndexed:
-            return False
-        return True
+            return None
 
     def record_feedback(self, platform: str, user: str, reply: replies.AnswerReply | dict, vote: int) -> None:
         """Store a 👍 (+1) or 👎 (-1) with the question and the quotes it judged."""
@@ -80,12 +86,12 @@ class Parley:
     def reindex_now(self, started_by: str, only: str | None = None, listener=None):
         """Run a reindex in this thread; raises ReindexBusy when one is running."""
         specs = load_sources(self.settings.sources)
-        return reindex(self.data_dir, specs, self.settings.model, only=only, started_by=started_by,
+        return reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
                        listener=listener, fetch_timeout=self.settings.fetch_timeout)
 
     def start_reindex(self, started_by: str, on_done: Callable[[object], None]) -> replies.Notice:
         """Start a background reindex; ``on_done`` gets a ReindexReply or a Notice when it ends."""
-        holder = running_reindex(self.data_dir)
+        holder = running_reindex(self.settings.data_dir)
         if holder:
             return replies.reindex_busy_notice(holder)
 
@@ -108,11 +114,25 @@ class Parley:
         if self._reindex_thread:
             self._reindex_thread.join(timeout)
 
-    def schedule_reindex(self, stop: threading.Event) -> threading.Thread | None:
+    def start_background(self, stop: threading.Event) -> None:
+        """What a chat bot starts beside serving: the warm-up and the reindex schedule."""
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
+        self._schedule_reindex(stop)
+
+    def _warm_up(self) -> None:
+        """Load the index and the models now, so the first question is not the one that waits for them."""
+        try:
+            self.searcher.ranker()
+        except NotIndexed:
+            log.info("nothing is indexed yet; an admin can run a reindex")
+        except Exception:  # noqa: BLE001 - the bot still serves; the first question will report the problem
+            log.exception("could not load the index")
+
+    def _schedule_reindex(self, stop: threading.Event) -> None:
         """Reindex every ``reindex_every_minutes`` in the background until ``stop`` is set."""
         minutes = self.settings.reindex_every_minutes
         if not minutes:
-            return None
+            return
 
         def loop() -> None:
             while not stop.wait(minutes * 60):
@@ -123,9 +143,7 @@ class Parley:
                 except Exception:  # noqa: BLE001 - the schedule must survive a bad run
                     log.exception("scheduled reindex failed")
 
-        thread = threading.Thread(target=loop, name="reindex-schedule", daemon=True)
-        thread.start()
-        return thread
+        threading.Thread(target=loop, name="reindex-schedule", daemon=True).start()
 
     def summary(self, since: str | None = None, until: str | None = None) -> replies.SummaryReply | replies.Notice:
         """The latest summary of ``settings.topic``; a window it can't read gets a notice saying what works."""

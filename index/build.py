@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -24,9 +23,9 @@ from filelock import FileLock, Timeout
 from index.articles import Article, Failure
 from index.embed import load_embedder
 from index.lexical import TOKENIZER
-from index.passages import Passage, split_passages
+from index.passages import Passage, searchable_text, split_passages
 from index.sources import SourceSpec, read_source
-from index.store import Store
+from index.store import Store, now
 from index.versions import current_name, prune_versions, served_ids, write_version
 
 log = logging.getLogger(__name__)
@@ -131,7 +130,7 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
     except Timeout:
         raise ReindexBusy(running_reindex(data_dir) or {}) from None
     try:
-        since = datetime.now(UTC).isoformat(timespec="seconds")
+        since = now()
         holder_path(data_dir).write_text(json.dumps({"by": started_by, "since": since, "pid": os.getpid()}))
         return _reindex_locked(data_dir, specs, model, only, started_by, since, listener or _Silent(),
                                fetch_timeout)
@@ -179,10 +178,10 @@ def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener
         else:
             articles[item.doc_id] = item
     known = store.article_hashes(spec.name)
+    embedded = store.embedded_articles(spec.name, model)
     todo: list[tuple[Article, list[Passage]]] = []
     for doc_id, article in articles.items():
-        if known.get(doc_id) == article.content_hash and store.has_passages(doc_id, article.content_hash,
-                                                                             model):
+        if known.get(doc_id) == article.content_hash and doc_id in embedded:
             report.unchanged += 1
             continue
         if doc_id in known:
@@ -196,7 +195,7 @@ def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener
         report.removed = len(missing)
     listener.source_started(spec.name, len(articles), sum(len(passages) for _, passages in todo))
     for batch in _batches(todo):
-        texts = [f"{article.title}. {p.text}" for article, passages in batch for p in passages]
+        texts = [searchable_text(article.title, p.text) for article, passages in batch for p in passages]
         vectors = load_embedder(model).encode(texts, progress=listener.embedded)  # loaded only when needed
         offset, rows = 0, []
         for article, passages in batch:
@@ -232,18 +231,16 @@ def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) ->
         return
     previous = served_ids(data_dir)
     ids, vectors, texts = [], [], []
-    for passage_id, text, blob in store.live_passages(model):
+    for passage_id, title, text, blob in store.live_passages(model):
         ids.append(passage_id)
-        texts.append(text)
+        texts.append(searchable_text(title, text))
         vectors.append(np.frombuffer(blob, dtype=np.float32))
     matrix = np.vstack(vectors) if vectors else np.zeros((0, load_embedder(model).dim), dtype=np.float32)
     dim = matrix.shape[1]
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts,
                                    {"model": model, "dim": dim, "signature": signature,
-                                    "created": datetime.now(UTC).isoformat(timespec="seconds")})
+                                    "created": now()})
     report.new_version = True
     store.set_meta("served_signature", signature)
-    store.set_meta("model", model)
-    store.set_meta("dim", str(dim))
     store.collect_garbage(previous, model)
     prune_versions(data_dir)

@@ -18,6 +18,11 @@ MAX_WORDS = 150
 _WORD = re.compile(r"\S+")
 
 
+def searchable_text(title: str, text: str) -> str:
+    """What the embedding and BM25 see of a passage: its article's title, then its own words."""
+    return f"{title}. {text}"
+
+
 @dataclass(frozen=True)
 class Passage:
     """A slice of an article: ``text == article.text[start:end]``."""

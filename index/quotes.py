@@ -51,16 +51,14 @@ class Answer:
                 "closest": [quote.to_dict() for quote in self.closest]}
 
 
-def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,
-           bounds: tuple[int, int] | None = None) -> tuple[int, int]:
+def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS) -> tuple[int, int]:
     """The span of whole sentences around ``focus`` (a sentence span) that fits in ``limit`` chars.
 
     Context is added one sentence at a time, preferring the sentence before (news often names the
-    speaker there), and never beyond ``bounds`` when given. A focus sentence longer than the limit
-    is cut at the last word boundary that fits, the only case a quote ends mid-sentence.
+    speaker there). A focus sentence longer than the limit is cut at the last word boundary that
+    fits, the only case a quote ends mid-sentence.
     """
-    spans = [span for span in _sentences_near(text, focus, limit)
-             if bounds is None or (span[0] >= bounds[0] and span[1] <= bounds[1])] or [focus]
+    spans = _sentences_near(text, focus, limit) or [focus]
     index = min(range(len(spans)), key=lambda i: abs(spans[i][0] - focus[0]))
     start, end = spans[index]
     if end - start > limit:

@@ -89,7 +89,7 @@ class Ranker:
         self.embedder = embedder  # the model the passages were embedded with: sentences in a batch
         self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
         self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
-        self.first, self.last = store.published_range()
+        _, self.last = store.published_range()
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         flat = faiss.downcast_index(version.vectors.index)
         self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
@@ -201,7 +201,7 @@ class Ranker:
             if per_article[c.passage.doc_id] >= QUOTES_PER_ARTICLE:
                 continue
             per_article[c.passage.doc_id] += 1
-            shingles = _shingles(c.passage.text[c.focus[0]:c.focus[1]] + " " + c.passage.text)
+            shingles = _shingles(c.passage.text)
             twin = next((k for k, s in kept if _jaccard(s, shingles) >= DUPLICATE_JACCARD), None)
             if twin is not None:
                 if c.passage.outlet and c.passage.outlet != twin.passage.outlet and c.passage.outlet not in twin.also:

@@ -116,12 +116,12 @@ class Store:
             "SELECT doc_id, content_hash FROM articles WHERE source=? AND removed=0", (source,))
         return {row[0]: row[1] for row in rows}
 
-    def has_passages(self, doc_id: str, content_hash: str, model: str) -> bool:
-        """Whether this exact article version is already embedded with this model."""
-        row = self._db().execute(
-            "SELECT 1 FROM passages WHERE doc_id=? AND content_hash=? AND model=? LIMIT 1",
-            (doc_id, content_hash, model)).fetchone()
-        return row is not None
+    def embedded_articles(self, source: str, model: str) -> set[str]:
+        """doc_ids of the live articles of one source whose current version is embedded with ``model``."""
+        rows = self._db().execute(
+            "SELECT a.doc_id FROM articles a WHERE a.source=? AND a.removed=0 AND EXISTS(SELECT 1 FROM passages p"
+            " WHERE p.doc_id=a.doc_id AND p.content_hash=a.content_hash AND p.model=?)", (source, model))
+        return {row[0] for row in rows}
 
     def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str) -> None:
         """Write article versions and their embedded passages in one transaction: all or none."""
@@ -157,10 +157,10 @@ class Store:
             db.execute(f"DELETE FROM sources WHERE name NOT IN ({marks})", keep)
         return count
 
-    def live_passages(self, model: str) -> Iterator[tuple[int, str, bytes]]:
-        """(id, title + text, embedding) of every passage of the current version of live articles."""
+    def live_passages(self, model: str) -> Iterator[tuple[int, str, str, bytes]]:
+        """(id, article title, text, embedding) of every passage of the current version of live articles."""
         yield from self._db().execute(
-            "SELECT p.id, a.title || '. ' || p.text, p.embedding FROM passages p JOIN articles a"
+            "SELECT p.id, a.title, p.text, p.embedding FROM passages p JOIN articles a"
             " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash"
             " WHERE a.removed=0 AND p.model=? ORDER BY p.id", (model,))
 

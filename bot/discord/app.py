@@ -91,7 +91,7 @@ def serve(parley: Parley) -> int:
                             "application at https://discord.com/developers/applications (see docs/discord.md)")
     client = ParleyClient(parley, guild_ids(parley.settings))
     stop = threading.Event()
-    parley.schedule_reindex(stop)
+    parley.start_background(stop)
     try:
         client.run(token.get_secret_value().strip(), log_handler=None)
     except discord.LoginFailure:

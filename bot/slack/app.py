@@ -28,7 +28,6 @@ from bot.slack.actions import ButtonActions
 from bot.slack.commands import SlashCommands
 from bot.slack.events import MessageResponder
 from bot.slack.memory import SlackMemory
-from index.search import NotIndexed
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +74,7 @@ def make_http_server(app: App, parley: Parley, host: str, port: int) -> WSGIServ
 
     def wsgi(environ: dict, start_response):
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            status = parley.status()
-            body = json.dumps({"status": "ok", "index_version": status.version, "passages": status.passages,
-                               "reindex_running": bool(status.running)}).encode()
+            body = json.dumps(parley.health()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         return slack(environ, start_response)
@@ -96,8 +93,7 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
             app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN",
                                 "the app-level token, xapp-…, for Socket Mode; or run with --http")
         app = create_app(parley)
-        threading.Thread(target=_warm_up, args=(parley,), name="warm-up", daemon=True).start()
-        parley.schedule_reindex(stop)
+        parley.start_background(stop)
         if http:
             port = port or int(os.environ.get("PORT", DEFAULT_PORT))
             try:
@@ -122,16 +118,6 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
     finally:
         stop.set()
     return 0
-
-
-def _warm_up(parley: Parley) -> None:
-    """Load the index and the model now, so the first question is not the one that waits for them."""
-    try:
-        parley.searcher.ranker()
-    except NotIndexed:
-        log.info("nothing is indexed yet; an admin can run a reindex")
-    except Exception:  # noqa: BLE001 - the bot still serves; the first question will report the problem
-        log.exception("could not load the index")
 
 
 def _secret(value: SecretStr | None, name: str, hint: str) -> str:

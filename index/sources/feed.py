@@ -17,7 +17,7 @@ import feedparser
 from index.articles import Article, Failure
 from index.sources import SourceSpec
 from index.sources.fetch import FetchError, fetch
-from index.sources.fields import article_from_record
+from index.sources.fields import record_item
 from index.sources.folder import files_under, html_record
 
 FEED_SUFFIXES = (".rss", ".xml", ".atom")
@@ -93,8 +93,7 @@ def article_from_item(item: FeedItem, spec: SourceSpec, timeout: float) -> Artic
         "outlet": spec.outlet or item.feed_title,
         "text": text,
     }
-    result = article_from_record(record, spec, item.link)
-    return Failure(spec.name, item.link, result) if isinstance(result, str) else result
+    return record_item(record, spec, item.link, item.link)
 
 
 def item_text(item: FeedItem, spec: SourceSpec, timeout: float) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from index.articles import Article, clean_text, clean_title, outlet_from_url, parse_published
+from index.articles import Article, Failure, clean_text, clean_title, outlet_from_url, parse_published
 from index.sources import SourceSpec
 
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -73,6 +73,12 @@ def title_from_text(text: str) -> str:
         return line
     cut = line[:TITLE_FROM_TEXT_LIMIT].rsplit(" ", 1)[0] or line[:TITLE_FROM_TEXT_LIMIT]
     return cut.rstrip(" ,;:-") + "…"
+
+
+def record_item(record: Mapping[object, object], spec: SourceSpec, item: str, fallback_url: str) -> Article | Failure:
+    """The article of one record, or a Failure naming where the record is (``item``)."""
+    result = article_from_record(record, spec, fallback_url)
+    return Failure(spec.name, item, result) if isinstance(result, str) else result
 
 
 def article_from_record(record: Mapping[object, object], spec: SourceSpec, fallback_url: str) -> Article | str:

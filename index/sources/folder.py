@@ -10,7 +10,7 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import frontmatter
@@ -19,7 +19,7 @@ import yaml
 
 from index.articles import Article, Failure
 from index.sources import SourceSpec
-from index.sources.fields import article_from_record
+from index.sources.fields import record_item
 
 Item = Article | Failure
 Reader = Callable[[Path, SourceSpec], Iterator[Item]]
@@ -28,6 +28,7 @@ HTML_SUFFIXES = (".html", ".htm")
 
 # Real exports hold multi-megabyte quoted fields; the csv module's default cap is 128 KB.
 CSV_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+csv.field_size_limit(CSV_FIELD_LIMIT)
 
 _HARD_BREAK = re.compile(r"( {2,}|\\)$")
 _BLOCK_START = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|#{1,6}\s|>)")
@@ -90,14 +91,9 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().split("\n", 1)[0]
 
 
-def _one(record: Mapping[object, object], spec: SourceSpec, item: str, fallback_url: str) -> Item:
-    """The article of one record, or a Failure naming where the record is."""
-    result = article_from_record(record, spec, fallback_url)
-    return Failure(spec.name, item, result) if isinstance(result, str) else result
-
-
 def read_jsonl(path: Path, spec: SourceSpec) -> Iterator[Item]:
     """One JSON object a line; a bad line is reported and the others still read."""
+    uri = path.resolve().as_uri()
     with path.open(encoding="utf-8-sig") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -111,14 +107,14 @@ def read_jsonl(path: Path, spec: SourceSpec) -> Iterator[Item]:
             if not isinstance(record, dict):
                 yield Failure(spec.name, item, "not a JSON object")
                 continue
-            yield _one(record, spec, item, f"{path.resolve().as_uri()}#{number}")
+            yield record_item(record, spec, item, f"{uri}#{number}")
 
 
 def read_json(path: Path, spec: SourceSpec) -> Iterator[Item]:
     """A JSON file holds one object or a list of them."""
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    data, uri = json.loads(path.read_text(encoding="utf-8-sig")), path.resolve().as_uri()
     if isinstance(data, dict):
-        yield _one(data, spec, str(path), path.resolve().as_uri())
+        yield record_item(data, spec, str(path), uri)
         return
     if not isinstance(data, list):
         yield Failure(spec.name, str(path), "expected a JSON object or a list of objects", whole=True)
@@ -126,17 +122,17 @@ def read_json(path: Path, spec: SourceSpec) -> Iterator[Item]:
     for number, record in enumerate(data, start=1):
         item = f"{path}[{number}]"
         if isinstance(record, dict):
-            yield _one(record, spec, item, f"{path.resolve().as_uri()}#{number}")
+            yield record_item(record, spec, item, f"{uri}#{number}")
         else:
             yield Failure(spec.name, item, "not a JSON object")
 
 
 def read_csv(path: Path, spec: SourceSpec) -> Iterator[Item]:
     """A CSV file with a header row; each row is a record."""
-    csv.field_size_limit(CSV_FIELD_LIMIT)
+    uri = path.resolve().as_uri()
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for number, row in enumerate(csv.DictReader(handle), start=1):
-            yield _one(row, spec, f"{path}:row {number}", f"{path.resolve().as_uri()}#{number}")
+            yield record_item(row, spec, f"{path}:row {number}", f"{uri}#{number}")
 
 
 def read_text_file(path: Path, spec: SourceSpec) -> Iterator[Item]:
@@ -150,7 +146,7 @@ def read_text_file(path: Path, spec: SourceSpec) -> Iterator[Item]:
         record["title"] = readable(title)
         content = rest if rest.strip() else title
     record["text"] = readable(content)
-    yield _one(record, spec, str(path), path.resolve().as_uri())
+    yield record_item(record, spec, str(path), path.resolve().as_uri())
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -193,7 +189,7 @@ def article_from_page(page: bytes | str, spec: SourceSpec, item: str, url: str) 
     record = html_record(page, url)
     if not record.get("text"):
         return Failure(spec.name, item, "found no main text in the page", whole=True)
-    return _one(record, spec, item, url)
+    return record_item(record, spec, item, url)
 
 
 def html_record(page: bytes | str, url: str | None = None) -> dict[str, object]:

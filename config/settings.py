@@ -19,10 +19,6 @@ class SettingsError(Exception):
     """A setting is missing or wrong; the message names the setting and says why, in one line."""
 
 
-def _alias(*names: str) -> AliasChoices:
-    return AliasChoices(*names)
-
-
 class Settings(BaseSettings):
     """All of Parley's knobs. Defaults run one machine with no server and no credentials."""
 
@@ -41,11 +37,11 @@ class Settings(BaseSettings):
     reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
     log_level: str = Field("INFO")
 
-    slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN",
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN",
                                                                            "PARLEY_SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
-        None, validation_alias=_alias("SLACK_SIGNING_SECRET", "PARLEY_SLACK_SIGNING_SECRET"))
-    slack_app_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_APP_TOKEN",
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "PARLEY_SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN",
                                                                            "PARLEY_SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", description="Base URL of the Slack Web API.")
     slack_admins: str = Field("", description="Comma-separated Slack user ids allowed to reindex.")
@@ -55,7 +51,7 @@ class Settings(BaseSettings):
     slack_reindex_command: str = Field("/talks-reindex")
     slack_latest_command: str = Field("/talks-latest")
 
-    discord_token: SecretStr | None = Field(None, validation_alias=_alias("DISCORD_TOKEN",
+    discord_token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN",
                                                                          "PARLEY_DISCORD_TOKEN"))
     discord_admins: str = Field("", description="Comma-separated Discord user or role ids.")
     discord_guilds: str = Field("", description="Comma-separated guild ids to sync commands to.")
@@ -78,5 +74,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "settings"
-        env = name.upper() if name.upper().startswith(("SLACK_", "DISCORD_")) else f"PARLEY_{name.upper()}"
+        env = name if name.isupper() else f"PARLEY_{name.upper()}"  # an aliased field reports its alias
         raise SettingsError(f"setting {env}: {first['msg']}") from None

@@ -87,6 +87,12 @@ def test_a_wrong_setting_is_one_clear_line(env, capsys, monkeypatch):
     assert err.startswith("parley: setting PARLEY_TOP_K") and "\n" not in err
 
 
+def test_a_wrong_setting_is_named_as_it_is_written(env, capsys, monkeypatch):
+    monkeypatch.setenv("PARLEY_SLACK_WORKSPACE_ADMINS", "maybe")  # a Slack setting of Parley's own
+    assert main(["status"]) == 2
+    assert capsys.readouterr().err.startswith("parley: setting PARLEY_SLACK_WORKSPACE_ADMINS")
+
+
 def test_a_missing_sources_file_is_one_clear_line(env, capsys, tmp_path):
     assert main(["--sources", str(tmp_path / "nope.toml"), "index"]) == 2
     err = capsys.readouterr().err

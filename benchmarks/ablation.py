@@ -11,12 +11,11 @@ on throughout, and the last row adds the evidence threshold. Questions default t
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from config import load_settings
 from index import ranking
-from index.evaluation import metrics
+from index.evaluation import load_questions, metrics
 from index.quotes import Quote
 from index.search import Searcher
 
@@ -27,7 +26,7 @@ OFF = {"WEIGHT_SENTENCE_WORDS": 0.0, "BOOST_ANSWER_KIND": 0.0, "BOOST_DATE": 0.0
 STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selection, rerank)
     ("BM25 alone", {"WEIGHT_DENSE": 0.0, "WEIGHT_LEXICAL": 1.0}, False, False),
     ("dense alone", {"WEIGHT_DENSE": 1.0, "WEIGHT_LEXICAL": 0.0}, False, False),
-    ("hybrid, score fusion", {}, False, False),
+    ("hybrid, score fusion", {"WEIGHT_DENSE": None, "WEIGHT_LEXICAL": None}, False, False),
     ("+ question reading (dates, outlets)", {"BOOST_DATE": None, "BOOST_OUTLET": None, "BOOST_RECENT": None},
      False, False),
     ("+ sentence word rescoring", {"WEIGHT_SENTENCE_WORDS": None}, False, False),
@@ -40,7 +39,7 @@ STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selectio
 ]
 
 
-def passage_head(self, c, *_) -> Quote:
+def passage_head(self, c) -> Quote:
     """No quote selection: the passage from its start, as a plain retriever would show it."""
     p = c.passage
     return Quote(p.text[:ranking.MAX_QUOTE_CHARS], p.url, p.title, p.outlet, p.published, c.score, None,
@@ -52,7 +51,7 @@ def main() -> None:
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
-    items = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
+    items = load_questions(args.questions)
     data_dir = args.data_dir or load_settings().data_dir
     shipped = {name: getattr(ranking, name) for name in [*OFF, "WEIGHT_DENSE", "WEIGHT_LEXICAL"]}
     quote = ranking.Ranker._quote
@@ -60,8 +59,6 @@ def main() -> None:
     print(f"{'configuration':40} hit@1  hit@3  hit@5  MRR@5  abstention accuracy")
     for row, changes, select_quotes, rerank in STEPS:
         current.update({name: shipped[name] if value is None else value for name, value in changes.items()})
-        if row.startswith("hybrid"):
-            current.update(WEIGHT_DENSE=shipped["WEIGHT_DENSE"], WEIGHT_LEXICAL=shipped["WEIGHT_LEXICAL"])
         for name, value in current.items():
             setattr(ranking, name, value)
         ranking.Ranker._quote = quote if select_quotes else passage_head

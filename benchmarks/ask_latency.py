@@ -10,23 +10,18 @@ process's peak memory; nothing is asserted (speed goals are read here, not teste
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import time
 from pathlib import Path
 
 from config import load_settings
+from index.evaluation import load_questions, percentile
 from index.search import Searcher
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 FALLBACK = ["What did Russia demand?", "When does the NATO-Russia Council meet?",
             "Who led the US delegation?", "What did Blinken say after meeting Lavrov?"]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def measure(searcher: Searcher, questions: list[str], rounds: int) -> list[float]:
@@ -50,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     data_dir = args.data_dir or settings.data_dir
-    questions = ([json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
+    questions = ([item["question"] for item in load_questions(args.questions)]
                  if args.questions.exists() else FALLBACK)
     print(f"index: {data_dir}  questions: {len(questions)} × {args.rounds}")
     for query_model in args.query_models or [settings.query_model]:

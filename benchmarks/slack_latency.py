@@ -30,15 +30,11 @@ from bot.slack.app import create_app, make_http_server  # noqa: E402
 from config import load_settings  # noqa: E402
 from config.settings import DEFAULT_MODEL  # noqa: E402
 from index.build import reindex  # noqa: E402
+from index.evaluation import percentile  # noqa: E402
 from index.sources import load_sources  # noqa: E402
 
 QUESTIONS = ["What did Russia demand?", "Who led the American team in Geneva?",
              "What did Stoltenberg say about alliances?", "What did the written reply offer?"]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def line(name: str, seconds: list[float]) -> str:

@@ -18,6 +18,7 @@ from bot.service import Parley
 from config import Settings, SettingsError, load_settings
 from index.build import ReindexBusy
 from index.embed import ModelError
+from index.evaluation import evaluate, format_report, load_questions
 from index.sources import SourcesFileError
 
 out = Console()
@@ -83,10 +84,7 @@ def _reply_json(question: str, reply) -> dict:
 
 
 def _ask_file(parley: Parley, args: argparse.Namespace) -> int:
-    for line in Path(args.questions).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        item = json.loads(line)
+    for item in load_questions(Path(args.questions)):
         answer = _reply_json(item["question"], parley.ask(item["question"], k=args.k))
         print(json.dumps({"id": item.get("id"), **answer}), flush=True)
     return 0
@@ -116,8 +114,6 @@ def cmd_status(parley: Parley, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(parley: Parley, args: argparse.Namespace) -> int:
-    from index.evaluation import evaluate, format_report
-
     result = evaluate(parley.searcher, Path(args.file), k=5, misses_path=Path(args.misses))
     print(json.dumps(result) if args.json else format_report(result))
     return 0

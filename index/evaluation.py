@@ -59,16 +59,16 @@ def metrics(pairs: list[tuple[dict, dict]]) -> dict:
 
 def evaluate(searcher, questions: Path, k: int = 5, misses_path: Path | None = None) -> dict:
     """Answer every question of the file and score the answers."""
-    items = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     pairs, latencies = [], []
-    for item in items:
+    for item in load_questions(questions):
         started = time.perf_counter()
         answer = searcher.ask(item["question"], k=k).to_dict()
         latencies.append(time.perf_counter() - started)
         pairs.append((item, answer))
     result = {"overall": metrics(pairs), "by_style": _grouped(pairs, "style"),
               "by_source_set": _grouped(pairs, "source_set"),
-              "latency_ms": {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}}
+              "latency_ms": {"p50": round(1000 * percentile(latencies, 50), 1),
+                             "p95": round(1000 * percentile(latencies, 95), 1)}}
     misses = [_miss(q, a) for q, a in pairs if _missed(q, a)]
     result["misses"] = [miss["id"] for miss in misses]
     if misses_path:
@@ -98,11 +98,17 @@ def _grouped(pairs: list[tuple[dict, dict]], key: str) -> dict[str, dict]:
     return {name: metrics(group) for name, group in sorted(groups.items())}
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile (0 for no values): what the benchmarks and ``eval`` report."""
     if not values:
         return 0.0
     ordered = sorted(values)
-    return round(1000 * ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))], 1)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def load_questions(path: Path) -> list[dict]:
+    """The items of a JSONL question file (blank lines skipped)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def format_report(result: dict) -> str:

@@ -45,6 +45,7 @@ from bot.slack.render import (
 from bot.slack.shared import question_text
 from config.settings import DEFAULT_MODEL, Settings
 from index.build import holder_path, reindex
+from index.evaluation import percentile
 from index.quotes import Quote
 from index.sources import load_sources
 
@@ -55,11 +56,6 @@ CHANNEL = "C0TALKS"
 GENEVA = "https://example.org/geneva-talks-open"
 RYABKOV = ("Ryabkov told reporters that Moscow needed legally binding guarantees that NATO would stop expanding "
            "eastward.")
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 @pytest.fixture(scope="module", autouse=True)

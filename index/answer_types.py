@@ -9,6 +9,7 @@ that the question does not already contain.
 
 from __future__ import annotations
 
+import calendar
 import re
 
 from index.lexical import STOPWORDS
@@ -17,8 +18,8 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
                  r"several|a few|a couple")
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
-_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_MONTHS = "|".join(sorted({name.lower() for name in (*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept")},
+                          key=len, reverse=True))
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 
 # (kind, what in a question asks for it, what in a sentence answers it)

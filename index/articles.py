@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from dateutil import parser as date_parser
 
@@ -26,14 +27,13 @@ class Article:
     source: str
     outlet: str = ""
     published: datetime | None = None
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
 
-    @property
+    @cached_property
     def doc_id(self) -> str:
         """Stable id: the same source and link always name the same article."""
         return hashlib.sha1(f"{self.source}\n{self.url}".encode()).hexdigest()[:16]
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Changes whenever anything a reader sees changes, so reindexing knows what to re-embed."""
         stamp = self.published.isoformat() if self.published else ""

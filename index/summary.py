@@ -180,8 +180,9 @@ def summarize(store: Store, embedder: Embedder, topic: str, asked: Window) -> Su
     if not candidates:
         return Summary(asked, shown)
     vectors = embedder.encode([_embedding_text(c.text) for c in candidates])
-    _score(candidates, vectors, topic_vector)
-    same = _sameness(candidates, vectors)
+    cosine = vectors @ vectors.T
+    _score(candidates, cosine, vectors @ topic_vector)
+    same = _sameness(candidates, cosine)
     picked = _pick(_merge_syndicated(candidates, same), same)
     bullets = [_bullet(group) for group in picked if _verbatim(store, group)]
     bullets.sort(key=lambda quote: (quote.published, quote.url))
@@ -279,23 +280,22 @@ def _embedding_text(sentence: str) -> str:
     return _DATELINE.sub("", sentence, count=1)
 
 
-def _sameness(candidates: list[_Candidate], vectors: np.ndarray) -> np.ndarray:
+def _sameness(candidates: list[_Candidate], cosine: np.ndarray) -> np.ndarray:
     """How far two sentences say the same: the larger of their cosine and their word containment.
 
     Containment (shared words over the shorter sentence's words) catches the copies an
     embedding misses, such as one story under two different datelines.
     """
     words = [set(_TOKEN.findall(c.text.lower())) for c in candidates]
-    same = vectors @ vectors.T
+    same = cosine.copy()
     for i, j in combinations(range(len(candidates)), 2):
         shared = len(words[i] & words[j]) / max(1, min(len(words[i]), len(words[j])))
         same[i, j] = same[j, i] = max(same[i, j], shared)
     return same
 
 
-def _score(candidates: list[_Candidate], vectors: np.ndarray, topic_vector: np.ndarray) -> None:
+def _score(candidates: list[_Candidate], cosine: np.ndarray, topic: np.ndarray) -> None:
     """Topic-biased LexRank: a random walk over sentence similarity that restarts at on-topic leads."""
-    topic = vectors @ topic_vector
     for candidate, score in zip(candidates, topic.tolist(), strict=True):
         candidate.topic = score
     prior = np.array([POSITION_PRIOR[c.position] for c in candidates])
@@ -304,7 +304,7 @@ def _score(candidates: list[_Candidate], vectors: np.ndarray, topic_vector: np.n
         return
     bias /= bias.sum()
     docs = np.array([c.doc_id for c in candidates])
-    links = np.clip(vectors @ vectors.T, 0.0, None)
+    links = np.clip(cosine, 0.0, None)
     links[docs[:, None] == docs[None, :]] = 0.0
     totals = links.sum(axis=1, keepdims=True)
     walk = np.divide(links, totals, out=np.zeros_like(links), where=totals > 0)

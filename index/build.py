@@ -168,10 +168,10 @@ def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener
     started = time.perf_counter()
     report = SourceReport(spec.name, spec.kind)
     articles: dict[str, Article] = {}
-    failures: list[Failure] = []
+    unread = False  # a whole file, feed or page could not be read: its articles are not known to be gone
     for item in read_source(spec, fetch_timeout):
         if isinstance(item, Failure):
-            failures.append(item)
+            unread = unread or item.whole
             report.failed.append({"item": item.item, "reason": item.reason})
             log.warning("source item skipped", extra={"source": spec.name, "item": item.item,
                                                       "reason": item.reason})
@@ -190,7 +190,7 @@ def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener
             report.new += 1
         todo.append((article, split_passages(article.text)))
     missing = set(known) - set(articles)
-    if missing and spec.kind != "feed" and not any(item.whole for item in failures):
+    if missing and spec.lists_everything and not unread:
         store.mark_removed(missing)
         report.removed = len(missing)
     listener.source_started(spec.name, len(articles), sum(len(passages) for _, passages in todo))

@@ -42,6 +42,11 @@ class SourceSpec:
     fetch_full_text: bool = True
     aliases: tuple[str, ...] = ()
 
+    @property
+    def lists_everything(self) -> bool:
+        """Whether one read returns all the source's articles (a feed shows only its newest items)."""
+        return self.kind != "feed"
+
 
 def load_sources(path: Path) -> list[SourceSpec]:
     """Read and check a sources file; relative paths resolve against the file's own folder."""

@@ -23,6 +23,11 @@ class AnswerReply:
     quotes: list[Quote] = field(default_factory=list)
     closest: list[Quote] = field(default_factory=list)
 
+    def judged_quotes(self) -> list[dict]:
+        """What a 👍/👎 judges, by id and link: the quotes shown, or the closest headlines when not covered."""
+        return [{"passage_id": quote.passage_id, "url": quote.url}
+                for quote in (self.quotes if self.answered else self.closest)]
+
     @property
     def headline(self) -> str:
         if self.answered:

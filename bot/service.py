@@ -80,7 +80,7 @@ class Parley:
         if isinstance(reply, dict):
             question, quotes = reply.get("question", ""), reply.get("quotes", [])
         else:
-            question, quotes = reply.question, [q.to_dict() for q in reply.quotes]
+            question, quotes = reply.question, reply.judged_quotes()
         self.store.add_feedback(platform, user, question, quotes, vote)
 
     def reindex_now(self, started_by: str, only: str | None = None, listener=None):

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import re
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -156,6 +157,9 @@ def test_vote_buttons_store_one_vote_per_user(parley, monkeypatch):
 
     answer, thanks, again = run(scenario())
     assert parley.store.feedback_counts() == {"up": 1, "down": 0}
+    with sqlite3.connect(parley.store.path) as db:
+        stored = json.loads(db.execute("SELECT quotes FROM feedback").fetchone()[0])
+    assert stored and all(set(quote) == {"passage_id", "url"} and quote["passage_id"] for quote in stored)
     assert thanks["flags"] & EPHEMERAL and again["flags"] & EPHEMERAL
     assert thanks["content"] != again["content"]
 

@@ -180,7 +180,7 @@ def feedback_value(reply: replies.AnswerReply) -> str:
     Button values hold at most 2,000 characters, so a long question is cut and, if still needed,
     the last quotes are dropped; ``read_feedback_value`` turns it back into a feedback dict.
     """
-    quotes = [[quote.passage_id, quote.url] for quote in (reply.quotes if reply.answered else reply.closest)]
+    quotes = [[quote["passage_id"], quote["url"]] for quote in reply.judged_quotes()]
     question = reply.question
     while True:
         value = json.dumps({"q": question, "p": quotes}, ensure_ascii=False, separators=(",", ":"))

@@ -11,6 +11,7 @@ from config.settings import DEFAULT_MODEL
 from index import ranking
 from index.answer_types import asked_kinds, holds_answer
 from index.build import reindex
+from index.lexical import tokenize
 from index.query import clean_question, parse_query
 from index.search import Searcher
 from index.sources import load_sources
@@ -148,6 +149,17 @@ def test_the_sentence_holding_the_asked_for_kind_of_answer_is_marked(searcher):
     assert quote.url.endswith("session")
     start, end = quote.highlight
     assert "nearly four hours" in quote.text[start:end]
+
+
+def test_a_sentence_is_credited_with_part_of_the_question_words_its_neighbour_adds():
+    weights = dict.fromkeys(tokenize("Which council met in Brussels for hours?"), 1.0)  # council met brussel hour
+    total = sum(weights.values())
+    (alone, _), _ = ranking._sentence_coverage("The council met in Brussels. The weather was cold.", weights, total)
+    (helped, _), (answer, _) = ranking._sentence_coverage("The council met in Brussels. It sat for four hours.",
+                                                          weights, total)
+    assert alone == pytest.approx(3 / 4)
+    assert helped == pytest.approx((3 + ranking.NEIGHBOUR_SHARE) / 4)
+    assert answer == pytest.approx((1 + 3 * ranking.NEIGHBOUR_SHARE) / 4)
 
 
 def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher):

@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import lru_cache
 
 import faiss
 import numpy as np
@@ -55,7 +56,10 @@ DATE_LOOKBACK = timedelta(days=10)
 DATE_CHECK_TOP = 10
 DUPLICATE_JACCARD = 0.5
 NEIGHBOUR_SHARE = 0.25
+ANALYSED_PASSAGES = 4096  # passages whose sentences, words and shingles are kept between questions
 _SQUASH = re.compile(r"[^a-z0-9]+")
+#: A passage's sentences: each one's span in the passage and its stemmed words.
+SentenceWords = tuple[tuple[tuple[int, int], frozenset[str]], ...]
 
 
 @dataclass
@@ -94,6 +98,11 @@ class Ranker:
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         flat = faiss.downcast_index(version.vectors.index)
         self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+        # What rescoring and dedup need of a passage whatever the question, kept for the passages seen
+        # last: questions on one story keep meeting the same passages, and splitting and stemming them
+        # is most of a question's time without reranking.
+        self._sentence_words = lru_cache(maxsize=ANALYSED_PASSAGES)(_sentence_words)
+        self._shingles = lru_cache(maxsize=ANALYSED_PASSAGES)(_shingles)
 
     def answer(self, question: str, k: int = 3, rerank: bool = True):
         query = parse_query(question, self.last, self.outlets)
@@ -173,7 +182,7 @@ class Ranker:
         given only to sentences that share a word with the question.
         """
         scored = []
-        for coverage, (start, end) in _sentence_coverage(text, weights, total):
+        for coverage, (start, end) in _sentence_coverage(self._sentence_words(text), weights, total):
             lift = BOOST_ANSWER_KIND if coverage and holds_answer(text[start:end], query.kinds, query.text) else 0.0
             scored.append((coverage + lift, coverage, (start, end)))
         return sorted(scored, reverse=True)
@@ -196,13 +205,13 @@ class Ranker:
         A second passage of one article is kept because long transcripts and fact sheets answer
         in more than one place (on the dev set: hit@5 +3 points, no hit@1 lost).
         """
-        kept: list[tuple[Candidate, set[str]]] = []
+        kept: list[tuple[Candidate, frozenset[str]]] = []
         per_article: Counter[str] = Counter()
         for c in ranked[:DEDUPLICATE_TOP]:
             if per_article[c.passage.doc_id] >= QUOTES_PER_ARTICLE:
                 continue
             per_article[c.passage.doc_id] += 1
-            shingles = _shingles(c.passage.text)
+            shingles = self._shingles(c.passage.text)
             twin = next((k for k, s in kept if _jaccard(s, shingles) >= DUPLICATE_JACCARD), None)
             if twin is not None:
                 if c.passage.outlet and c.passage.outlet != twin.passage.outlet and c.passage.outlet not in twin.also:
@@ -250,17 +259,23 @@ class Ranker:
         return True
 
 
-def _sentence_coverage(text: str, weights: dict[str, float], total: float) -> list[tuple[float, tuple[int, int]]]:
+def _sentence_words(text: str) -> SentenceWords:
+    """Each sentence's span and stemmed words: the part of rescoring that doesn't depend on the question."""
+    return tuple(((start, end), frozenset(tokenize(text[start:end])))
+                 for start, end in sentence_spans(text) or [(0, len(text))])
+
+
+def _sentence_coverage(sentences: SentenceWords, weights: dict[str, float],
+                       total: float) -> list[tuple[float, tuple[int, int]]]:
     """Each sentence's share of the question's (IDF-weighted) words, and a part of its neighbour's.
 
     An answer often spans two sentences ("The council met in Brussels." "It ran four hours."),
     so a sentence is credited with ``NEIGHBOUR_SHARE`` of the question words that its better
     neighbour adds (dev set: two answers moved into the top five, none moved down past third).
     """
-    spans = sentence_spans(text) or [(0, len(text))]
-    found = [{token for token in tokenize(text[start:end]) if token in weights} for start, end in spans]
+    found = [words & weights.keys() for _, words in sentences]
     scored = []
-    for i, span in enumerate(spans):
+    for i, (span, _) in enumerate(sentences):
         added = max((sum(weights[token] for token in neighbour - found[i])
                      for neighbour in found[max(0, i - 1):i] + found[i + 1:i + 2]), default=0.0)
         scored.append(((sum(weights[token] for token in found[i]) + NEIGHBOUR_SHARE * added) / total, span))
@@ -274,11 +289,11 @@ def _overlap(a: Quote, b: Quote) -> bool:
     return any(x.highlight and x.text[x.highlight[0]:x.highlight[1]] in y.text for x, y in ((a, b), (b, a)))
 
 
-def _shingles(text: str) -> set[str]:
+def _shingles(text: str) -> frozenset[str]:
     words = _SQUASH.sub(" ", text.lower()).split()
-    return {" ".join(words[i:i + 4]) for i in range(max(1, len(words) - 3))}
+    return frozenset(" ".join(words[i:i + 4]) for i in range(max(1, len(words) - 3)))
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 

@@ -154,9 +154,11 @@ def test_the_sentence_holding_the_asked_for_kind_of_answer_is_marked(searcher):
 def test_a_sentence_is_credited_with_part_of_the_question_words_its_neighbour_adds():
     weights = dict.fromkeys(tokenize("Which council met in Brussels for hours?"), 1.0)  # council met brussel hour
     total = sum(weights.values())
-    (alone, _), _ = ranking._sentence_coverage("The council met in Brussels. The weather was cold.", weights, total)
-    (helped, _), (answer, _) = ranking._sentence_coverage("The council met in Brussels. It sat for four hours.",
-                                                          weights, total)
+    def coverage(text: str) -> list[float]:
+        return [share for share, _ in ranking._sentence_coverage(ranking._sentence_words(text), weights, total)]
+
+    alone, _ = coverage("The council met in Brussels. The weather was cold.")
+    helped, answer = coverage("The council met in Brussels. It sat for four hours.")
     assert alone == pytest.approx(3 / 4)
     assert helped == pytest.approx((3 + ranking.NEIGHBOUR_SHARE) / 4)
     assert answer == pytest.approx((1 + 3 * ranking.NEIGHBOUR_SHARE) / 4)

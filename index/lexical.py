@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,9 +59,9 @@ class LexicalIndex:
         row = self._vocab.get(token)
         return self._unknown_idf if row is None or row >= len(self._idf) else float(self._idf[row])
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for the question (zeros when no word of it is indexed)."""
-        tokens = [token for token in tokenize(query) if token in self._vocab]
+    def scores(self, words: Sequence[str]) -> np.ndarray:
+        """BM25 score of every row for a question's ``tokenize``d words (zeros when none is indexed)."""
+        tokens = [token for token in words if token in self._vocab]
         if not tokens:
             return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
         return self._model.get_scores(tokens)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from index.answer_types import asked_kinds
+from index.lexical import tokenize
 
 _MENTION = re.compile(r"<[@#!][^>]*>|(?<!\w)@\w+")
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|yo|dear|ok|okay|please|pls|thanks|thank you)\b[\s,!.:-]*",
@@ -41,7 +42,7 @@ _PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid":
 @dataclass(frozen=True)
 class Query:
     """A question as retrieval sees it; ``years`` are the four-digit years it names, ``kinds`` the
-    kinds of answer it asks for (see ``answer_types``)."""
+    kinds of answer it asks for (see ``answer_types``), ``words`` its stemmed words as BM25 sees them."""
 
     text: str
     dates: list[tuple[datetime, datetime]] = field(default_factory=list)
@@ -49,6 +50,7 @@ class Query:
     recent: bool = False
     years: tuple[int, ...] = ()
     kinds: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
 
 
 def clean_question(text: str) -> str:
@@ -72,7 +74,7 @@ def parse_query(question: str, reference: datetime | None = None,
     reference = reference or datetime.now(UTC)
     years = tuple(int(year) for year in _ANY_YEAR.findall(text))
     return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)),
-                 years, asked_kinds(text))
+                 years, asked_kinds(text), tuple(tokenize(text)))
 
 
 def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:

@@ -129,7 +129,7 @@ class Ranker:
     def _candidates(self, query: Query, qvec: np.ndarray) -> list[Candidate]:
         found = {pid: Candidate(pid, dense=similarity)
                  for pid, similarity in nearest(self.version.vectors, qvec, CANDIDATES)}
-        lexical = self.version.lexical.scores(query.text)
+        lexical = self.version.lexical.scores(query.words)
         if len(lexical) and lexical.max() > 0:
             rows = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES]
             rows = rows[lexical[rows] > 0]
@@ -148,7 +148,7 @@ class Ranker:
     def _rescore(self, query: Query, qvec: np.ndarray, candidates: list[Candidate], rerank: bool) -> None:
         passages = self.store.passages_by_id([c.pid for c in candidates])
         candidates[:] = [c for c in candidates if c.pid in passages]
-        weights = {token: self.version.lexical.idf(token) for token in set(tokenize(query.text))}
+        weights = {token: self.version.lexical.idf(token) for token in set(query.words)}
         total = sum(weights.values()) or 1.0
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
         for c in candidates:

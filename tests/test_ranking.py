@@ -179,7 +179,7 @@ def test_every_candidate_is_scored_by_both_words_and_meaning(searcher, monkeypat
     ranker = searcher.ranker()
     query = parse_query("diplomats described the negotiations as candid", ranker.last, ranker.outlets)
     qvec = ranker.query_encoder.encode_query(query.text)
-    lexical = ranker.version.lexical.scores(query.text)
+    lexical = ranker.version.lexical.scores(query.words)
     rows = {int(pid): row for row, pid in enumerate(ranker.version.ids)}
     candidates = ranker._candidates(query, qvec)
     assert len(candidates) > 2

@@ -26,7 +26,7 @@ from index.lexical import TOKENIZER
 from index.passages import Passage, searchable_text, split_passages
 from index.sources import SourceSpec, read_source
 from index.store import Store, now
-from index.versions import current_name, prune_versions, served_ids, write_version
+from index.versions import prune_versions, served_ids, served_manifest, write_version
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 256
@@ -225,9 +225,9 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
 def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) -> None:
     """Write and switch to a new version when the live passages differ from the served ones."""
     signature = f"{store.live_signature(model)}:{TOKENIZER}"
-    current = current_name(data_dir)
-    if current and store.get_meta("served_signature") == signature:
-        report.version = current
+    served = served_manifest(data_dir)
+    if served and served.get("signature") == signature:
+        report.version = served["version"]
         return
     previous = served_ids(data_dir)
     ids, vectors, texts = [], [], []
@@ -241,6 +241,5 @@ def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) ->
                                    {"model": model, "dim": dim, "signature": signature,
                                     "created": now()})
     report.new_version = True
-    store.set_meta("served_signature", signature)
     store.collect_garbage(previous, model)
     prune_versions(data_dir)

@@ -36,6 +36,13 @@ def current_name(data_dir: Path) -> str | None:
     return pointer.read_text().strip() or None if pointer.exists() else None
 
 
+def served_manifest(data_dir: Path) -> dict | None:
+    """The current version's manifest (what it was built from), without loading its indexes."""
+    name = current_name(data_dir)
+    path = data_dir / "versions" / (name or "-") / "manifest.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], manifest: dict) -> str:
     """Write a complete new version and make it current; returns its name."""
     root = data_dir / "versions"

@@ -77,9 +77,7 @@ def cmd_ask(parley: Parley, args: argparse.Namespace) -> int:
 def _reply_json(question: str, reply) -> dict:
     """The ``ask --json`` contract: a Notice becomes an unanswered reply with its message."""
     if isinstance(reply, replies.AnswerReply):
-        return {"question": question, "answered": reply.answered,
-                "quotes": [quote.to_dict() for quote in reply.quotes],
-                "closest": [quote.to_dict() for quote in reply.closest]}
+        return {**reply.to_dict(), "question": question}
     return {"question": question, "answered": False, "quotes": [], "message": reply.text}
 
 

@@ -9,19 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from index.quotes import Quote
+from index.quotes import Answer, Quote
 
 MAX_QUESTION_CHARS = 500
 
 
 @dataclass(frozen=True)
-class AnswerReply:
-    """Quotes that answer, or a plain "not covered" with the closest headlines."""
-
-    question: str
-    answered: bool
-    quotes: list[Quote] = field(default_factory=list)
-    closest: list[Quote] = field(default_factory=list)
+class AnswerReply(Answer):
+    """Quotes that answer, or a plain "not covered" with the closest headlines: the index's answer
+    with what a chat reply adds to it."""
 
     def judged_quotes(self) -> list[dict]:
         """What a 👍/👎 judges, by id and link: the quotes shown, or the closest headlines when not covered."""

@@ -36,7 +36,7 @@ class Quote:
                 "score": round(self.score, 4), "also": list(self.also)}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
     """What the index says to a question: quotes that answer, or an honest "not covered"."""
 

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     discord_admins: str = Field("", description="Comma-separated Discord user or role ids.")
     discord_guilds: str = Field("", description="Comma-separated guild ids to sync commands to.")
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "discord_token")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        """A token pasted with spaces or left blank in ``.env`` is stripped, or unset: checked once here."""
+        token = value.get_secret_value().strip() if value is not None else ""
+        return SecretStr(token) if token else None
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.cli import main
+from config import load_settings
 from tests.conftest import FIXTURES
 
 
@@ -91,6 +92,14 @@ def test_a_wrong_setting_is_named_as_it_is_written(env, capsys, monkeypatch):
     monkeypatch.setenv("PARLEY_SLACK_WORKSPACE_ADMINS", "maybe")  # a Slack setting of Parley's own
     assert main(["status"]) == 2
     assert capsys.readouterr().err.startswith("parley: setting PARLEY_SLACK_WORKSPACE_ADMINS")
+
+
+def test_a_blank_token_is_unset_and_a_padded_one_stripped(env, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "  ")
+    monkeypatch.setenv("DISCORD_TOKEN", " abc.def \n")
+    settings = load_settings()
+    assert settings.slack_bot_token is None
+    assert settings.discord_token.get_secret_value() == "abc.def"
 
 
 def test_a_missing_sources_file_is_one_clear_line(env, capsys, tmp_path):

@@ -86,14 +86,14 @@ def serve(parley: Parley) -> int:
     A missing or rejected token raises a one-line ``SettingsError``, which ``parley`` prints.
     """
     token = parley.settings.discord_token
-    if token is None or not token.get_secret_value().strip():
+    if token is None:
         raise SettingsError("setting DISCORD_TOKEN: not set; copy the bot token from the Bot page of your "
                             "application at https://discord.com/developers/applications (see docs/discord.md)")
     client = ParleyClient(parley, guild_ids(parley.settings))
     stop = threading.Event()
     parley.start_background(stop)
     try:
-        client.run(token.get_secret_value().strip(), log_handler=None)
+        client.run(token.get_secret_value(), log_handler=None)
     except discord.LoginFailure:
         raise SettingsError("setting DISCORD_TOKEN: Discord rejected the token; reset it on the Bot page of "
                             "your application and copy it again") from None

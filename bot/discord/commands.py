@@ -95,12 +95,17 @@ def is_admin(user: discord.User | discord.Member, admin_ids: list[str]) -> bool:
         user.get_role(int(role_id)) for role_id in admin_ids if role_id.isdigit())
 
 
-async def send_reply(interaction: discord.Interaction, reply: object, feedback: Feedback | None = None) -> None:
-    """Answer a deferred interaction with ``reply``; answers get the feedback buttons."""
+def reply_kwargs(reply: object, feedback: Feedback | None = None) -> dict:
+    """What sending ``reply`` takes: its rendering, and the feedback buttons under an answer."""
     kwargs = render(reply).send_kwargs()
     if feedback is not None and isinstance(reply, replies.AnswerReply):
         kwargs["view"] = feedback.view(reply)
-    await interaction.followup.send(**kwargs)
+    return kwargs
+
+
+async def send_reply(interaction: discord.Interaction, reply: object, feedback: Feedback | None = None) -> None:
+    """Answer a deferred interaction with ``reply``."""
+    await interaction.followup.send(**reply_kwargs(reply, feedback))
 
 
 def add_commands(tree: app_commands.CommandTree, parley: Parley, feedback: Feedback) -> None:
@@ -200,9 +205,7 @@ async def answer_message(message: discord.Message, me: discord.ClientUser, parle
     try:
         async with message.channel.typing():
             reply = await asyncio.to_thread(parley.ask, question, user=str(message.author.id))
-        kwargs = render(reply).send_kwargs()
-        if isinstance(reply, replies.AnswerReply):
-            kwargs["view"] = feedback.view(reply)
+        kwargs = reply_kwargs(reply, feedback)
     except Exception:  # noqa: BLE001 - the asker gets an apology; the error is logged in full
         log.exception("discord mention failed", extra={"channel": str(message.channel.id)})
         kwargs = render(replies.error_notice()).send_kwargs()

@@ -121,9 +121,9 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
 
 
 def _secret(value: SecretStr | None, name: str, hint: str) -> str:
-    if value is None or not value.get_secret_value().strip():
+    if value is None:
         raise SlackSetupError(f"{name} is not set ({hint})")
-    return value.get_secret_value().strip()
+    return value.get_secret_value()
 
 
 def _check_token(client: WebClient, name: str, call) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,32 @@ from index.embed import load_embedder
 from index.sources import load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def write_corpus(folder: Path, articles: list[dict], extra_sources: str = "") -> Path:
+    """Write ``articles`` as a JSONL folder source named "news" and its ``sources.toml``; returns the TOML.
+
+    ``extra_sources`` is appended to the TOML: more options for "news", or more sources.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "news.jsonl").write_text("".join(json.dumps(article) + "\n" for article in articles))
+    toml = folder / "sources.toml"
+    toml.write_text(f'[[source]]\nname = "news"\nkind = "folder"\npath = "news.jsonl"\n{extra_sources}')
+    return toml
+
+
+def index_corpus(folder: Path, articles: list[dict], extra_sources: str = "") -> Path:
+    """``write_corpus``, then index it with the real model into ``folder / "data"``; returns that folder."""
+    reindex(folder / "data", load_sources(write_corpus(folder, articles, extra_sources)), DEFAULT_MODEL)
+    return folder / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_shell(monkeypatch):
+    """Every test sees only the settings it sets itself, never a token or folder from the shell."""
+    for name in list(os.environ):
+        if name.startswith(("PARLEY_", "SLACK_", "DISCORD_")):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +61,7 @@ def indexed_dir(tmp_path_factory, embedder) -> Path:
 
 @pytest.fixture
 def settings(tmp_path, indexed_dir, monkeypatch):
-    """Settings on a private copy of the indexed data directory, isolated from the environment."""
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+    """Settings on a private copy of the indexed data directory, away from any ``.env`` file."""
     monkeypatch.chdir(tmp_path)
     data_dir = tmp_path / "data"
     shutil.copytree(indexed_dir, data_dir)

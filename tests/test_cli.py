@@ -108,8 +108,7 @@ def test_a_missing_sources_file_is_one_clear_line(env, capsys, tmp_path):
     assert "nope.toml does not exist" in err and "Traceback" not in err
 
 
-def test_the_repository_sample_answers_offline(tmp_path, capsys, monkeypatch, embedder):
-    monkeypatch.delenv("PARLEY_SOURCES", raising=False)
+def test_the_repository_sample_answers_offline(tmp_path, capsys, embedder):
     sample = FIXTURES.parent.parent / "config" / "sources.toml"
     assert main(["--data-dir", str(tmp_path / "d"), "--sources", str(sample), "index", "--json"]) == 0
     capsys.readouterr()

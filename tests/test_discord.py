@@ -29,10 +29,9 @@ from bot.service import Parley
 from config import SettingsError, load_settings
 from config.settings import DEFAULT_MODEL
 from index.articles import clean_text
-from index.build import reindex
 from index.quotes import Quote
 from index.sentences import sentence_spans
-from index.sources import load_sources
+from tests.conftest import index_corpus
 from tests.discord_fakes import (
     ADMIN_ROLE_ID,
     APP_ID,
@@ -316,20 +315,16 @@ def test_mentions_and_slash_commands_share_the_rate_limit(parley, monkeypatch):
 
 
 @pytest.fixture
-def hostile_parley(tmp_path, embedder, monkeypatch) -> Parley:
+def hostile_parley(tmp_path, embedder) -> Parley:
     """A Parley over one invented article that tries to ping everyone, a role and forge a link."""
-    for name in ("DISCORD_TOKEN", "PARLEY_DISCORD_ADMINS", "PARLEY_DISCORD_GUILDS"):
-        monkeypatch.delenv(name, raising=False)
-    (tmp_path / "hostile.jsonl").write_text(json.dumps({
+    data_dir = index_corpus(tmp_path, [{
         "url": "https://example.org/hostile", "title": "Pipeline @everyone **update**", "outlet": "Prank Post",
         "published": "2022-01-14",
         "text": f"The pipeline inspectors met on Friday. @everyone the pipeline inspection was postponed, "
                 f"<@&{ADMIN_ROLE_ID}> said in a [statement](https://evil.example/login) that was **urgent**. "
                 "Further talks are planned.",
-    }) + "\n")
-    (tmp_path / "sources.toml").write_text('[[source]]\nname = "prank"\nkind = "folder"\npath = "hostile.jsonl"\n')
-    reindex(tmp_path / "data", load_sources(tmp_path / "sources.toml"), DEFAULT_MODEL)
-    return Parley(load_settings(data_dir=tmp_path / "data", sources=tmp_path / "sources.toml"))
+    }])
+    return Parley(load_settings(data_dir=data_dir, sources=tmp_path / "sources.toml"))
 
 
 def test_everyone_and_role_mentions_in_an_article_come_out_harmless(hostile_parley, monkeypatch):
@@ -349,7 +344,7 @@ def test_everyone_and_role_mentions_in_an_article_come_out_harmless(hostile_parl
     assert "\\[statement](https://evil.example/login)" in embed["description"], "a masked link must show as text"
     assert "\\*\\*urgent\\*\\*" in embed["description"] and "\\*\\*update\\*\\*" in embed["title"]
     assert "the pipeline inspection was postponed" in " ".join(bold_parts(embed["description"]))
-    article = json.loads((Path(hostile_parley.settings.sources).parent / "hostile.jsonl").read_text())
+    article = json.loads((Path(hostile_parley.settings.sources).parent / "news.jsonl").read_text())
     assert shown_quote(embed["description"]) in clean_text(article["text"])
 
 

@@ -18,6 +18,7 @@ from index.embed import Embedder, resolve_model
 from index.search import NotIndexed, Searcher
 from index.sources import load_sources
 from index.versions import current_name, load_version
+from tests.conftest import write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,14 +34,6 @@ TEXTS = [
     "Delegates in Vienna heard a warning that the risk of war was the highest in thirty years.",
     "A bakery in Lyon won a prize for its sourdough bread and croissants.",
 ]
-
-
-def write_corpus(folder: Path, items: list[dict], extra_sources: str = "") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "news.jsonl").write_text("".join(json.dumps(item) + "\n" for item in items))
-    toml = folder / "sources.toml"
-    toml.write_text(f'[[source]]\nname = "news"\nkind = "folder"\npath = "news.jsonl"\n{extra_sources}')
-    return toml
 
 
 def run(data_dir: Path, toml: Path, model: str = DEFAULT_MODEL, **kwargs):

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
 
-from config.settings import DEFAULT_MODEL
 from index import ranking
 from index.answer_types import asked_kinds, holds_answer
-from index.build import reindex
 from index.lexical import tokenize
 from index.query import clean_question, parse_query
 from index.search import Searcher
-from index.sources import load_sources
+from tests.conftest import index_corpus
 
 FILLER = ("Officials spoke to reporters in the lobby afterwards. Several diplomats declined to comment. "
           "The weather in the city was cold and grey. ")
@@ -56,12 +53,8 @@ ARTICLES_BY_SLUG = {a["url"].rsplit("/", 1)[1]: a["text"] for a in ARTICLES}
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory, embedder) -> Searcher:
-    folder = tmp_path_factory.mktemp("ranking")
-    (folder / "news.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
-    (folder / "sources.toml").write_text('[[source]]\nname = "news"\nkind = "folder"\npath = "news.jsonl"\n'
-                                         'aliases = ["Blare"]\noutlet = "Daily Blare"\n')
-    reindex(folder / "data", load_sources(folder / "sources.toml"), DEFAULT_MODEL)
-    return Searcher(folder / "data")
+    return Searcher(index_corpus(tmp_path_factory.mktemp("ranking"), ARTICLES,
+                                 'aliases = ["Blare"]\noutlet = "Daily Blare"\n'))
 
 
 def test_mentions_and_greetings_are_stripped():

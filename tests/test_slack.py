@@ -43,11 +43,11 @@ from bot.slack.render import (
     summary_message,
 )
 from bot.slack.shared import question_text
-from config.settings import DEFAULT_MODEL, Settings
-from index.build import holder_path, reindex
+from config.settings import Settings
+from index.build import holder_path
 from index.evaluation import percentile
 from index.quotes import Quote
-from index.sources import load_sources
+from tests.conftest import index_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 ACKS: list[float] = []
@@ -277,7 +277,7 @@ def test_a_very_long_passage_stays_within_slack_limits(start_bot, hostile_settin
     post = bot.slack.wait_for("chat.postMessage")[0]
     assert len(post.args["blocks"]) <= MAX_BLOCKS
     assert_harmless(post.args, {MISSILES, PIPELINE, FILLER})
-    article = json.loads(HOSTILE_ARTICLES[1])["text"]
+    article = HOSTILE_ARTICLES[1]["text"]
     quotes = [b["text"]["text"] for b in post.args["blocks"] if b["type"] == "section"
               and b["text"]["text"].startswith("> ") and "Nordline" in b["text"]["text"]]
     assert quotes, "the pipeline article was not quoted"
@@ -504,28 +504,26 @@ MISSILES = "https://example.org/missile-talks"
 PIPELINE = "https://example.org/pipeline-inspection"
 FILLER = "https://example.org/grain-harvest"
 HOSTILE_ARTICLES = [
-    json.dumps({"url": MISSILES, "title": "Missile talks <!here> & next steps", "outlet": "Wire <@U777>",
-                "published": "2022-01-20", "text": (
-                    "Negotiators met in Vienna on Tuesday to discuss intermediate-range missiles. <!channel> A "
-                    "spokesman said the missile talks would resume next month, according to "
-                    "<http://evil.example|Reuters>. Officials from <@U123> declined to comment on the missile "
-                    "proposal & its verification rules.")}),
-    json.dumps({"url": PIPELINE, "title": "Pipeline inspection report", "outlet": "Energy Desk",
-                "published": "2022-01-21", "text": " ".join(
-                    f"Inspectors & engineers checked valve {n} of the Nordline fuel pipeline on day {n}, where the "
-                    f"pressure stayed < {n + 40} bar." for n in range(1, 80))}),
-    json.dumps({"url": FILLER, "title": "Grain harvest estimate", "outlet": "Farm Weekly",
-                "published": "2022-01-19", "text": "The wheat harvest is expected to be larger than last year. "
-                                                   "Farmers reported good weather in the spring."}),
+    {"url": MISSILES, "title": "Missile talks <!here> & next steps", "outlet": "Wire <@U777>",
+     "published": "2022-01-20", "text": (
+         "Negotiators met in Vienna on Tuesday to discuss intermediate-range missiles. <!channel> A "
+         "spokesman said the missile talks would resume next month, according to "
+         "<http://evil.example|Reuters>. Officials from <@U123> declined to comment on the missile "
+         "proposal & its verification rules.")},
+    {"url": PIPELINE, "title": "Pipeline inspection report", "outlet": "Energy Desk",
+     "published": "2022-01-21", "text": " ".join(
+         f"Inspectors & engineers checked valve {n} of the Nordline fuel pipeline on day {n}, where the "
+         f"pressure stayed < {n + 40} bar." for n in range(1, 80))},
+    {"url": FILLER, "title": "Grain harvest estimate", "outlet": "Farm Weekly",
+     "published": "2022-01-19", "text": "The wheat harvest is expected to be larger than last year. "
+                                        "Farmers reported good weather in the spring."},
 ]
 
 
 @pytest.fixture(scope="module")
 def hostile_index(tmp_path_factory, embedder) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
-    (folder / "articles.jsonl").write_text("\n".join(HOSTILE_ARTICLES) + "\n")
-    (folder / "sources.toml").write_text('[[source]]\nname = "hostile"\nkind = "folder"\npath = "articles.jsonl"\n')
-    reindex(folder / "data", load_sources(folder / "sources.toml"), DEFAULT_MODEL)
+    index_corpus(folder, HOSTILE_ARTICLES)
     return folder
 
 

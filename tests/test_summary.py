@@ -16,11 +16,10 @@ from bot.cli import main
 from bot.console import render_summary
 from bot.service import Parley
 from config import load_settings
-from config.settings import DEFAULT_MODEL, DEFAULT_TOPIC
-from index.build import reindex
+from config.settings import DEFAULT_TOPIC
 from index.sentences import sentence_spans
-from index.sources import load_sources
 from index.summary import WindowError, parse_window
+from tests.conftest import index_corpus
 
 GENEVA_LEAD = ("American and Russian envoys began security talks in Geneva on Monday, seeking to ease the standoff "
                "over Russian troops near Ukraine.")
@@ -97,9 +96,7 @@ OFF_TOPIC = {"https://kitchen.example/rye", "https://markets.example/oil", "http
 def summary_dir(tmp_path_factory, embedder) -> Path:
     """A data directory indexing ``ARTICLES`` with the real model; read-only for the tests."""
     root = tmp_path_factory.mktemp("summary")
-    (root / "articles.jsonl").write_text("".join(json.dumps(article) + "\n" for article in ARTICLES))
-    (root / "sources.toml").write_text('[[source]]\nname = "desk"\nkind = "folder"\npath = "articles.jsonl"\n')
-    reindex(root / "data", load_sources(root / "sources.toml"), DEFAULT_MODEL)
+    index_corpus(root, ARTICLES)
     return root
 
 

@@ -50,8 +50,10 @@ class Searcher:
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:
                 model = version.manifest["model"]
-                query_encoder = load_query_embedder(model, int(version.manifest["dim"]), self.query_model)
-                # Batches of sentences (reranking) run faster on the full model than on its int8 copy.
+                # Batches of sentences (reranking) run faster on the full model than on its int8 copy;
+                # without them the question encoder has the cores to itself.
+                query_encoder = load_query_embedder(model, int(version.manifest["dim"]), self.query_model,
+                                                    spin=not self.rerank)
                 embedder = load_embedder(model) if self.rerank else query_encoder
                 self._ranker = Ranker(version, self.store, embedder, query_encoder)
             return self._ranker

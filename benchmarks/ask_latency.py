@@ -28,7 +28,7 @@ def measure(searcher: Searcher, questions: list[str], rounds: int) -> list[list[
     """Milliseconds per question, one list per round over the questions.
 
     One question first loads the models and the index. The first round still meets every passage
-    for the first time; later rounds find them analysed already (the ranker keeps its recent passages).
+    for the first time; later rounds find their pages in SQLite's cache and their shingles in the ranker's.
     """
     searcher.ask("warm up")
     timings = []

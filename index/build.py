@@ -26,7 +26,7 @@ from index.lexical import TOKENIZER
 from index.passages import Passage, searchable_text, split_passages
 from index.sources import SourceSpec, read_source
 from index.store import Store, now
-from index.versions import prune_versions, served_ids, served_manifest, write_version
+from index.versions import LAYOUT, prune_versions, served_ids, served_manifest, write_version
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 256
@@ -224,20 +224,21 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
 
 def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) -> None:
     """Write and switch to a new version when the live passages differ from the served ones."""
-    signature = f"{store.live_signature(model)}:{TOKENIZER}"
+    signature = f"{store.live_signature(model)}:{TOKENIZER}:{LAYOUT}"
     served = served_manifest(data_dir)
     if served and served.get("signature") == signature:
         report.version = served["version"]
         return
     previous = served_ids(data_dir)
-    ids, vectors, texts = [], [], []
+    ids, vectors, texts, passages = [], [], [], []
     for passage_id, title, text, blob in store.live_passages(model):
         ids.append(passage_id)
         texts.append(searchable_text(title, text))
+        passages.append(text)
         vectors.append(np.frombuffer(blob, dtype=np.float32))
     matrix = np.vstack(vectors) if vectors else np.zeros((0, load_embedder(model).dim), dtype=np.float32)
     dim = matrix.shape[1]
-    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts,
+    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages,
                                    {"model": model, "dim": dim, "signature": signature,
                                     "created": now()})
     report.new_version = True

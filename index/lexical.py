@@ -54,6 +54,11 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(folder)))
 
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Every indexed token and its id."""
+        return self._vocab
+
     def idf(self, token: str) -> float:
         """How rare a (stemmed) token is across passages: rare words carry the question."""
         row = self._vocab.get(token)

@@ -27,10 +27,9 @@ import faiss
 import numpy as np
 
 from index.answer_types import holds_answer
-from index.lexical import tokenize
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
-from index.sentences import sentence_spans
+from index.sentence_words import SentenceWords
 from index.store import StoredPassage
 from index.vectors import nearest
 
@@ -56,10 +55,8 @@ DATE_LOOKBACK = timedelta(days=10)
 DATE_CHECK_TOP = 10
 DUPLICATE_JACCARD = 0.5
 NEIGHBOUR_SHARE = 0.25
-ANALYSED_PASSAGES = 4096  # passages whose sentences, words and shingles are kept between questions
+DEDUPLICATED_PASSAGES = 4096  # passages whose shingles are kept between questions
 _SQUASH = re.compile(r"[^a-z0-9]+")
-#: A passage's sentences: each one's span in the passage and its stemmed words.
-SentenceWords = tuple[tuple[tuple[int, int], frozenset[str]], ...]
 
 
 @dataclass
@@ -98,11 +95,10 @@ class Ranker:
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         flat = faiss.downcast_index(version.vectors.index)
         self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
-        # What rescoring and dedup need of a passage whatever the question, kept for the passages seen
-        # last: questions on one story keep meeting the same passages, and splitting and stemming them
-        # is most of a question's time without reranking.
-        self._sentence_words = lru_cache(maxsize=ANALYSED_PASSAGES)(_sentence_words)
-        self._shingles = lru_cache(maxsize=ANALYSED_PASSAGES)(_shingles)
+        # A version written before sentence words were saved with it gets them now (seconds, once).
+        self._sentences = version.sentences or SentenceWords.build(store.passage_texts(version.ids),
+                                                                   version.lexical.vocabulary)
+        self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(_shingles)  # questions on one story meet one set
 
     def answer(self, question: str, k: int = 3, rerank: bool = True):
         query = parse_query(question, self.last, self.outlets)
@@ -148,12 +144,15 @@ class Ranker:
     def _rescore(self, query: Query, qvec: np.ndarray, candidates: list[Candidate], rerank: bool) -> None:
         passages = self.store.passages_by_id([c.pid for c in candidates])
         candidates[:] = [c for c in candidates if c.pid in passages]
-        weights = {token: self.version.lexical.idf(token) for token in set(query.words)}
-        total = sum(weights.values()) or 1.0
+        lexical = self.version.lexical
+        idf = {token: lexical.idf(token) for token in set(query.words)}
+        total = sum(idf.values()) or 1.0  # words no passage holds count against every sentence
+        weights = {lexical.vocabulary[token]: value for token, value in idf.items() if token in lexical.vocabulary}
+        found = self._sentences.found([self._rows[c.pid] for c in candidates], set(weights))
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
-        for c in candidates:
+        for c, held in zip(candidates, found, strict=True):
             c.passage = passages[c.pid]
-            sentences[c.pid] = self._sentences(c.passage.text, query, weights, total)
+            sentences[c.pid] = self._rank_sentences(c.passage.text, held, query, weights, total)
             best, c.sentence_words, c.focus = sentences[c.pid][0]
             c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
         if rerank:
@@ -174,15 +173,15 @@ class Ranker:
         for c in leaders:
             c.score += WEIGHT_SENTENCE_MEANING * c.sentence_meaning
 
-    def _sentences(self, text: str, query: Query, weights: dict[str, float],
-                   total: float) -> list[tuple[float, float, tuple[int, int]]]:
+    def _rank_sentences(self, text: str, held: list[tuple[tuple[int, int], set[int]]], query: Query,
+                        weights: dict[int, float], total: float) -> list[tuple[float, float, tuple[int, int]]]:
         """(rank, word coverage, span) of each sentence of a passage, best first.
 
         The rank adds a lift for holding the kind of answer asked for ("how long" → a duration),
         given only to sentences that share a word with the question.
         """
         scored = []
-        for coverage, (start, end) in _sentence_coverage(self._sentence_words(text), weights, total):
+        for coverage, (start, end) in _sentence_coverage(held, weights, total):
             lift = BOOST_ANSWER_KIND if coverage and holds_answer(text[start:end], query.kinds, query.text) else 0.0
             scored.append((coverage + lift, coverage, (start, end)))
         return sorted(scored, reverse=True)
@@ -259,26 +258,21 @@ class Ranker:
         return True
 
 
-def _sentence_words(text: str) -> SentenceWords:
-    """Each sentence's span and stemmed words: the part of rescoring that doesn't depend on the question."""
-    return tuple(((start, end), frozenset(tokenize(text[start:end])))
-                 for start, end in sentence_spans(text) or [(0, len(text))])
-
-
-def _sentence_coverage(sentences: SentenceWords, weights: dict[str, float],
+def _sentence_coverage(held: list[tuple[tuple[int, int], set[int]]], weights: dict[int, float],
                        total: float) -> list[tuple[float, tuple[int, int]]]:
     """Each sentence's share of the question's (IDF-weighted) words, and a part of its neighbour's.
 
-    An answer often spans two sentences ("The council met in Brussels." "It ran four hours."),
-    so a sentence is credited with ``NEIGHBOUR_SHARE`` of the question words that its better
-    neighbour adds (dev set: two answers moved into the top five, none moved down past third).
+    ``held`` is a passage's sentences, each with the question words it holds. An answer often
+    spans two sentences ("The council met in Brussels." "It ran four hours."), so a sentence is
+    credited with ``NEIGHBOUR_SHARE`` of the question words that its better neighbour adds (dev
+    set: two answers moved into the top five, none moved down past third).
     """
-    found = [words & weights.keys() for _, words in sentences]
+    found = [words for _, words in held]
     scored = []
-    for i, (span, _) in enumerate(sentences):
-        added = max((sum(weights[token] for token in neighbour - found[i])
+    for i, (span, words) in enumerate(held):
+        added = max((sum(weights[word] for word in neighbour - words)
                      for neighbour in found[max(0, i - 1):i] + found[i + 1:i + 2]), default=0.0)
-        scored.append(((sum(weights[token] for token in found[i]) + NEIGHBOUR_SHARE * added) / total, span))
+        scored.append(((sum(weights[word] for word in words) + NEIGHBOUR_SHARE * added) / total, span))
     return scored
 
 

@@ -196,6 +196,11 @@ class Store:
         return {row[0]: StoredPassage(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                                       row[8], parse_published(row[9])) for row in rows}
 
+    def passage_texts(self, ids: Iterable[int]) -> list[str]:
+        """The texts of these passages, in the order given (for a version saved without its sentences)."""
+        texts = dict(self._db().execute("SELECT id, text FROM passages"))
+        return [texts[int(pid)] for pid in ids]
+
     def article_text(self, doc_id: str) -> str:
         """The full text of the live version of an article ('' if gone)."""
         row = self._db().execute("SELECT text FROM articles WHERE doc_id=?", (doc_id,)).fetchone()

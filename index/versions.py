@@ -1,7 +1,8 @@
 """Index versions on disk, switched atomically.
 
 Each version is a folder ``versions/<n>/`` holding ``vectors.faiss``, the BM25 folder, the
-passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served
+passages' sentences and words (``sentence_words``), the passage ids in row order and a
+``manifest.json``. The file ``CURRENT`` names the served
 version and is replaced with ``os.replace``: a reader sees the old version or the new one,
 never half of one, and a crash while a version is written leaves ``CURRENT`` untouched.
 """
@@ -17,18 +18,26 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import LexicalIndex
+from index.sentence_words import SentenceWords
 from index.vectors import build_vectors, load_vectors, save_vectors
+
+#: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
+LAYOUT = "sentence-words-1"
 
 
 @dataclass
 class IndexVersion:
-    """A loaded, searchable version: FAISS for meaning, BM25 for words, ids shared by both."""
+    """A loaded, searchable version: FAISS for meaning, BM25 for words, ids shared by both.
+
+    ``sentences`` is None for a version written before sentence words were saved with it.
+    """
 
     name: str
     manifest: dict
     ids: np.ndarray
     vectors: object
     lexical: LexicalIndex
+    sentences: SentenceWords | None
 
 
 def current_name(data_dir: Path) -> str | None:
@@ -43,8 +52,13 @@ def served_manifest(data_dir: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], manifest: dict) -> str:
-    """Write a complete new version and make it current; returns its name."""
+def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], passages: list[str],
+                  manifest: dict) -> str:
+    """Write a complete new version and make it current; returns its name.
+
+    ``texts`` are what BM25 indexes (title and passage), ``passages`` the passage texts alone,
+    whose sentences quotes are cut from; both in the row order of ``ids``.
+    """
     root = data_dir / "versions"
     root.mkdir(parents=True, exist_ok=True)
     number = 1 + max((int(p.name) for p in root.iterdir() if p.name.isdigit()), default=0)
@@ -54,7 +68,9 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     staging.mkdir()
     save_vectors(build_vectors(ids, matrix), staging / "vectors.faiss")
     np.save(staging / "ids.npy", ids.astype(np.int64))
-    LexicalIndex.build(texts).save(staging / "bm25")
+    lexical = LexicalIndex.build(texts)
+    lexical.save(staging / "bm25")
+    SentenceWords.build(passages, lexical.vocabulary).save(staging)
     (staging / "manifest.json").write_text(json.dumps({**manifest, "version": name, "passages": len(ids)}))
     _fsync_tree(staging)
     os.replace(staging, root / name)
@@ -72,7 +88,7 @@ def load_version(data_dir: Path, name: str | None = None) -> IndexVersion | None
     folder = data_dir / "versions" / name
     manifest = json.loads((folder / "manifest.json").read_text())
     return IndexVersion(name, manifest, np.load(folder / "ids.npy"), load_vectors(folder / "vectors.faiss"),
-                        LexicalIndex.load(folder / "bm25"))
+                        LexicalIndex.load(folder / "bm25"), SentenceWords.load(folder))
 
 
 def served_ids(data_dir: Path) -> set[int]:

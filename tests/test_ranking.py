@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,8 @@ from index.answer_types import asked_kinds, holds_answer
 from index.lexical import tokenize
 from index.query import clean_question, parse_query
 from index.search import Searcher
+from index.sentence_words import SentenceWords
+from index.sentences import sentence_spans
 from tests.conftest import index_corpus
 
 FILLER = ("Officials spoke to reporters in the lobby afterwards. Several diplomats declined to comment. "
@@ -145,16 +148,38 @@ def test_the_sentence_holding_the_asked_for_kind_of_answer_is_marked(searcher):
 
 
 def test_a_sentence_is_credited_with_part_of_the_question_words_its_neighbour_adds():
-    weights = dict.fromkeys(tokenize("Which council met in Brussels for hours?"), 1.0)  # council met brussel hour
-    total = sum(weights.values())
-    def coverage(text: str) -> list[float]:
-        return [share for share, _ in ranking._sentence_coverage(ranking._sentence_words(text), weights, total)]
+    vocabulary = {token: i for i, token in enumerate(tokenize("Which council met in Brussels for hours?"))}
+    weights = dict.fromkeys(vocabulary.values(), 1.0)  # council, met, brussel, hour
+    alone, helped = SentenceWords.build(["The council met in Brussels. The weather was cold.",
+                                         "The council met in Brussels. It sat for four hours."],
+                                        vocabulary).found([0, 1], set(weights))
 
-    alone, _ = coverage("The council met in Brussels. The weather was cold.")
-    helped, answer = coverage("The council met in Brussels. It sat for four hours.")
-    assert alone == pytest.approx(3 / 4)
-    assert helped == pytest.approx((3 + ranking.NEIGHBOUR_SHARE) / 4)
-    assert answer == pytest.approx((1 + 3 * ranking.NEIGHBOUR_SHARE) / 4)
+    def coverage(held) -> list[float]:
+        return [share for share, _ in ranking._sentence_coverage(held, weights, len(weights))]
+
+    assert coverage(alone)[0] == pytest.approx(3 / 4)
+    assert coverage(helped) == pytest.approx([(3 + ranking.NEIGHBOUR_SHARE) / 4, (1 + 3 * ranking.NEIGHBOUR_SHARE) / 4])
+
+
+def test_the_saved_sentence_words_are_the_sentences_and_words_of_each_passage(searcher):
+    version = searcher.version()
+    assert version.sentences is not None  # written with the version, not rebuilt at load
+    vocabulary = version.lexical.vocabulary
+    texts = searcher.store.passage_texts(version.ids)
+    rows = list(range(len(texts)))[::-1]  # any order, as candidates come
+    for row, held in zip(rows, version.sentences.found(rows, set(vocabulary.values())), strict=True):
+        text = texts[row]
+        assert [span for span, _ in held] == sentence_spans(text)
+        assert [words for _, words in held] == [{vocabulary[token] for token in tokenize(text[start:end])}
+                                                for start, end in sentence_spans(text)]
+
+
+def test_a_version_saved_without_sentence_words_answers_the_same(searcher, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(searcher.data_dir, data)
+    (data / "versions" / searcher.version().name / "sentences.npz").unlink()
+    question = "How long did the harbour council session go on?"
+    assert Searcher(data).ask(question, k=5) == searcher.ask(question, k=5)
 
 
 def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher):

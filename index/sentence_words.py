@@ -1,0 +1,87 @@
+"""Every passage's sentences and their words, computed once when an index version is written.
+
+Rescoring asks, for each of a question's candidate passages, which of the question's words each
+sentence holds. Splitting and stemming sixty passages for every question took most of the time of
+an answer without reranking; here it is done once per version and kept as flat arrays (row ``r``'s
+sentences, each sentence's words as BM25 vocabulary ids), so a question only looks its words up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.sentences import sentence_spans
+
+FILE = "sentences.npz"
+
+
+@dataclass(frozen=True)
+class SentenceWords:
+    """Row ``r``'s sentences are ``first[r]:first[r + 1]``; sentence ``s`` spans ``spans[s]`` of its
+    passage's text and holds the vocabulary ids ``words[starts[s]:starts[s + 1]]``, each once."""
+
+    first: np.ndarray  # int64, rows + 1
+    spans: np.ndarray  # int32, (sentences, 2)
+    starts: np.ndarray  # int64, sentences + 1
+    words: np.ndarray  # int32
+
+    @classmethod
+    def build(cls, texts: list[str], vocabulary: dict[str, int]) -> SentenceWords:
+        """Split and tokenize ``texts`` (passage texts, in row order); words outside ``vocabulary`` are left out."""
+        first, spans, starts, words = [0], [], [0], []
+        for text in texts:
+            for start, end in sentence_spans(text) or [(0, len(text))]:
+                spans.append((start, end))
+                words.extend({vocabulary[token] for token in tokenize(text[start:end]) if token in vocabulary})
+                starts.append(len(words))
+            first.append(len(spans))
+        return cls(np.array(first, dtype=np.int64), np.array(spans, dtype=np.int32).reshape(-1, 2),
+                   np.array(starts, dtype=np.int64), np.array(words, dtype=np.int32))
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / FILE, first=self.first, spans=self.spans, starts=self.starts, words=self.words)
+
+    @classmethod
+    def load(cls, folder: Path) -> SentenceWords | None:
+        """The arrays saved with a version, or None for a version written before they were."""
+        path = folder / FILE
+        if not path.exists():
+            return None
+        with np.load(path) as saved:
+            return cls(saved["first"], saved["spans"], saved["starts"], saved["words"])
+
+    def found(self, rows: list[int], question: set[int]) -> list[list[tuple[tuple[int, int], set[int]]]]:
+        """For each row, its sentences as (span, the ``question`` word ids the sentence holds).
+
+        One pass of array lookups for all rows together: per-row numpy calls would cost what they save.
+        """
+        rows_array = np.asarray(rows, dtype=np.int64)
+        lo, hi = self.first[rows_array], self.first[rows_array + 1]
+        sentences = _ranges(lo, hi)
+        word_rows = _ranges(self.starts[sentences], self.starts[sentences + 1])
+        owner = np.repeat(np.arange(len(sentences)), self.starts[sentences + 1] - self.starts[sentences])
+        ids = self.words[word_rows]
+        hit = np.isin(ids, np.fromiter(question, dtype=np.int32, count=len(question)))
+        held: list[set[int]] = [set() for _ in range(len(sentences))]
+        for sentence, word in zip(owner[hit].tolist(), ids[hit].tolist(), strict=True):
+            held[sentence].add(word)
+        spans = [tuple(span) for span in self.spans[sentences].tolist()]
+        result, at = [], 0
+        for count in (hi - lo).tolist():
+            result.append(list(zip(spans[at:at + count], held[at:at + count], strict=True)))
+            at += count
+        return result
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(a, b) for a, b in zip(lo, hi)])`` without a Python loop."""
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return offsets + np.arange(total)

@@ -59,16 +59,16 @@ class SentenceWords:
 
         One pass of array lookups for all rows together: per-row numpy calls would cost what they save.
         """
-        rows_array = np.asarray(rows, dtype=np.int64)
-        lo, hi = self.first[rows_array], self.first[rows_array + 1]
+        chosen = np.asarray(rows, dtype=np.int64)
+        lo, hi = self.first[chosen], self.first[chosen + 1]
         sentences = _ranges(lo, hi)
-        word_rows = _ranges(self.starts[sentences], self.starts[sentences + 1])
-        owner = np.repeat(np.arange(len(sentences)), self.starts[sentences + 1] - self.starts[sentences])
-        ids = self.words[word_rows]
-        hit = np.isin(ids, np.fromiter(question, dtype=np.int32, count=len(question)))
+        positions = _ranges(self.starts[sentences], self.starts[sentences + 1])
+        owners = np.repeat(np.arange(len(sentences)), self.starts[sentences + 1] - self.starts[sentences])
+        words = self.words[positions]
+        hit = np.isin(words, np.fromiter(question, dtype=np.int32, count=len(question)))
         held: list[set[int]] = [set() for _ in range(len(sentences))]
-        for sentence, word in zip(owner[hit].tolist(), ids[hit].tolist(), strict=True):
-            held[sentence].add(word)
+        for owner, word in zip(owners[hit].tolist(), words[hit].tolist(), strict=True):
+            held[owner].add(word)
         spans = [tuple(span) for span in self.spans[sentences].tolist()]
         result, at = [], 0
         for count in (hi - lo).tolist():

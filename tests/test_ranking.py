@@ -100,6 +100,11 @@ def test_an_unanswerable_question_is_not_covered_but_names_the_closest(searcher)
     assert answer.closest and all(q.title for q in answer.closest)
 
 
+def test_a_question_whose_words_are_all_there_but_not_its_meaning_is_not_covered(searcher):
+    assert not searcher.ask("Who won the council?").answered  # its one word, council, is there; nothing was won
+    assert searcher.ask("How long did the harbour council session go on?").answered
+
+
 def test_a_question_about_dates_the_sources_do_not_reach_is_not_covered(searcher):
     assert not searcher.ask("What did the envoys discuss in Geneva in September 2025?").answered
 

@@ -96,7 +96,7 @@ class Ranker:
         self.embedder = embedder  # the model the passages were embedded with: sentences in a batch
         self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
         self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
-        _, self.last = store.published_range()
+        self.first, self.last = store.published_range()
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         flat = faiss.downcast_index(version.vectors.index)
         self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
@@ -246,7 +246,9 @@ class Ranker:
           floor calibrated on the dev set (each alone proved too noisy);
         - the best passage and sentence (the passage alone, without rescoring) are far from the
           question in meaning, however many of its words they hold;
-        - the question names a year after the newest article, and the best passage never mentions it;
+        - the question names a year before the oldest article or after the newest, and the best
+          passage never mentions it ("Putin's 2007 Munich speech" is history the sources may quote,
+          or not);
         - the question names dates, and none of the leading passages was published then (or in the
           days before, when an event is announced).
         """
@@ -260,7 +262,8 @@ class Ranker:
         if (dense + meaning < ABSTAIN_MEANING_BELOW) if meaning else (dense < ABSTAIN_DENSE_BELOW_NO_RERANK):
             return False
         top_text = ranked[0].passage.title + " " + ranked[0].passage.text
-        if self.last and any(year > self.last.year and str(year) not in top_text for year in query.years):
+        if self.first and self.last and any(not self.first.year <= year <= self.last.year and str(year) not in top_text
+                                            for year in query.years):
             return False
         if query.dates:
             dated = [c.passage.published for c in ranked[:DATE_CHECK_TOP] if c.passage.published]

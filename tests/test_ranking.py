@@ -64,6 +64,10 @@ def test_mentions_and_greetings_are_stripped():
     assert clean_question("<@U0123ABC> hi, hello!  What did Russia demand?") == "What did Russia demand?"
 
 
+def test_question_words_are_dropped_but_words_that_carry_the_question_are_kept():
+    assert tokenize("Who won the talks the US led?") == ["won", "talk", "us", "led"]
+
+
 def test_dates_in_a_question_become_windows():
     reference = datetime(2022, 2, 28, tzinfo=UTC)
     (start, end), = parse_query("What happened on Jan. 10 in Geneva?", reference).dates

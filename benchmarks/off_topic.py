@@ -1,0 +1,44 @@
+"""How often Parley says "not covered" to questions no news archive of diplomacy should answer.
+
+usage: python benchmarks/off_topic.py [--data-dir DIR] [--no-rerank]
+
+The dev set has only eight unanswerable questions, so abstention is easy to over-fit. These
+general-knowledge questions (sport, cooking, science, gadgets, and events after any 2022 archive)
+give a second, rough reading on any index: each one answered is printed with the quote it got,
+so a person can see whether the words matched and the meaning didn't. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from config import load_settings
+from index.search import Searcher
+
+QUESTIONS = [
+    "Who won the 2022 Super Bowl?", "What is the capital of Australia?", "How do I reset my iPhone password?",
+    "What did the Pope say about climate change in 2023?", "Who won the Eurovision Song Contest in 2022?",
+    "How many people died in the 2023 Turkey earthquake?", "What was agreed at the 2024 NATO Washington summit?",
+    "What recipe did Jamie Oliver publish for Christmas?", "Who is the CEO of OpenAI?",
+    "What did Israel and Hamas agree in the 2023 truce?", "What was the score of the Real Madrid vs Liverpool final?",
+    "How tall is Mount Everest?", "When will the next iPhone be released?", "How long should I boil an egg?",
+    "What is the boiling point of water at high altitude?", "When was the Eiffel Tower built?",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--no-rerank", action="store_true")
+    args = parser.parse_args()
+    searcher = Searcher(args.data_dir or load_settings().data_dir, rerank=not args.no_rerank)
+    answered = [(question, searcher.ask(question)) for question in QUESTIONS]
+    answered = [(question, answer) for question, answer in answered if answer.answered]
+    print(f"not covered: {len(QUESTIONS) - len(answered)} of {len(QUESTIONS)} off-topic questions")
+    for question, answer in answered:
+        print(f"  answered {question!r} with {answer.quotes[0].outlet}: {answer.quotes[0].text[:100]!r}")
+
+
+if __name__ == "__main__":
+    main()

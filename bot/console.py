@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -52,7 +54,7 @@ def render_summary(console: Console, reply: replies.SummaryReply) -> None:
     if reply.note:
         console.print(escape(reply.note), style="yellow")
     for quote in reply.bullets:
-        source = " · ".join(part for part in (quote.outlet, quote.title) if part)
+        source = replies.source_line(replace(quote, published=None))  # the date leads the bullet instead
         console.print(f"\n• [bold]{escape(replies.date_label(quote.published))}[/bold]  “{escape(quote.text)}”")
         console.print(f"  [dim]{escape(source)}\n  {escape(quote.url)}[/dim]")
         if quote.also:

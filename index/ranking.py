@@ -105,7 +105,7 @@ class Ranker:
                                                                    version.lexical.vocabulary)
         self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(_shingles)  # questions on one story meet one set
 
-    def answer(self, question: str, k: int = 3, rerank: bool = True):
+    def answer(self, question: str, k: int = 3, rerank: bool = True) -> Answer:
         query = parse_query(question, self.last, self.outlets)
         if not query.text:
             return Answer(question, False)
@@ -157,7 +157,7 @@ class Ranker:
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
         for c, held in zip(candidates, found, strict=True):
             c.passage = passages[c.pid]
-            sentences[c.pid] = self._rank_sentences(c.passage.text, held, query, weights, total)
+            sentences[c.pid] = _rank_sentences(c.passage.text, held, query, weights, total)
             best, c.sentence_words, c.focus = sentences[c.pid][0]
             c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
         if rerank:
@@ -177,19 +177,6 @@ class Ranker:
                 c.focus, c.sentence_meaning = span, similarity
         for c in leaders:
             c.score += WEIGHT_SENTENCE_MEANING * c.sentence_meaning
-
-    def _rank_sentences(self, text: str, held: list[tuple[tuple[int, int], set[int]]], query: Query,
-                        weights: dict[int, float], total: float) -> list[tuple[float, float, tuple[int, int]]]:
-        """(rank, word coverage, span) of each sentence of a passage, best first.
-
-        The rank adds a lift for holding the kind of answer asked for ("how long" → a duration),
-        given only to sentences that share a word with the question.
-        """
-        scored = []
-        for coverage, (start, end) in _sentence_coverage(held, weights, total):
-            lift = BOOST_ANSWER_KIND if coverage and holds_answer(text[start:end], query.kinds, query.text) else 0.0
-            scored.append((coverage + lift, coverage, (start, end)))
-        return sorted(scored, reverse=True)
 
     def _boost(self, query: Query, passage: StoredPassage) -> float:
         boost = 0.0
@@ -269,6 +256,20 @@ class Ranker:
             dated = [c.passage.published for c in ranked[:DATE_CHECK_TOP] if c.passage.published]
             return any(start - DATE_LOOKBACK <= moment <= end for moment in dated for start, end in query.dates)
         return True
+
+
+def _rank_sentences(text: str, held: list[tuple[tuple[int, int], set[int]]], query: Query,
+                    weights: dict[int, float], total: float) -> list[tuple[float, float, tuple[int, int]]]:
+    """(rank, word coverage, span) of each sentence of a passage, best first.
+
+    The rank adds a lift for holding the kind of answer asked for ("how long" → a duration),
+    given only to sentences that share a word with the question.
+    """
+    scored = []
+    for coverage, (start, end) in _sentence_coverage(held, weights, total):
+        lift = BOOST_ANSWER_KIND if coverage and holds_answer(text[start:end], query.kinds, query.text) else 0.0
+        scored.append((coverage + lift, coverage, (start, end)))
+    return sorted(scored, reverse=True)
 
 
 def _sentence_coverage(held: list[tuple[tuple[int, int], set[int]]], weights: dict[int, float],

@@ -2,6 +2,7 @@
 
 usage: python benchmarks/ask_latency.py [QUESTIONS.jsonl] [--data-dir DIR] [--rounds N]
                                         [--query-model auto|same|…] (repeatable, to compare)
+                                        [--reranker CROSS_ENCODER] (a third row: reranking with it)
 
 Questions default to ../shared/eval/dev.jsonl when it exists. Prints p50/p95/max in ms and the
 process's peak memory; nothing is asserted (speed goals are read here, not tested).
@@ -47,24 +48,26 @@ def line(label: str, timings: list[float]) -> str:
 
 
 def main() -> None:
+    settings = load_settings()
     parser = argparse.ArgumentParser()
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--query-model", action="append", dest="query_models",
                         help="question encoder (PARLEY_QUERY_MODEL); repeat to compare several")
+    parser.add_argument("--reranker", default=settings.reranker,
+                        help="cross-encoder (PARLEY_RERANKER) for a third row; default: the setting")
     args = parser.parse_args()
-    settings = load_settings()
     data_dir = args.data_dir or settings.data_dir
     questions = ([item["question"] for item in load_questions(args.questions)]
                  if args.questions.exists() else FALLBACK)
     print(f"index: {data_dir}  questions: {len(questions)} × {args.rounds}")
     for query_model in args.query_models or [settings.query_model]:
-        for rerank in (False, True):
-            searcher = Searcher(data_dir, rerank=rerank, query_model=query_model)
+        for rerank, reranker in [(False, ""), (True, ""), *([(True, args.reranker)] if args.reranker else [])]:
+            searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker)
             first, *later = measure(searcher, questions, args.rounds)
             setup = (f"query model {query_model:6} ({type(searcher.ranker().query_encoder).__name__:12}) "
-                     f"rerank={'on ' if rerank else 'off'}")
+                     f"rerank={'on ' if rerank else 'off'}{' + cross-encoder' if reranker else ''}")
             print(f"{setup}  {line('first pass', first)}")
             if later:
                 print(f"{setup}  {line('later', [ms for timings in later for ms in timings])}")

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds before a web fetch gives up.")
     top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")
     rerank: bool = Field(True, description="Rescore the top candidates sentence by sentence.")
+    reranker: str = Field("", description="A cross-encoder (hub name or folder) that then reorders the top "
+                          "candidates, e.g. cross-encoder/ms-marco-MiniLM-L-6-v2; empty: none.")
     rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
     reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
     log_level: str = Field("INFO")

@@ -7,6 +7,7 @@
    overlap (partly counting a neighbouring sentence's), by holding the kind of answer asked for
    (``answer_types``) and, for the leading candidates, by the bi-encoder's sentence similarity:
    a passage holding one sentence that answers beats one that is only vaguely on topic.
+   A cross-encoder, when one is configured (``cross_encoder``), then reorders the leaders.
 3. Boosts from the question: published inside a date it names, from an outlet it names,
    recent when it asks for the latest.
 4. Near-duplicates (syndicated copies) collapse into one quote listing the other outlets; one
@@ -27,6 +28,7 @@ import faiss
 import numpy as np
 
 from index.answer_types import holds_answer
+from index.cross_encoder import CrossEncoderReranker
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentence_words import SentenceWords
@@ -39,6 +41,8 @@ DENSE_RESCORE = 4
 MEANING_SENTENCES = 2
 DEDUPLICATE_TOP = 15
 QUOTES_PER_ARTICLE = 2
+CROSS_ENCODE_TOP = 10  # ~85 ms on 2 cores for a 6-layer MiniLM cross-encoder
+CROSS_ENCODE_CHARS = 300  # of whole sentences around the answering one, after the title
 # Weights and thresholds were fitted on shared/eval/dev.jsonl (5-fold cross-validated) for the
 # default model, all-MiniLM-L6-v2; another model may need the ABSTAIN_ thresholds recalibrated.
 WEIGHT_DENSE = 0.75
@@ -90,11 +94,13 @@ def squash(name: str) -> str:
 class Ranker:
     """Answers questions from one index version; built once per version (its lookups are cached)."""
 
-    def __init__(self, version, store, embedder, query_encoder=None) -> None:
+    def __init__(self, version, store, embedder, query_encoder=None,
+                 cross_encoder: CrossEncoderReranker | None = None) -> None:
         self.version = version
         self.store = store
         self.embedder = embedder  # the model the passages were embedded with: sentences in a batch
         self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
+        self.cross_encoder = cross_encoder
         self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
         self.first, self.last = store.published_range()
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
@@ -115,6 +121,8 @@ class Ranker:
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         covered = self._covered(query, ranked)
         ranked = self._deduplicate(ranked)
+        if rerank and self.cross_encoder is not None:
+            ranked = self._cross_encode(query, ranked)
         quotes: list[Quote] = []
         for c in ranked:
             quote = self._quote(c)
@@ -210,6 +218,17 @@ class Ranker:
                 continue
             kept.append((c, shingles))
         return [c for c, _ in kept]
+
+    def _cross_encode(self, query: Query, ranked: list[Candidate]) -> list[Candidate]:
+        """The leading candidates in the cross-encoder's order; each is read as its title and the
+        sentences around its answering one, the heart of the quote it would give."""
+        leaders = ranked[:CROSS_ENCODE_TOP]
+        texts = []
+        for c in leaders:
+            start, end = window(c.passage.text, c.focus, CROSS_ENCODE_CHARS)
+            texts.append(f"{c.passage.title}. {c.passage.text[start:end]}")
+        order = np.argsort(-self.cross_encoder.scores(query.text, texts), kind="stable")
+        return [leaders[i] for i in order.tolist()] + ranked[CROSS_ENCODE_TOP:]
 
     # -- 5. quotes and abstention ----------------------------------------------------------------
     def _quote(self, c: Candidate) -> Quote:

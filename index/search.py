@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from index.cross_encoder import load_cross_encoder
 from index.embed import load_embedder, load_query_embedder
 from index.quotes import Answer
 from index.ranking import Ranker
@@ -24,11 +25,12 @@ class NotIndexed(Exception):
 class Searcher:
     """Answers questions from the current index version of one data directory."""
 
-    def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto") -> None:
+    def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto", reranker: str = "") -> None:
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "parley.sqlite3")
         self.rerank = rerank
         self.query_model = query_model
+        self.reranker = reranker  # a cross-encoder's name or folder; "" for none
         self._version: IndexVersion | None = None
         self._ranker: Ranker | None = None
         self._lock = threading.Lock()
@@ -55,7 +57,8 @@ class Searcher:
                 query_encoder = load_query_embedder(model, int(version.manifest["dim"]), self.query_model,
                                                     spin=not self.rerank)
                 embedder = load_embedder(model) if self.rerank else query_encoder
-                self._ranker = Ranker(version, self.store, embedder, query_encoder)
+                cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
+                self._ranker = Ranker(version, self.store, embedder, query_encoder, cross_encoder)
             return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:

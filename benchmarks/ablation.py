@@ -15,11 +15,10 @@ from pathlib import Path
 
 from config import load_settings
 from index import ranking
-from index.evaluation import load_questions, metrics
+from index.evaluation import DEV_QUESTIONS, load_questions, metrics
 from index.quotes import Quote
 from index.search import Searcher
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 OFF = {"WEIGHT_SENTENCE_WORDS": 0.0, "BOOST_ANSWER_KIND": 0.0, "BOOST_DATE": 0.0, "BOOST_OUTLET": 0.0,
        "BOOST_RECENT": 0.0, "DUPLICATE_JACCARD": 1.01, "QUOTES_PER_ARTICLE": 1, "ABSTAIN_BELOW": -1.0,
        "ABSTAIN_BELOW_NO_RERANK": -1.0, "ABSTAIN_MEANING_BELOW": -1.0, "ABSTAIN_DENSE_BELOW_NO_RERANK": -1.0,
@@ -51,7 +50,7 @@ def passage_head(self, c) -> Quote:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("questions", nargs="?", type=Path, default=DEV_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
     items = load_questions(args.questions)

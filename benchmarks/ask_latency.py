@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 from config import load_settings
-from index.evaluation import load_questions, percentile
+from index.evaluation import DEV_QUESTIONS, load_questions, percentile
 from index.search import Searcher
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 FALLBACK = ["What did Russia demand?", "When does the NATO-Russia Council meet?",
             "Who led the US delegation?", "What did Blinken say after meeting Lavrov?"]
 
@@ -50,7 +49,7 @@ def line(label: str, timings: list[float]) -> str:
 def main() -> None:
     settings = load_settings()
     parser = argparse.ArgumentParser()
-    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("questions", nargs="?", type=Path, default=DEV_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--query-model", action="append", dest="query_models",

@@ -16,6 +16,8 @@ from pathlib import Path
 
 QUOTE_CHARS = 600
 MAX_QUOTES = 5
+#: The dev questions beside a checkout (``../shared/eval/dev.jsonl``): the benchmarks' default.
+DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 _UNIFY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": "-", "\u00a0": " "})
 

@@ -9,7 +9,7 @@ import pytest
 
 from index import ranking
 from index.answer_types import asked_kinds, holds_answer
-from index.lexical import tokenize
+from index.lexical import LexicalIndex, tokenize
 from index.query import clean_question, parse_query
 from index.search import Searcher
 from index.sentence_words import SentenceWords
@@ -65,7 +65,15 @@ def test_mentions_and_greetings_are_stripped():
 
 
 def test_question_words_are_dropped_but_words_that_carry_the_question_are_kept():
-    assert tokenize("Who won the talks the US led?") == ["won", "talk", "us", "led"]
+    assert tokenize("Who won the talks the US led?") == ["win", "talk", "us", "lead"]
+
+
+def test_a_question_in_the_past_tense_finds_the_irregular_verb_in_any_tense():
+    lexical = LexicalIndex.build(["Sherman will lead the delegation to the talks.",
+                                  "The delegation arrived for the talks."])
+    assert tokenize("led held spoke won") == tokenize("leads holding speak win")
+    scores = lexical.scores(tokenize("Who led the delegation at the talks?"))
+    assert scores[0] > scores[1]
 
 
 def test_dates_in_a_question_become_windows():

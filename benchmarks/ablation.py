@@ -22,7 +22,7 @@ from index.search import Searcher
 OFF = {"WEIGHT_SENTENCE_WORDS": 0.0, "BOOST_ANSWER_KIND": 0.0, "BOOST_DATE": 0.0, "BOOST_OUTLET": 0.0,
        "BOOST_RECENT": 0.0, "DUPLICATE_JACCARD": 1.01, "QUOTES_PER_ARTICLE": 1, "ABSTAIN_BELOW": -1.0,
        "ABSTAIN_BELOW_NO_RERANK": -1.0, "ABSTAIN_MEANING_BELOW": -1.0, "ABSTAIN_DENSE_BELOW_NO_RERANK": -1.0,
-       "NEIGHBOUR_SHARE": 0.0}
+       "NEIGHBOUR_SHARE": 0.0, "BOOST_TOPIC": 0.0}
 STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selection, rerank)
     ("BM25 alone", {"WEIGHT_DENSE": 0.0, "WEIGHT_LEXICAL": 1.0}, False, False),
     ("dense alone", {"WEIGHT_DENSE": 1.0, "WEIGHT_LEXICAL": 0.0}, False, False),
@@ -36,6 +36,7 @@ STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selectio
     ("+ two quotes per article", {"QUOTES_PER_ARTICLE": None}, True, False),
     ("+ a share of the neighbouring sentence", {"NEIGHBOUR_SHARE": None}, True, False),
     ("+ bi-encoder sentence rescoring", {}, True, True),
+    ("+ a prior for the topic", {"BOOST_TOPIC": None}, True, True),
     ("+ abstention (shipped)", {"ABSTAIN_BELOW": None, "ABSTAIN_BELOW_NO_RERANK": None, "ABSTAIN_MEANING_BELOW": None,
                                 "ABSTAIN_DENSE_BELOW_NO_RERANK": None}, True, True),
 ]
@@ -54,7 +55,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
     items = load_questions(args.questions)
-    data_dir = args.data_dir or load_settings().data_dir
+    settings = load_settings()
+    data_dir = args.data_dir or settings.data_dir
     shipped = {name: getattr(ranking, name) for name in [*OFF, "WEIGHT_DENSE", "WEIGHT_LEXICAL"]}
     quote = ranking.Ranker._quote
     current = dict(OFF)
@@ -64,7 +66,7 @@ def main() -> None:
         for name, value in current.items():
             setattr(ranking, name, value)
         ranking.Ranker._quote = quote if select_quotes else passage_head
-        searcher = Searcher(data_dir, rerank=rerank)
+        searcher = Searcher(data_dir, rerank=rerank, topic=settings.topic)
         m = metrics([(item, searcher.ask(item["question"], k=5).to_dict()) for item in items])
         print(f"{row:40} {m['hit@1']:.3f}  {m['hit@3']:.3f}  {m['hit@5']:.3f}  {m['mrr@5']:.3f}  "
               f"{m['abstention_accuracy']}", flush=True)

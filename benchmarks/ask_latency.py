@@ -63,7 +63,8 @@ def main() -> None:
     print(f"index: {data_dir}  questions: {len(questions)} × {args.rounds}")
     for query_model in args.query_models or [settings.query_model]:
         for rerank, reranker in [(False, ""), (True, ""), *([(True, args.reranker)] if args.reranker else [])]:
-            searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker)
+            searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker,
+                                topic=settings.topic)
             first, *later = measure(searcher, questions, args.rounds)
             setup = (f"query model {query_model:6} ({type(searcher.ranker().query_encoder).__name__:12}) "
                      f"rerank={'on ' if rerank else 'off'}{' + cross-encoder' if reranker else ''}")

@@ -32,7 +32,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--no-rerank", action="store_true")
     args = parser.parse_args()
-    searcher = Searcher(args.data_dir or load_settings().data_dir, rerank=not args.no_rerank)
+    settings = load_settings()
+    searcher = Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, topic=settings.topic)
     answered = [(question, searcher.ask(question)) for question in QUESTIONS]
     answered = [(question, answer) for question, answer in answered if answer.answered]
     print(f"not covered: {len(QUESTIONS) - len(answered)} of {len(QUESTIONS)} off-topic questions")

@@ -30,7 +30,7 @@ class Parley:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.searcher = Searcher(settings.data_dir, rerank=settings.rerank, query_model=settings.query_model,
-                                 reranker=settings.reranker)
+                                 reranker=settings.reranker, topic=settings.topic)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self._reindex_thread: threading.Thread | None = None
 

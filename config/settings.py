@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     model: str = Field(DEFAULT_MODEL, description="Embedding model: PyPI package, hub name or path.")
     query_model: str = Field("auto", description="Encoder for questions: 'auto' (the model's quantized ONNX "
                              "twin when installed), 'same', or an ONNX copy of the model (package or file).")
-    topic: str = Field(DEFAULT_TOPIC, description="What the latest summary is about.")
+    topic: str = Field(DEFAULT_TOPIC, description="What the sources are about: the latest summary covers it, "
+                       "and answers to ambiguous questions lean to it.")
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds before a web fetch gives up.")
     top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")
     rerank: bool = Field(True, description="Rescore the top candidates sentence by sentence.")

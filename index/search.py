@@ -25,12 +25,14 @@ class NotIndexed(Exception):
 class Searcher:
     """Answers questions from the current index version of one data directory."""
 
-    def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto", reranker: str = "") -> None:
+    def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto", reranker: str = "",
+                 topic: str = "") -> None:
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "parley.sqlite3")
         self.rerank = rerank
         self.query_model = query_model
         self.reranker = reranker  # a cross-encoder's name or folder; "" for none
+        self.topic = topic  # what the sources are about: ambiguous questions lean to it; "" for no lean
         self._version: IndexVersion | None = None
         self._ranker: Ranker | None = None
         self._lock = threading.Lock()
@@ -58,7 +60,7 @@ class Searcher:
                                                     spin=not self.rerank)
                 embedder = load_embedder(model) if self.rerank else query_encoder
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
-                self._ranker = Ranker(version, self.store, embedder, query_encoder, cross_encoder)
+                self._ranker = Ranker(version, self.store, embedder, query_encoder, cross_encoder, self.topic)
             return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from config.settings import DEFAULT_TOPIC
 from index import ranking
 from index.answer_types import asked_kinds, holds_answer
 from index.lexical import LexicalIndex, tokenize
@@ -240,3 +241,18 @@ def test_every_quote_is_the_articles_own_words(searcher, question):
     assert quotes_are_verbatim(searcher, question)
 
 
+
+
+def test_an_ambiguous_question_leans_to_the_topic_of_the_sources(tmp_path):
+    data = index_corpus(tmp_path, [
+        item("food", "Agriculture meeting", "Kremlin", "2022-03-23",
+             "The agriculture minister reported on the harvest, grain exports and sugar prices at a government "
+             "meeting. Russia fully satisfies domestic demand for basic foods, he said. Fertiliser supplies to "
+             "farmers were also discussed."),
+        item("drafts", "Moscow publishes draft treaties", "Example Wire", "2021-12-17",
+             "Russia's demand is that NATO rule out membership for Ukraine and pull back its forces, Moscow said "
+             "in two draft security treaties."),
+    ])
+    question = "What did Russia demand?"
+    assert Searcher(data).ask(question).quotes[0].url.endswith("/food")  # without a topic, "demand" is demand
+    assert Searcher(data, topic=DEFAULT_TOPIC).ask(question).quotes[0].url.endswith("/drafts")

@@ -56,7 +56,8 @@ BOOST_OUTLET = 0.2
 BOOST_RECENT = 0.05
 BOOST_ANSWER_KIND = 0.2
 BOOST_TOPIC = 0.2  # × the passage's similarity to the topic (0.0–0.55 here; dev: hit@3 +2, hit@1 −1)
-ABSTAIN_BELOW = 1.58  # best passage similarity + best sentence similarity + best sentence word coverage
+ABSTAIN_BELOW = 1.55  # best passage similarity + best sentence similarity + best sentence word coverage;
+# on dev the unanswerable questions no date rule refuses reach 1.45, the answerable ones start at 1.59
 ABSTAIN_BELOW_NO_RERANK = 0.95  # the same without the sentence similarity
 # Words alone can't show an answer: "Who won the 2022 Super Bowl?" finds all its words in a TV listing. So
 # the best passage and sentence similarities must add up to a floor of their own (the passage's alone,

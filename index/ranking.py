@@ -64,7 +64,8 @@ ABSTAIN_BELOW_NO_RERANK = 0.95  # the same without the sentence similarity
 # without reranking); every answerable dev question is above it (lowest: 1.09 and 0.49).
 ABSTAIN_MEANING_BELOW = 1.0
 ABSTAIN_DENSE_BELOW_NO_RERANK = 0.45
-DATE_LOOKBACK = timedelta(days=10)
+DATE_LOOKBACK = timedelta(days=10)  # an event on a named day is announced up to this long before
+WHOLE_MONTH = timedelta(days=14)  # a date window longer than this is a month named whole: no lookback
 DATE_CHECK_TOP = 10
 DUPLICATE_JACCARD = 0.5
 NEIGHBOUR_SHARE = 0.25
@@ -265,7 +266,8 @@ class Ranker:
           passage never mentions it ("Putin's 2007 Munich speech" is history the sources may quote,
           or not);
         - the question names dates, and none of the leading passages was published then (or in the
-          days before, when an event is announced).
+          days before a named day or part of a month, when an event is announced; a month named
+          whole needs coverage from that month, or "in March" is answered from late February).
         """
         if not ranked:
             return False
@@ -282,7 +284,8 @@ class Ranker:
             return False
         if query.dates:
             dated = [c.passage.published for c in ranked[:DATE_CHECK_TOP] if c.passage.published]
-            return any(start - DATE_LOOKBACK <= moment <= end for moment in dated for start, end in query.dates)
+            return any(start - (DATE_LOOKBACK if end - start <= WHOLE_MONTH else timedelta(0)) <= moment <= end
+                       for moment in dated for start, end in query.dates)
         return True
 
 

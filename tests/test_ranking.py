@@ -256,3 +256,14 @@ def test_an_ambiguous_question_leans_to_the_topic_of_the_sources(tmp_path):
     question = "What did Russia demand?"
     assert Searcher(data).ask(question).quotes[0].url.endswith("/food")  # without a topic, "demand" is demand
     assert Searcher(data, topic=DEFAULT_TOPIC).ask(question).quotes[0].url.endswith("/drafts")
+
+
+def test_a_named_day_may_be_announced_before_but_a_named_month_needs_its_own_coverage(tmp_path):
+    searcher = Searcher(index_corpus(tmp_path, [
+        item("talks", "Envoys meet", "Example Wire", "2022-01-10",
+             "Envoys met in Geneva to discuss missile deployments and troop exercises."),
+        item("plans", "Envoys plan another round", "Example Wire", "2022-01-27",
+             "The envoys will meet in Geneva again on 3 February to discuss missile deployments."),
+    ]))
+    assert searcher.ask("What will the envoys discuss in Geneva on 3 February 2022?").answered
+    assert not searcher.ask("What did the envoys discuss in Geneva in February 2022?").answered

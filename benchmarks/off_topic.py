@@ -2,10 +2,13 @@
 
 usage: python benchmarks/off_topic.py [--data-dir DIR] [--no-rerank]
 
-The dev set has only eight unanswerable questions, so abstention is easy to over-fit. These
-general-knowledge questions (sport, cooking, science, gadgets, and events after any 2022 archive)
-give a second, rough reading on any index: each one answered is printed with the quote it got,
-so a person can see whether the words matched and the meaning didn't. Nothing is asserted.
+The dev set has only eight unanswerable questions, so abstention is easy to over-fit. Two more
+rough readings, each answered question printed with the quote it got, so a person can see whether
+the words matched and the meaning didn't (nothing is asserted):
+
+- general knowledge (sport, cooking, science, gadgets), for any index;
+- events from after mid-2022 that the talks led to, for an archive of the talks that ends in
+  2022: the hard case, since the sources are on the topic and only lack the event.
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ QUESTIONS = [
     "How tall is Mount Everest?", "When will the next iPhone be released?", "How long should I boil an egg?",
     "What is the boiling point of water at high altitude?", "When was the Eiffel Tower built?",
 ]
+AFTER_THE_ARCHIVE = [
+    "When did Finland formally become a NATO member?", "Who was behind the October 2022 attack on the Kerch bridge?",
+    "What happened during the Wagner mutiny in June 2023?", "When was the Black Sea grain deal signed?",
+    "Who won the 2022 Nobel Peace Prize?", "What did Russia's September 2022 mobilization order require?",
+    "When did Russian forces withdraw from Kherson city?", "Who succeeded Boris Johnson as UK prime minister?",
+    "What did the annexation referendums in occupied regions in September 2022 show?",
+    "Which Russian banks were cut off from SWIFT in 2023?", "When did Russia suspend its participation in New START?",
+    "What did Xi Jinping and Putin sign in Moscow in March 2023?",
+]
 
 
 def main() -> None:
@@ -34,11 +46,12 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     searcher = Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, topic=settings.topic)
-    answered = [(question, searcher.ask(question)) for question in QUESTIONS]
-    answered = [(question, answer) for question, answer in answered if answer.answered]
-    print(f"not covered: {len(QUESTIONS) - len(answered)} of {len(QUESTIONS)} off-topic questions")
-    for question, answer in answered:
-        print(f"  answered {question!r} with {answer.quotes[0].outlet}: {answer.quotes[0].text[:100]!r}")
+    for group, questions in (("off-topic", QUESTIONS), ("after-the-archive", AFTER_THE_ARCHIVE)):
+        answered = [(question, searcher.ask(question)) for question in questions]
+        answered = [(question, answer) for question, answer in answered if answer.answered]
+        print(f"not covered: {len(questions) - len(answered)} of {len(questions)} {group} questions")
+        for question, answer in answered:
+            print(f"  answered {question!r} with {answer.quotes[0].outlet}: {answer.quotes[0].text[:100]!r}")
 
 
 if __name__ == "__main__":

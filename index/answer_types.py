@@ -42,6 +42,13 @@ _KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
 ]
 
 
+# What else answers "when?" besides a date ("Jan. 12"): a month, a year, a weekday or a time relative to
+# the article ("next month", "two days ago"). Months count capitalised and in full ("may" is a verb).
+_SAYS_WHEN = re.compile(rf"\b(?:{'|'.join(calendar.month_name[1:])})\b|"
+                        rf"(?i:\b(?:(?:19|20)\d\d|{_WEEKDAYS}|today|tonight|tomorrow|yesterday|ago|"
+                        rf"(?:next|last|this|later this|earlier this) (?:week|weekend|month|year))\b)")
+
+
 def asked_kinds(question: str) -> tuple[str, ...]:
     """The kinds of answer the question asks for ("duration", "number", "date", "quote", "name")."""
     return tuple(kind for kind, asks, _ in _KINDS if asks.search(question))
@@ -60,3 +67,10 @@ def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
             if kind == "quote" or (found not in known and found not in STOPWORDS):
                 return True
     return False
+
+
+def says_when(sentence: str, question: str) -> bool:
+    """Whether the sentence says when, as a date or in any form of ``_SAYS_WHEN``, something the question doesn't."""
+    known = question.lower()
+    return (holds_answer(sentence, ("date",), question)
+            or any(match.group().lower() not in known for match in _SAYS_WHEN.finditer(sentence)))

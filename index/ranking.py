@@ -29,7 +29,7 @@ from functools import lru_cache
 import faiss
 import numpy as np
 
-from index.answer_types import holds_answer
+from index.answer_types import holds_answer, says_when
 from index.cross_encoder import CrossEncoderReranker
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
@@ -67,6 +67,7 @@ ABSTAIN_DENSE_BELOW_NO_RERANK = 0.45
 DATE_LOOKBACK = timedelta(days=10)  # an event on a named day is announced up to this long before
 WHOLE_MONTH = timedelta(days=14)  # a date window longer than this is a month named whole: no lookback
 DATE_CHECK_TOP = 10
+WHEN_CHECK_TOP = 3  # a "when?" question needs a date in one of this many leading answering sentences
 DUPLICATE_JACCARD = 0.5
 NEIGHBOUR_SHARE = 0.25
 DEDUPLICATED_PASSAGES = 4096  # passages whose shingles are kept between questions
@@ -262,6 +263,10 @@ class Ranker:
           floor calibrated on the dev set (each alone proved too noisy);
         - the best passage and sentence (the passage alone, without rescoring) are far from the
           question in meaning, however many of its words they hold;
+        - the question asks "when?" and none of the leading answering sentences says when (a date,
+          a weekday, "next month"…) in words the question doesn't use itself: the sources discuss
+          the event but never say when it happened ("When did Finland join NATO?" against talk of
+          whether it might);
         - the question names a year before the oldest article or after the newest, and the best
           passage never mentions it ("Putin's 2007 Munich speech" is history the sources may quote,
           or not);
@@ -277,6 +282,9 @@ class Ranker:
         if evidence < (ABSTAIN_BELOW if meaning else ABSTAIN_BELOW_NO_RERANK):
             return False
         if (dense + meaning < ABSTAIN_MEANING_BELOW) if meaning else (dense < ABSTAIN_DENSE_BELOW_NO_RERANK):
+            return False
+        if "date" in query.kinds and not any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text)
+                                             for c in ranked[:WHEN_CHECK_TOP]):
             return False
         top_text = ranked[0].passage.title + " " + ranked[0].passage.text
         if self.first and self.last and any(not self.first.year <= year <= self.last.year and str(year) not in top_text

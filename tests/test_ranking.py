@@ -267,3 +267,19 @@ def test_a_named_day_may_be_announced_before_but_a_named_month_needs_its_own_cov
     ]))
     assert searcher.ask("What will the envoys discuss in Geneva on 3 February 2022?").answered
     assert not searcher.ask("What did the envoys discuss in Geneva in February 2022?").answered
+
+
+def test_a_when_question_is_not_covered_by_sources_that_never_say_when(tmp_path):
+    searcher = Searcher(index_corpus(tmp_path, [
+        item("join", "Finland weighs joining the alliance", "Example Wire", "2022-01-21",
+             "Finland could join the alliance quickly if it applied, diplomats said. Finland's army is compatible "
+             "with the alliance's forces. Negotiations to join are never easy, an envoy said."),
+        item("poll", "Finns warm to the alliance", "Example Wire", "2022-01-22",
+             "Support in Finland for joining the alliance has grown, a poll found. Most Finns now favour it."),
+        item("sweden", "Sweden watches Finland", "Example Wire", "2022-01-23",
+             "Sweden would likely follow if Finland decided to join the alliance, officials said."),
+        item("talks", "Envoys meet", "Example Wire", "2022-01-10",
+             "The envoys met in Geneva on 10 January to discuss missile deployments."),
+    ]))
+    assert not searcher.ask("When did Finland join the alliance?").answered
+    assert searcher.ask("When did the envoys meet in Geneva?").answered

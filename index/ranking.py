@@ -14,8 +14,8 @@
    its treaty drafts, not "domestic demand in basic foods").
 4. Near-duplicates (syndicated copies) collapse into one quote listing the other outlets; one
    article gives at most two quotes, never sharing a sentence.
-5. Abstention: below a calibrated score, or about dates the sources don't reach, the answer is
-   "not covered" with the closest headlines.
+5. Abstention: below a calibrated score, about dates the sources don't reach, or asking "when?"
+   of sources that never say, the answer is "not covered" with the closest headlines.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ DENSE_RESCORE = 4
 MEANING_SENTENCES = 2
 DEDUPLICATE_TOP = 15
 QUOTES_PER_ARTICLE = 2
-CROSS_ENCODE_TOP = 10  # ~85 ms on 2 cores for a 6-layer MiniLM cross-encoder
+CROSS_ENCODE_TOP = 10  # about 120 ms on 2 cores for a 6-layer MiniLM cross-encoder
 CROSS_ENCODE_CHARS = 300  # of whole sentences around the answering one, after the title
 # Weights and thresholds were fitted on shared/eval/dev.jsonl (5-fold cross-validated) for the
 # default model, all-MiniLM-L6-v2; another model may need the ABSTAIN_ thresholds recalibrated.

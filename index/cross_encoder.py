@@ -10,15 +10,13 @@ which questions are "not covered" stays decided by the calibrated rules of ``ran
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from index.embed import ModelError, resolve_model
+from index.embed import ModelError, load_model
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +26,13 @@ class CrossEncoderReranker:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        location = resolve_model(name)
-        if Path(location).exists():
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
-            from sentence_transformers import CrossEncoder
-            from transformers.utils import logging as transformers_logging
 
-            transformers_logging.disable_progress_bar()
-            self._model = CrossEncoder(location, device="cpu", max_length=256)
-        except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
-            raise ModelError(f"setting PARLEY_RERANKER: could not load cross-encoder {name!r}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        def build(location: str):
+            from sentence_transformers import CrossEncoder
+
+            return CrossEncoder(location, device="cpu", max_length=256)
+
+        self._model = load_model(name, build, "PARLEY_RERANKER", "cross-encoder")
         architectures = self._model.model.config.architectures or []
         if not any(kind.endswith("ForSequenceClassification") for kind in architectures):
             # An embedding model loads too, with a randomly initialised head: its order would be noise.

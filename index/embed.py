@@ -38,7 +38,8 @@ T = TypeVar("T")
 
 
 class ModelError(Exception):
-    """The embedding model could not be found or loaded; the message says which and why."""
+    """A model (embedding, question encoder or cross-encoder) could not be found or loaded; the message
+    says which setting, which model and why."""
 
 
 def resolve_model(name: str) -> str:

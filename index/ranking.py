@@ -170,7 +170,8 @@ class Ranker:
         idf = {token: lexical.idf(token) for token in set(query.words)}
         total = sum(idf.values()) or 1.0  # words no passage holds count against every sentence
         weights = {lexical.vocabulary[token]: value for token, value in idf.items() if token in lexical.vocabulary}
-        found = self._sentences.found([self._rows[c.pid] for c in candidates], set(weights))
+        rows = [self._rows[c.pid] for c in candidates]
+        found = self._sentences.found(rows, set(weights))
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
         for c, held in zip(candidates, found, strict=True):
             c.passage = passages[c.pid]
@@ -180,8 +181,8 @@ class Ranker:
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE]
             self._rescore_meaning(leaders, sentences, qvec)
-        for c in candidates:  # after choosing whom to reread: the question's own evidence picks them
-            c.score += BOOST_TOPIC * float(self._topical[self._rows[c.pid]])
+        for c, topical in zip(candidates, self._topical[rows].tolist(), strict=True):
+            c.score += BOOST_TOPIC * topical  # after choosing whom to reread: the question's own evidence picks them
 
     def _rescore_meaning(self, leaders: list[Candidate], sentences, qvec: np.ndarray) -> None:
         """Bi-encoder similarity to the question of the leading candidates' best-scored sentences."""

@@ -241,8 +241,6 @@ def test_every_quote_is_the_articles_own_words(searcher, question):
     assert quotes_are_verbatim(searcher, question)
 
 
-
-
 def test_an_ambiguous_question_leans_to_the_topic_of_the_sources(tmp_path):
     data = index_corpus(tmp_path, [
         item("food", "Agriculture meeting", "Kremlin", "2022-03-23",

@@ -36,6 +36,22 @@ AFTER_THE_ARCHIVE = [
     "What did the annexation referendums in occupied regions in September 2022 show?",
     "Which Russian banks were cut off from SWIFT in 2023?", "When did Russia suspend its participation in New START?",
     "What did Xi Jinping and Putin sign in Moscow in March 2023?",
+    "What did the G7 leaders agree at their June 2022 summit in Elmau?", "When did Sweden join NATO?",
+    "How many people died in the Kremenchuk shopping mall strike?",
+    "What did the Madrid NATO summit decide about Finland and Sweden?", "Who blew up the Kakhovka dam?",
+    "What was agreed in the July 2022 Black Sea grain initiative?",
+    "How many Russian soldiers were killed in the Makiivka strike?",
+    "How far did Ukraine's Kharkiv counteroffensive in September 2022 advance?",
+    "When did the ICC issue an arrest warrant for Putin?",
+    "What damage did the August 2022 shelling of the Zaporizhzhia nuclear plant cause?",
+    "At what level did the EU set its price cap on Russian oil?", "Who replaced Sergei Shoigu as defence minister?",
+    "What happened to Yevgeny Prigozhin's plane?", "How many people were killed in the Vinnytsia missile strike?",
+    "What did Zelensky say at the UN General Assembly in September 2022?",
+    "When did Russia annex four Ukrainian regions?", "How many HIMARS launchers did the US send Ukraine in June 2022?",
+    "Who was responsible for sabotaging the Nord Stream pipelines?",
+    "What was the death toll of the Kramatorsk train station attack?",
+    "What did NATO's 2022 Strategic Concept say about Russia?",
+    "How many Russian troops died in the first year of the war?",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,8 @@ _TOKEN = re.compile(r"\w{2,}")  # words of two or more characters (twice as fast
 # words: "us" is mostly the United States here, and "won" (listed for "won't") is what "who won…?" asks.
 STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN_PLUS) - {"us", "won"}
 #: Changes whenever tokenizing changes, so a reindex rebuilds BM25 (without re-embedding anything).
-TOKENIZER = "en-plus-snowball-3"
+TOKENIZER = "en-plus-snowball-4"
+_ACCENT = re.compile(r"[\u0300-\u036f]")  # combining marks, once NFKD has split them off their letters
 # Irregular verbs, whose past forms the stemmer leaves apart from their base: questions ask "who led…?",
 # "where was it held?"; articles write "will lead", "to hold". Each form maps to its base before stemming.
 # "said" and "met" stay apart: mapped, "say" matched every "said" (one dev answer fell out of the top
@@ -42,7 +44,12 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed words without stopwords: the same for passages and questions."""
+    """Lower-cased, stemmed words without accents or stopwords: the same for passages and questions.
+
+    Accents go because people type "Niinisto" for "Niinistö" (the corpus has both).
+    """
+    if not text.isascii():
+        text = _ACCENT.sub("", unicodedata.normalize("NFKD", text))
     words = [_IRREGULAR.get(word, word) for word in _TOKEN.findall(text.lower()) if word not in STOPWORDS]
     return _stemmer().stemWords(words)
 
@@ -53,9 +60,9 @@ class LexicalIndex:
     def __init__(self, model: bm25s.BM25) -> None:
         self._model = model
         self._vocab = model.vocab_dict
-        frequency = np.diff(model.scores["indptr"])
+        self._frequency = np.diff(model.scores["indptr"])
         documents = model.scores["num_docs"]
-        self._idf = np.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
+        self._idf = np.log(1 + (documents - self._frequency + 0.5) / (self._frequency + 0.5)).astype(np.float32)
         self._unknown_idf = float(np.log(1 + (documents + 0.5) / 0.5))
 
     @classmethod
@@ -80,6 +87,11 @@ class LexicalIndex:
         """How rare a (stemmed) token is across passages: rare words carry the question."""
         row = self._vocab.get(token)
         return self._unknown_idf if row is None or row >= len(self._idf) else float(self._idf[row])
+
+    def passages_with(self, token: str) -> int:
+        """How many passages hold a (stemmed) token: 0 for a word the sources never use."""
+        row = self._vocab.get(token)
+        return 0 if row is None or row >= len(self._frequency) else int(self._frequency[row])
 
     def scores(self, words: Sequence[str]) -> np.ndarray:
         """BM25 score of every row for a question's ``tokenize``d words (zeros when none is indexed)."""

@@ -35,6 +35,9 @@ _RELATIVE = {"today": 1, "yesterday": 2, "this week": 7, "last week": 14, "past 
              "this month": 31, "last month": 62}
 _ANY_YEAR = re.compile(r"(?<![\w-])((?:19|20)\d\d)(?![\w-])")
 _RECENT = re.compile(r"\b(latest|newest|most recent|recently|now|currently|today|so far)\b", re.I)
+# A capitalised word inside the question (not its first word, nor a month or weekday): a name.
+_NAME = re.compile(r"(?<!^)(?<![.!?:]\s)(?<![\"“'‘])\b[A-Z][\w'’-]*")
+_NOT_NAMES = {*_MONTHS, *(day.lower() for day in calendar.day_name)}
 _PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid": (11, 20),
           "middle of": (11, 20), "late": (21, 31), "end of": (21, 31)}
 
@@ -42,7 +45,8 @@ _PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid":
 @dataclass(frozen=True)
 class Query:
     """A question as retrieval sees it; ``years`` are the four-digit years it names, ``kinds`` the
-    kinds of answer it asks for (see ``answer_types``), ``words`` its stemmed words as BM25 sees them."""
+    kinds of answer it asks for (see ``answer_types``), ``words`` its stemmed words as BM25 sees them,
+    ``names`` those of its words written capitalised inside it (people, places, events)."""
 
     text: str
     dates: list[tuple[datetime, datetime]] = field(default_factory=list)
@@ -51,6 +55,7 @@ class Query:
     years: tuple[int, ...] = ()
     kinds: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 def clean_question(text: str) -> str:
@@ -73,8 +78,10 @@ def parse_query(question: str, reference: datetime | None = None,
     text = clean_question(question)
     reference = reference or datetime.now(UTC)
     years = tuple(int(year) for year in _ANY_YEAR.findall(text))
+    names = tuple(dict.fromkeys(token for word in _NAME.findall(text) if word.lower() not in _NOT_NAMES
+                                for token in tokenize(word)))
     return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)),
-                 years, asked_kinds(text), tuple(tokenize(text)))
+                 years, asked_kinds(text), tuple(tokenize(text)), names)
 
 
 def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ import numpy as np
 
 from index.answer_types import holds_answer, says_when
 from index.cross_encoder import CrossEncoderReranker
+from index.lexical import tokenize
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentence_words import SentenceWords
@@ -68,6 +70,9 @@ DATE_LOOKBACK = timedelta(days=10)  # an event on a named day is announced up to
 WHOLE_MONTH = timedelta(days=14)  # a date window longer than this is a month named whole: no lookback
 DATE_CHECK_TOP = 10
 WHEN_CHECK_TOP = 3  # a "when?" question needs a date in one of this many leading answering sentences
+RARE_NAME = 50  # passages at most: a name this rare in the sources must be in a leading passage…
+NAME_CHECK_TOP = 3  # …one of this many (dev: 100 and 5 refuse no answerable question)
+SPELLING = 0.8  # difflib ratio at which a passage's word counts as the name spelt another way
 DUPLICATE_JACCARD = 0.5
 NEIGHBOUR_SHARE = 0.25
 DEDUPLICATED_PASSAGES = 4096  # passages whose shingles are kept between questions
@@ -107,7 +112,9 @@ class Ranker:
         self.embedder = embedder  # the model the passages were embedded with: sentences in a batch
         self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
         self.cross_encoder = cross_encoder
-        self.outlets = {squash(name): outlet for name, outlet in store.outlet_names().items()}
+        names = store.outlet_names()
+        self.outlets = {squash(name): outlet for name, outlet in names.items()}
+        self._outlet_words = {token for name in (*names, *names.values()) for token in tokenize(name)}
         self.first, self.last = store.published_range()
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         flat = faiss.downcast_index(version.vectors.index)
@@ -264,6 +271,9 @@ class Ranker:
           floor calibrated on the dev set (each alone proved too noisy);
         - the best passage and sentence (the passage alone, without rescoring) are far from the
           question in meaning, however many of its words they hold;
+        - the question names something the sources rarely mention (a place, a person, an event:
+          "the Makiivka strike", "the Madrid summit") and no leading passage mentions it, even
+          spelt a little differently: the passages found are about something else;
         - the question asks "when?" and none of the leading answering sentences says when (a date,
           a weekday, "next month"…) in words the question doesn't use itself: the sources discuss
           the event but never say when it happened ("When did Finland join NATO?" against talk of
@@ -284,6 +294,9 @@ class Ranker:
             return False
         if (dense + meaning < ABSTAIN_MEANING_BELOW) if meaning else (dense < ABSTAIN_DENSE_BELOW_NO_RERANK):
             return False
+        if any(not any(_mentions(c.passage, name) for c in ranked[:NAME_CHECK_TOP])
+               for name in self._rare_names(query)):
+            return False
         if "date" in query.kinds and not any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text)
                                              for c in ranked[:WHEN_CHECK_TOP]):
             return False
@@ -296,6 +309,18 @@ class Ranker:
             return any(start - (DATE_LOOKBACK if end - start <= WHOLE_MONTH else timedelta(0)) <= moment <= end
                        for moment in dated for start, end in query.dates)
         return True
+
+    def _rare_names(self, query: Query) -> list[str]:
+        """The names in the question that few passages hold (outlets aside: they are read as sources)."""
+        lexical = self.version.lexical
+        return [name for name in query.names
+                if name not in self._outlet_words and lexical.passages_with(name) <= RARE_NAME]
+
+
+def _mentions(passage: StoredPassage, name: str) -> bool:
+    """Whether the passage (or its title) holds a stemmed name, or a word spelt nearly like it."""
+    words = set(tokenize(f"{passage.title} {passage.text}"))
+    return name in words or bool(difflib.get_close_matches(name, words, n=1, cutoff=SPELLING))
 
 
 def _rank_sentences(text: str, held: list[tuple[tuple[int, int], set[int]]], query: Query,

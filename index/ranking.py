@@ -1,5 +1,6 @@
 """Ranking: hybrid candidates, sentence-level rescoring, boosts, dedup and abstention.
 
+0. The question is read (``query``), its typos first corrected to words the sources use (``spelling``).
 1. Candidates: the top passages by BM25 (words) and by FAISS (meaning), each scored by both and
    fused by normalised score (measured better than reciprocal rank here: a passage strong on both
    wins clearly).
@@ -33,9 +34,10 @@ import numpy as np
 from index.answer_types import holds_answer, says_when
 from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
-from index.query import Query, parse_query
+from index.query import Query, clean_question, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentence_words import SentenceWords
+from index.spelling import correct
 from index.store import StoredPassage
 from index.vectors import nearest
 
@@ -128,7 +130,8 @@ class Ranker:
         self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(_shingles)  # questions on one story meet one set
 
     def answer(self, question: str, k: int = 3, rerank: bool = True) -> Answer:
-        query = parse_query(question, self.last, self.outlets)
+        query = parse_query(correct(clean_question(question), self.version.lexical.passages_with),
+                            self.last, self.outlets)
         if not query.text:
             return Answer(question, False)
         qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions

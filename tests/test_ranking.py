@@ -15,6 +15,7 @@ from index.query import clean_question, parse_query
 from index.search import Searcher
 from index.sentence_words import SentenceWords
 from index.sentences import sentence_spans
+from index.spelling import correct
 from tests.conftest import index_corpus
 
 FILLER = ("Officials spoke to reporters in the lobby afterwards. Several diplomats declined to comment. "
@@ -307,3 +308,20 @@ def test_accents_do_not_keep_a_name_from_being_found():
 def test_the_names_a_question_holds_are_its_capitalised_words_but_not_months_or_its_first_word():
     assert parse_query("How many died in the Makiivka strike on Monday, 2 January?").names == ("makiivka",)
     assert parse_query("Where did Blinken meet Lavrov in January?").names == ("blinken", "lavrov")
+
+
+def test_a_typo_is_corrected_to_the_spelling_the_sources_use_and_nothing_else_is_touched():
+    lexical = LexicalIndex.build(["Stoltenberg spoke in mid-December.", "Stoltenberg met envoys in December.",
+                                  "HIMARS were not discussed.", "The envoys met in Geneva."])
+    assert correct("What did Stoltnberg say in mid-Deember?", lexical.passages_with) == \
+        "What did Stoltenberg say in mid-December?"
+    for untouched in ("What did the Makiivka strike destroy?", "Did HIMRS come up?", "Did OpenAI say so?",
+                      "Who met the envoys?", "Who mte the envoys?"):  # unknown name, acronym, brand, known, short
+        assert correct(untouched, lexical.passages_with) == untouched
+
+
+def test_a_question_with_typos_is_answered_as_if_spelt_right(searcher):
+    right = searcher.ask("How long did the harbour council session go on?")
+    typed = searcher.ask("How long did the harbur councl session go on?")
+    assert typed.answered and typed.quotes[0].passage_id == right.quotes[0].passage_id
+    assert typed.question == "How long did the harbur councl session go on?"  # the user's own words are kept

@@ -1,0 +1,56 @@
+"""Typos in a question, corrected to the words the sources use.
+
+A misspelt word ("mid-Deember", "Stoltnberg", "Washinton's") is one no passage holds: BM25 loses
+it, the date reader misses it, and the question seems to name something the sources never mention.
+Each such word becomes the spelling one edit away (a letter dropped, added, changed, two swapped,
+or a space put in) that the most passages hold. Words the sources use are never touched, nor short
+ones, which one edit turns into too many others, nor acronyms and brands ("HIMARS" is not "Hi Mars",
+nor "OpenAI" "Open Ai"). (Spelling libraries check against a dictionary of
+whole words; the index keeps stemmed ones, so the candidates are stemmed and looked up here.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from index.lexical import tokenize
+
+MIN_LENGTH = 5  # letters; shorter words are left as typed
+_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def correct(text: str, passages_with: Callable[[str], int]) -> str:
+    """``text`` with each word that no passage holds replaced by its likeliest spelling, if one is near.
+
+    ``passages_with`` counts the passages holding a stemmed token (``LexicalIndex.passages_with``).
+    """
+    return _WORD.sub(lambda match: _respell(match.group(), passages_with), text)
+
+
+def _respell(word: str, passages_with: Callable[[str], int]) -> str:
+    tokens = tokenize(word)
+    if not word[1:].islower() or not tokens or passages_with(tokens[0]):
+        return word  # an acronym or a brand, a stopword, or a word the sources use
+    best, held = word, 0
+    for candidate in _edits(word.lower()):
+        parts = tokenize(candidate)
+        if len(parts) == len(candidate.split()):  # no part is a stopword
+            count = min(passages_with(part) for part in parts)
+            if count > held:
+                best, held = candidate, count
+    if best is word:
+        return word
+    return " ".join(part.capitalize() for part in best.split()) if word[0].isupper() else best
+
+
+def _edits(word: str) -> list[str]:
+    """Every string one edit from ``word``, in a fixed order (ties go to the first)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return list(dict.fromkeys(
+        [a + b[1:] for a, b in splits if b]
+        + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+        + [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+        + [a + c + b for a, b in splits for c in _LETTERS]
+        + [f"{a} {b}" for a, b in splits if len(a) > 2 and len(b) > 2]))

@@ -78,6 +78,13 @@ def test_a_question_in_the_past_tense_finds_the_irregular_verb_in_any_tense():
     assert scores[0] > scores[1]
 
 
+def test_a_peoples_adjective_finds_its_country():
+    lexical = LexicalIndex.build(["Putin spoke with the President of Finland.", "Putin spoke with the President."])
+    assert tokenize("Finnish Ukrainians Dutch") == tokenize("Finland Ukraine Netherlands")
+    scores = lexical.scores(tokenize("What did Putin tell the Finnish president?"))
+    assert scores[0] > scores[1]
+
+
 def test_dates_in_a_question_become_windows():
     reference = datetime(2022, 2, 28, tzinfo=UTC)
     (start, end), = parse_query("What happened on Jan. 10 in Geneva?", reference).dates

@@ -312,6 +312,10 @@ def test_accents_do_not_keep_a_name_from_being_found():
     assert tokenize("Кремль") == ["кремль"]
 
 
+def test_initials_with_stops_are_the_word_without_them():
+    assert tokenize("U.S. officials and the U.K.") == tokenize("US officials and the UK") == ["us", "offici", "uk"]
+
+
 def test_the_names_a_question_holds_are_its_capitalised_words_but_not_months_or_its_first_word():
     assert parse_query("How many died in the Makiivka strike on Monday, 2 January?").names == ("makiivka",)
     assert parse_query("Where did Blinken meet Lavrov in January?").names == ("blinken", "lavrov")

@@ -17,7 +17,7 @@ _TOKEN = re.compile(r"\w{2,}")  # words of two or more characters (twice as fast
 # words: "us" is mostly the United States here, and "won" (listed for "won't") is what "who won…?" asks.
 STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN_PLUS) - {"us", "won"}
 #: Changes whenever tokenizing changes, so a reindex rebuilds BM25 (without re-embedding anything).
-TOKENIZER = "en-plus-snowball-6"
+TOKENIZER = "en-plus-snowball-7"
 _ACCENT = re.compile(r"[\u0300-\u036f]")  # combining marks, once NFKD has split them off their letters
 _INITIALS = re.compile(r"\b([A-Za-z])\.([A-Za-z])\.")  # "U.S.", "U.K.": one-letter words, else dropped
 # Irregular verbs, whose past forms the stemmer leaves apart from their base: questions ask "who led…?",
@@ -51,7 +51,30 @@ _DEMONYMS = {
     "czech": "czechia", "slovak": "slovakia", "moldovan": "moldova", "armenian": "armenia",
     "azerbaijani": "azerbaijan", "serbian": "serbia", "croatian": "croatia", "greek": "greece",
 }
-_BASE = {**_IRREGULAR, **_DEMONYMS}
+# British spellings become American ones: the Kremlin writes "recognise" and "Defence Minister", the
+# questions (and most outlets) "recognize" and "defense". One list of words, one of "-our" words, and
+# "-ise"/"-isation" (but not "promise", "exercise"…, where "-ise" is the word, not the spelling).
+_BRITISH = {"defence": "defense", "offence": "offense", "licence": "license", "programme": "program",
+            "programmes": "programs", "centre": "center", "centres": "centers", "dialog": "dialogue",
+            "counsellor": "counselor", "cancelled": "canceled", "travelled": "traveled", "catalogue": "catalog"}
+_OUR = re.compile(r"^(favo|hono|labo|neighbo|behavio|colo|harbo|rumo|endeavo|armo|vigo|humo|savo)ur")
+_ISE = re.compile(r"^(\w{3,}?)is(e|es|ed|ing|ation|ations)$")
+_ISE_WORDS = frozenset({
+    "promis", "compromis", "exercis", "advis", "revis", "supervis", "televis", "devis", "compris", "despis",
+    "improvis", "franchis", "expertis", "merchandis", "premis", "enterpris", "surpris", "precis", "concis",
+    "paradis", "prais", "cruis", "bruis", "treatis", "disguis", "demis", "incis", "excis", "guis", "clockwis",
+    "likewis", "otherwis", "aris", "liais", "chastis", "appris",
+})
+_BASE = {**_IRREGULAR, **_DEMONYMS, **_BRITISH}
+
+
+def _american(word: str) -> str:
+    if "our" in word:
+        word = _OUR.sub(r"\1r", word)
+    match = _ISE.match(word) if "is" in word else None
+    if match and match[1] + "is" not in _ISE_WORDS:
+        return f"{match[1]}iz{match[2]}"
+    return word
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +91,7 @@ def tokenize(text: str) -> list[str]:
     text = _INITIALS.sub(r"\1\2", text)
     if not text.isascii():
         text = _ACCENT.sub("", unicodedata.normalize("NFKD", text))
-    words = [_BASE.get(word, word) for word in _TOKEN.findall(text.lower()) if word not in STOPWORDS]
+    words = [_BASE.get(word) or _american(word) for word in _TOKEN.findall(text.lower()) if word not in STOPWORDS]
     return _stemmer().stemWords(words)
 
 

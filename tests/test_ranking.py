@@ -312,6 +312,12 @@ def test_accents_do_not_keep_a_name_from_being_found():
     assert tokenize("Кремль") == ["кремль"]
 
 
+def test_british_and_american_spellings_are_one_word():
+    assert tokenize("recognised the Defence Minister's organisation, neighbours, favour") == \
+        tokenize("recognized the Defense Minister's organization, neighbors, favor")
+    assert tokenize("promise exercise surprised hour") == ["promis", "exercis", "surpris", "hour"]
+
+
 def test_initials_with_stops_are_the_word_without_them():
     assert tokenize("U.S. officials and the U.K.") == tokenize("US officials and the UK") == ["us", "offici", "uk"]
 

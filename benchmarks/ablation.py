@@ -4,7 +4,7 @@ usage: python benchmarks/ablation.py [QUESTIONS.jsonl] [--data-dir DIR]
 
 Parts are switched off through ``index.ranking``'s constants (a weight of 0, a threshold that
 never fires), so the rows measure exactly the code that ships; the date rules of abstention stay
-on throughout, and the last row adds the evidence thresholds. Questions default to
+on throughout, and the last row adds the evidence thresholds and the rare-name rule. Questions default to
 ../shared/eval/dev.jsonl; the index is the one in ``--data-dir`` (or PARLEY_DATA_DIR).
 """
 
@@ -22,7 +22,7 @@ from index.search import Searcher
 OFF = {"WEIGHT_SENTENCE_WORDS": 0.0, "BOOST_ANSWER_KIND": 0.0, "BOOST_DATE": 0.0, "BOOST_OUTLET": 0.0,
        "BOOST_RECENT": 0.0, "DUPLICATE_JACCARD": 1.01, "QUOTES_PER_ARTICLE": 1, "ABSTAIN_BELOW": -1.0,
        "ABSTAIN_BELOW_NO_RERANK": -1.0, "ABSTAIN_MEANING_BELOW": -1.0, "ABSTAIN_DENSE_BELOW_NO_RERANK": -1.0,
-       "NEIGHBOUR_SHARE": 0.0, "BOOST_TOPIC": 0.0}
+       "NEIGHBOUR_SHARE": 0.0, "BOOST_TOPIC": 0.0, "RARE_NAME": -1}
 STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selection, rerank)
     ("BM25 alone", {"WEIGHT_DENSE": 0.0, "WEIGHT_LEXICAL": 1.0}, False, False),
     ("dense alone", {"WEIGHT_DENSE": 1.0, "WEIGHT_LEXICAL": 0.0}, False, False),
@@ -38,7 +38,7 @@ STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selectio
     ("+ bi-encoder sentence rescoring", {}, True, True),
     ("+ a prior for the topic", {"BOOST_TOPIC": None}, True, True),
     ("+ abstention (shipped)", {"ABSTAIN_BELOW": None, "ABSTAIN_BELOW_NO_RERANK": None, "ABSTAIN_MEANING_BELOW": None,
-                                "ABSTAIN_DENSE_BELOW_NO_RERANK": None}, True, True),
+                                "ABSTAIN_DENSE_BELOW_NO_RERANK": None, "RARE_NAME": None}, True, True),
 ]
 
 

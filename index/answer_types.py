@@ -71,8 +71,17 @@ def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
     return False
 
 
+# A sentence that says when something could happen, or whether it should, doesn't say when it did: "a
+# warning on Friday to Finland and Sweden should both intend to join" does not date Sweden joining.
+_MAYBE = re.compile(r"\b(?:could|should|might|if|whether|intends?|consider(?:s|ing)?|possib\w*|potential\w*)\b",
+                    re.I)
+
+
 def says_when(sentence: str, question: str) -> bool:
-    """Whether the sentence says when, as a date or in any form of ``_SAYS_WHEN``, something the question doesn't."""
+    """Whether the sentence says when, as a date or in any form of ``_SAYS_WHEN``, something the question
+    doesn't, and says it of what happens rather than of what might."""
+    if _MAYBE.search(sentence):
+        return False
     known = question.lower()
     return (holds_answer(sentence, ("date",), question)
             or any(match.group().lower() not in known for match in _SAYS_WHEN.finditer(sentence)))

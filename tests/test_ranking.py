@@ -284,6 +284,8 @@ def test_a_when_question_is_not_covered_by_sources_that_never_say_when(tmp_path)
              "Support in Finland for joining the alliance has grown, a poll found. Most Finns now favour it."),
         item("sweden", "Sweden watches Finland", "Example Wire", "2022-01-23",
              "Sweden would likely follow if Finland decided to join the alliance, officials said."),
+        item("maybe", "Finland might join in May", "Example Wire", "2022-01-24",
+             "Finland might join the alliance in May if its parliament agrees, an envoy said on Monday."),
         item("talks", "Envoys meet", "Example Wire", "2022-01-10",
              "The envoys met in Geneva on 10 January to discuss missile deployments."),
     ]))

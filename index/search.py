@@ -7,15 +7,19 @@ new material and never sees half of a reindex.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from index.cross_encoder import load_cross_encoder
 from index.embed import load_embedder, load_query_embedder
+from index.lexical import TOKENIZER
 from index.quotes import Answer
 from index.ranking import Ranker
 from index.store import Store
-from index.versions import IndexVersion, current_name, load_version
+from index.versions import LAYOUT, IndexVersion, current_name, load_version
+
+log = logging.getLogger(__name__)
 
 
 class NotIndexed(Exception):
@@ -53,6 +57,10 @@ class Searcher:
         version = self.version()
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:
+                if not version.manifest.get("signature", "").endswith(f":{TOKENIZER}:{LAYOUT}"):
+                    # Questions are read with today's word rules, the version's words with older ones.
+                    log.warning("index version built by an older Parley: run `parley index` to rebuild its "
+                                "word index (nothing is re-embedded)", extra={"version": version.name})
                 model = version.manifest["model"]
                 # Batches of sentences (reranking) run faster on the full model than on its int8 copy;
                 # without them the question encoder has the cores to itself.

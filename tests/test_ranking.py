@@ -10,7 +10,7 @@ import pytest
 from config.settings import DEFAULT_TOPIC
 from index import ranking
 from index.answer_types import asked_kinds, holds_answer
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import TOKENIZER, LexicalIndex, tokenize
 from index.query import clean_question, parse_query
 from index.search import Searcher
 from index.sentence_words import SentenceWords
@@ -208,6 +208,17 @@ def test_a_version_saved_without_sentence_words_answers_the_same(searcher, tmp_p
     (data / "versions" / searcher.version().name / "sentences.npz").unlink()
     question = "How long did the harbour council session go on?"
     assert Searcher(data).ask(question, k=5) == searcher.ask(question, k=5)
+
+
+def test_a_version_built_with_older_word_rules_asks_for_a_reindex(searcher, tmp_path, caplog):
+    data = tmp_path / "data"
+    shutil.copytree(searcher.data_dir, data)
+    manifest = data / "versions" / searcher.version().name / "manifest.json"
+    Searcher(data).ask("How long did the harbour council session go on?")
+    assert "older Parley" not in caplog.text
+    manifest.write_text(manifest.read_text().replace(TOKENIZER, "en-plus-snowball-1"))
+    assert Searcher(data).ask("How long did the harbour council session go on?").answered
+    assert "older Parley: run `parley index`" in caplog.text
 
 
 def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher):

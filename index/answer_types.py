@@ -35,9 +35,10 @@ _KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
                          r"\bwhat (?:\w+ )?(?:phrase|words?|term|line|saying|analogy|metaphor|expression|slogan)\b|"
                          r"\bwhat did\b.*\bcall\b|\bquip\b|\bin what terms\b", re.I),
      re.compile(r"[\"“”]")),
-    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:official|diplomat|minister|leader|negotiator|country|"
-                        r"countries|city|capital|organi[sz]ation|alliance|treaty|agreement|document|"
-                        r"company|companies|bank|banks)\b|\bwhere\b|\bin what (?:city|country)\b", re.I),
+    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:[\w-]+ ){0,3}?(?:official|diplomat|minister|leader|"
+                        r"negotiator|envoy|ambassador|spokes(?:man|woman|person)|aide|country|countries|city|"
+                        r"capital|organi[sz]ation|alliance|treaty|agreement|document|company|companies|bank|"
+                        r"banks|newspaper|forum|body|initiative)s?\b|\bwhere\b|\bin what (?:city|country)\b", re.I),
      re.compile(r"(?<!^)(?<![.!?:]\s)(?<![\"“])\b[A-Z][a-z]+(?:[\s-]+[A-Z][a-z]+)*")),  # not a sentence's first word
 ]
 
@@ -56,6 +57,10 @@ def asked_kinds(question: str) -> tuple[str, ...]:
     return tuple(kind for kind, asks, _ in _KINDS if asks.search(question))
 
 
+# Capitalised, yet no one's name: "Russian and U.S. negotiators met on Monday" names no negotiator.
+_NOT_NAMES = frozenset(name.lower() for name in (*calendar.month_name[1:], *calendar.day_name))
+
+
 def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
     """Whether the sentence holds something of an asked-for kind that the question doesn't contain."""
     if not kinds:
@@ -66,7 +71,8 @@ def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
             continue
         for match in answers.finditer(sentence):
             found = match.group().strip().lower()
-            if kind == "quote" or (found not in known and found not in STOPWORDS):
+            if kind == "quote" or (found not in known and found not in STOPWORDS
+                                   and not (kind == "name" and found in _NOT_NAMES)):
                 return True
     return False
 

@@ -357,3 +357,21 @@ def test_a_question_with_typos_is_answered_as_if_spelt_right(searcher):
     typed = searcher.ask("How long did the harbur councl session go on?")
     assert typed.answered and typed.quotes[0].passage_id == right.quotes[0].passage_id
     assert typed.question == "How long did the harbur councl session go on?"  # the user's own words are kept
+
+
+def test_stories_that_would_answer_with_the_same_sentence_give_one_quote(tmp_path, monkeypatch):
+    caption = "Envoy Ana Petrova greets Envoy Boris Lund before their meeting, Friday, Jan. 21, 2022, in Geneva. "
+    searcher = Searcher(index_corpus(tmp_path, [
+        item("grain", "Grain exports discussed", "Wire A", "2022-01-21",
+             "Officials discussed grain exports at length with farmers from three northern provinces. " + caption
+             + "The harvest was the largest in a decade, and storage is running short in most ports."),
+        item("markets", "Markets rise", "Wire B", "2022-01-21",
+             "Markets rose after the talks as traders bet on calmer weeks ahead for shipping insurers. " + caption
+             + "Oil prices fell slightly while the currency held steady against the euro and the dollar."),
+    ]))
+    question = "When did Petrova meet Lund in Geneva?"
+    answer = searcher.ask(question, k=3)
+    assert [q.outlet for q in answer.quotes if "greets" in q.text] == ["Wire A"]
+    assert answer.quotes[0].also == ("Wire B",)
+    monkeypatch.setattr(ranking, "SAME_SENTENCE_CHARS", 10_000)  # the rule off: the caption twice
+    assert sum("greets" in q.text for q in searcher.ask(question, k=3).quotes) == 2

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from index.lexical import tokenize
 
 MIN_LENGTH = 5  # letters; shorter words are left as typed
+MAX_RESPELLED = 8  # unknown words looked at per question: past this it is not about the sources (~1.5 ms each)
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -26,13 +27,21 @@ def correct(text: str, passages_with: Callable[[str], int]) -> str:
 
     ``passages_with`` counts the passages holding a stemmed token (``LexicalIndex.passages_with``).
     """
-    return _WORD.sub(lambda match: _respell(match.group(), passages_with), text)
+    unknown = 0
+
+    def respell(match: re.Match) -> str:
+        nonlocal unknown
+        word = match.group()
+        tokens = tokenize(word)
+        if not word[1:].islower() or not tokens or passages_with(tokens[0]) or unknown == MAX_RESPELLED:
+            return word  # an acronym or a brand, a stopword, a word the sources use, or one too many
+        unknown += 1
+        return _respell(word, passages_with)
+
+    return _WORD.sub(respell, text)
 
 
 def _respell(word: str, passages_with: Callable[[str], int]) -> str:
-    tokens = tokenize(word)
-    if not word[1:].islower() or not tokens or passages_with(tokens[0]):
-        return word  # an acronym or a brand, a stopword, or a word the sources use
     best, held = word, 0
     for candidate in _edits(word.lower()):
         parts = tokenize(candidate)

@@ -181,12 +181,13 @@ class Ranker:
         idf = {token: lexical.idf(token) for token in set(query.words)}
         total = sum(idf.values()) or 1.0  # words no passage holds count against every sentence
         weights = {lexical.vocabulary[token]: value for token, value in idf.items() if token in lexical.vocabulary}
+        names = {lexical.vocabulary[name] for name in query.names if name in lexical.vocabulary}
         rows = [self._rows[c.pid] for c in candidates]
         found = self._sentences.found(rows, set(weights))
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
         for c, held in zip(candidates, found, strict=True):
             c.passage = passages[c.pid]
-            sentences[c.pid] = _rank_sentences(c.passage.text, held, query, weights, total)
+            sentences[c.pid] = _rank_sentences(c.passage.text, held, query, weights, total, names)
             best, c.sentence_words, c.focus = sentences[c.pid][0]
             c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
         if rerank:
@@ -332,16 +333,21 @@ def _mentions(passage: StoredPassage, name: str) -> bool:
     return name in words or bool(difflib.get_close_matches(name, words, n=1, cutoff=SPELLING))
 
 
-def _rank_sentences(text: str, held: list[tuple[tuple[int, int], set[int]]], query: Query,
-                    weights: dict[int, float], total: float) -> list[tuple[float, float, tuple[int, int]]]:
+def _rank_sentences(text: str, held: list[tuple[tuple[int, int], set[int]]], query: Query, weights: dict[int, float],
+                    total: float, names: set[int]) -> list[tuple[float, float, tuple[int, int]]]:
     """(rank, word coverage, span) of each sentence of a passage, best first.
 
     The rank adds a lift for holding the kind of answer asked for ("how long" → a duration),
-    given only to sentences that share a word with the question.
+    given only to sentences that share a word with the question and, when the question names
+    someone or something (``names``: their word ids), that name one of them in themselves or the
+    sentence before: "how did Ushakov describe the call?" is answered by a quote of Ushakov, not
+    any quote (dev: two answers moved up, none down).
     """
     scored = []
-    for coverage, (start, end) in _sentence_coverage(held, weights, total):
-        lift = BOOST_ANSWER_KIND if coverage and holds_answer(text[start:end], query.kinds, query.text) else 0.0
+    for i, (coverage, (start, end)) in enumerate(_sentence_coverage(held, weights, total)):
+        named = not names or bool(names & held[i][1]) or (i > 0 and bool(names & held[i - 1][1]))
+        holds = coverage and named and holds_answer(text[start:end], query.kinds, query.text)
+        lift = BOOST_ANSWER_KIND if holds else 0.0
         scored.append((coverage + lift, coverage, (start, end)))
     return sorted(scored, reverse=True)
 

@@ -191,6 +191,21 @@ def test_a_sentence_is_credited_with_part_of_the_question_words_its_neighbour_ad
     assert coverage(helped) == pytest.approx([(3 + ranking.NEIGHBOUR_SHARE) / 4, (1 + 3 * ranking.NEIGHBOUR_SHARE) / 4])
 
 
+def test_the_asked_for_kind_counts_only_near_a_name_the_question_gives():
+    question = parse_query("How did Ushakov describe the call?")
+    vocabulary = {token: i for i, token in enumerate(question.words)}  # ushakov, describ, call
+    weights = dict.fromkeys(vocabulary.values(), 1.0)
+    text = 'The call ended. A columnist described it as "a disaster". Ushakov spoke. He called it "calm".'
+    held = SentenceWords.build([text], vocabulary).found([0], set(weights))[0]
+
+    def lifted(names: set[int]) -> set[str]:
+        ranked = ranking._rank_sentences(text, held, question, weights, len(weights), names)
+        return {text[start:end] for rank, coverage, (start, end) in ranked if rank > coverage}
+
+    assert lifted(set()) == {'A columnist described it as "a disaster".', 'He called it "calm".'}
+    assert lifted({vocabulary["ushakov"]}) == {'He called it "calm".'}  # the sentence before names him
+
+
 def test_the_saved_sentence_words_are_the_sentences_and_words_of_each_passage(searcher):
     version = searcher.version()
     assert version.sentences is not None  # written with the version, not rebuilt at load

@@ -37,7 +37,7 @@ from index.lexical import tokenize
 from index.query import Query, clean_question, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentence_words import SentenceWords
-from index.spelling import correct
+from index.spelling import MIN_LENGTH, correct
 from index.store import StoredPassage
 from index.vectors import nearest
 
@@ -321,10 +321,11 @@ class Ranker:
         return True
 
     def _rare_names(self, query: Query) -> list[str]:
-        """The names in the question that few passages hold (outlets aside: they are read as sources)."""
+        """The names in the question that few passages hold; not outlets (they are read as sources), nor
+        names too short for ``spelling`` to correct, which a typo easily makes ("the White Hose")."""
         lexical = self.version.lexical
-        return [name for name in query.names
-                if name not in self._outlet_words and lexical.passages_with(name) <= RARE_NAME]
+        return [name for name in query.names if len(name) >= MIN_LENGTH and name not in self._outlet_words
+                and lexical.passages_with(name) <= RARE_NAME]
 
 
 def _mentions(passage: StoredPassage, name: str) -> bool:

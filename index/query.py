@@ -76,6 +76,8 @@ def parse_query(question: str, reference: datetime | None = None,
     letters and digits only: "whitehouse") to outlets.
     """
     text = clean_question(question)
+    if text and text[-1].isalnum():  # typed without its question mark, as chat often is: the model reads
+        text += "?"  # questions better with it (dev without "?": hit@5 0.940 → 0.910; with it put back, 0.940)
     reference = reference or datetime.now(UTC)
     years = tuple(int(year) for year in _ANY_YEAR.findall(text))
     names = tuple(dict.fromkeys(token for word in _NAME.findall(text) if word.lower() not in _NOT_NAMES

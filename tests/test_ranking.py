@@ -66,6 +66,11 @@ def test_mentions_and_greetings_are_stripped():
     assert clean_question("<@U0123ABC> hi, hello!  What did Russia demand?") == "What did Russia demand?"
 
 
+def test_a_question_typed_without_its_question_mark_is_read_with_one():
+    assert parse_query("<@U0123ABC> what did Russia demand").text == "what did Russia demand?"
+    assert parse_query("What did Russia demand?!").text == "What did Russia demand?!"
+
+
 def test_question_words_are_dropped_but_words_that_carry_the_question_are_kept():
     assert tokenize("Who won the talks the US led?") == ["win", "talk", "us", "lead"]
 

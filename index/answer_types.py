@@ -57,8 +57,9 @@ def asked_kinds(question: str) -> tuple[str, ...]:
     return tuple(kind for kind, asks, _ in _KINDS if asks.search(question))
 
 
-# Capitalised, yet no one's name: "Russian and U.S. negotiators met on Monday" names no negotiator.
-_NOT_NAMES = frozenset(name.lower() for name in (*calendar.month_name[1:], *calendar.day_name))
+#: Capitalised, yet no one's name: "Russian and U.S. negotiators met on Monday" names no negotiator.
+NOT_NAMES = frozenset(name.lower() for name in (*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept",
+                                                   *calendar.day_name))
 
 
 def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
@@ -72,7 +73,7 @@ def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
         for match in answers.finditer(sentence):
             found = match.group().strip().lower()
             if kind == "quote" or (found not in known and found not in STOPWORDS
-                                   and not (kind == "name" and found in _NOT_NAMES)):
+                                   and not (kind == "name" and found in NOT_NAMES)):
                 return True
     return False
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from index.answer_types import asked_kinds
+from index.answer_types import NOT_NAMES, asked_kinds
 from index.lexical import tokenize
 
 _MENTION = re.compile(r"<[@#!][^>]*>|(?<!\w)@\w+")
@@ -37,7 +37,6 @@ _ANY_YEAR = re.compile(r"(?<![\w-])((?:19|20)\d\d)(?![\w-])")
 _RECENT = re.compile(r"\b(latest|newest|most recent|recently|now|currently|today|so far)\b", re.I)
 # A capitalised word inside the question (not its first word, nor a month or weekday): a name.
 _NAME = re.compile(r"(?<!^)(?<![.!?:]\s)(?<![\"“'‘])\b[A-Z][\w'’-]*")
-_NOT_NAMES = {*_MONTHS, *(day.lower() for day in calendar.day_name)}
 _PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid": (11, 20),
           "middle of": (11, 20), "late": (21, 31), "end of": (21, 31)}
 
@@ -80,7 +79,7 @@ def parse_query(question: str, reference: datetime | None = None,
         text += "?"  # questions better with it (dev without "?": hit@5 0.940 → 0.910; with it put back, 0.940)
     reference = reference or datetime.now(UTC)
     years = tuple(int(year) for year in _ANY_YEAR.findall(text))
-    names = tuple(dict.fromkeys(token for word in _NAME.findall(text) if word.lower() not in _NOT_NAMES
+    names = tuple(dict.fromkeys(token for word in _NAME.findall(text) if word.lower() not in NOT_NAMES
                                 for token in tokenize(word)))
     return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)),
                  years, asked_kinds(text), tuple(tokenize(text)), names)

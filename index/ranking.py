@@ -73,7 +73,7 @@ WHOLE_MONTH = timedelta(days=14)  # a date window longer than this is a month na
 DATE_CHECK_TOP = 10
 WHEN_CHECK_TOP = 3  # a "when?" question needs a date in one of this many leading answering sentences
 RARE_NAME = 50  # passages at most: a name this rare in the sources must be in a leading passage…
-NAME_CHECK_TOP = 3  # …one of this many (dev: 100 and 5 refuse no answerable question)
+NAME_CHECK_TOP = 3  # …one of this many (dev: no answerable question refused up to 100 passages, 1–10 deep)
 SPELLING = 0.8  # difflib ratio at which a passage's word counts as the name spelt another way
 DUPLICATE_JACCARD = 0.5
 SAME_SENTENCE_CHARS = 40  # an answering sentence this long, found twice, makes its passages copies
@@ -231,22 +231,21 @@ class Ranker:
         ("Blinken greets Lavrov before their meeting, Friday, Jan. 21, 2022, in Geneva") runs
         under a dozen stories, and as quotes it took four of the five places (dev: hit@5 +1).
         """
-        kept: list[tuple[Candidate, frozenset[str]]] = []
+        kept: list[tuple[Candidate, frozenset[str], str]] = []
         per_article: Counter[str] = Counter()
         for c in ranked[:DEDUPLICATE_TOP]:
             if per_article[c.passage.doc_id] >= QUOTES_PER_ARTICLE:
                 continue
             per_article[c.passage.doc_id] += 1
-            shingles = self._shingles(c.passage.text)
-            answering = _answering(c)
-            twin = next((k for k, s in kept if _jaccard(s, shingles) >= DUPLICATE_JACCARD
-                         or (answering and answering == _answering(k))), None)
+            shingles, answering = self._shingles(c.passage.text), _answering(c)
+            twin = next((k for k, s, a in kept if _jaccard(s, shingles) >= DUPLICATE_JACCARD
+                         or (answering and answering == a)), None)
             if twin is not None:
                 if c.passage.outlet and c.passage.outlet != twin.passage.outlet and c.passage.outlet not in twin.also:
                     twin.also.append(c.passage.outlet)
                 continue
-            kept.append((c, shingles))
-        return [c for c, _ in kept]
+            kept.append((c, shingles, answering))
+        return [c for c, _, _ in kept]
 
     def _cross_encode(self, query: Query, ranked: list[Candidate]) -> list[Candidate]:
         """The leading candidates in the cross-encoder's order; each is read as its title and the

@@ -22,11 +22,10 @@ from filelock import FileLock, Timeout
 
 from index.articles import Article, Failure
 from index.embed import load_embedder
-from index.lexical import TOKENIZER
 from index.passages import Passage, searchable_text, split_passages
 from index.sources import SourceSpec, read_source
 from index.store import Store, now
-from index.versions import LAYOUT, prune_versions, served_ids, served_manifest, write_version
+from index.versions import prune_versions, served_ids, served_manifest, signature, write_version
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 256
@@ -224,9 +223,9 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
 
 def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) -> None:
     """Write and switch to a new version when the live passages differ from the served ones."""
-    signature = f"{store.live_signature(model)}:{TOKENIZER}:{LAYOUT}"
+    built_from = signature(store.live_signature(model))
     served = served_manifest(data_dir)
-    if served and served.get("signature") == signature:
+    if served and served.get("signature") == built_from:
         report.version = served["version"]
         return
     previous = served_ids(data_dir)
@@ -239,7 +238,7 @@ def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) ->
     matrix = np.vstack(vectors) if vectors else np.zeros((0, load_embedder(model).dim), dtype=np.float32)
     dim = matrix.shape[1]
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages,
-                                   {"model": model, "dim": dim, "signature": signature,
+                                   {"model": model, "dim": dim, "signature": built_from,
                                     "created": now()})
     report.new_version = True
     store.collect_garbage(previous, model)

@@ -34,10 +34,10 @@ import numpy as np
 from index.answer_types import holds_answer, says_when
 from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
-from index.query import Query, clean_question, parse_query
+from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentence_words import SentenceWords
-from index.spelling import MIN_LENGTH, correct
+from index.spelling import MIN_LENGTH
 from index.store import StoredPassage
 from index.vectors import nearest
 
@@ -131,8 +131,7 @@ class Ranker:
         self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(_shingles)  # questions on one story meet one set
 
     def answer(self, question: str, k: int = 3, rerank: bool = True) -> Answer:
-        query = parse_query(correct(clean_question(question), self.version.lexical.passages_with),
-                            self.last, self.outlets)
+        query = parse_query(question, self.last, self.outlets, self.version.lexical.passages_with)
         if not query.text:
             return Answer(question, False)
         qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
@@ -303,9 +302,11 @@ class Ranker:
             return False
         if (dense + meaning < ABSTAIN_MEANING_BELOW) if meaning else (dense < ABSTAIN_DENSE_BELOW_NO_RERANK):
             return False
-        if any(not any(_mentions(c.passage, name) for c in ranked[:NAME_CHECK_TOP])
-               for name in self._rare_names(query)):
-            return False
+        rare = self._rare_names(query)
+        if rare:
+            leading = [set(tokenize(f"{c.passage.title} {c.passage.text}")) for c in ranked[:NAME_CHECK_TOP]]
+            if any(not any(_mentions(words, name) for words in leading) for name in rare):
+                return False
         if "date" in query.kinds and not any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text)
                                              for c in ranked[:WHEN_CHECK_TOP]):
             return False
@@ -327,9 +328,8 @@ class Ranker:
                 and lexical.passages_with(name) <= RARE_NAME]
 
 
-def _mentions(passage: StoredPassage, name: str) -> bool:
-    """Whether the passage (or its title) holds a stemmed name, or a word spelt nearly like it."""
-    words = set(tokenize(f"{passage.title} {passage.text}"))
+def _mentions(words: set[str], name: str) -> bool:
+    """Whether a passage's words (title included) hold a stemmed name, or a word spelt nearly like it."""
     return name in words or bool(difflib.get_close_matches(name, words, n=1, cutoff=SPELLING))
 
 

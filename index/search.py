@@ -13,11 +13,10 @@ from pathlib import Path
 
 from index.cross_encoder import load_cross_encoder
 from index.embed import load_embedder, load_query_embedder
-from index.lexical import TOKENIZER
 from index.quotes import Answer
 from index.ranking import Ranker
 from index.store import Store
-from index.versions import LAYOUT, IndexVersion, current_name, load_version
+from index.versions import IndexVersion, built_by_older_rules, current_name, load_version
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class Searcher:
         version = self.version()
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:
-                if not version.manifest.get("signature", "").endswith(f":{TOKENIZER}:{LAYOUT}"):
+                if built_by_older_rules(version.manifest):
                     # Questions are read with today's word rules, the version's words with older ones.
                     log.warning("index version built by an older Parley: run `parley index` to rebuild its "
                                 "word index (nothing is re-embedded)", extra={"version": version.name})

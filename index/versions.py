@@ -17,12 +17,26 @@ from pathlib import Path
 
 import numpy as np
 
-from index.lexical import LexicalIndex
+from index.lexical import TOKENIZER, LexicalIndex
 from index.sentence_words import SentenceWords
 from index.vectors import build_vectors, load_vectors, save_vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
 LAYOUT = "sentence-words-1"
+
+
+def signature(live: str) -> str:
+    """What a version is built from: the live passages (``live``), the tokenizer and the folder layout.
+
+    A reindex writes a new version when it differs from the served one's, so changed word rules
+    rebuild BM25 and the sentence words without re-embedding anything.
+    """
+    return f"{live}:{TOKENIZER}:{LAYOUT}"
+
+
+def built_by_older_rules(manifest: dict) -> bool:
+    """Whether a version's words were split by another tokenizer or saved in another layout than today's."""
+    return not manifest.get("signature", "").endswith(signature(""))
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 from filelock import FileLock
 
 from config.settings import DEFAULT_MODEL
-from index import build
+from index import build, versions
 from index.build import ReindexBusy, reindex
 from index.embed import Embedder, resolve_model
 from index.search import NotIndexed, Searcher
@@ -212,6 +212,6 @@ def test_asking_before_anything_is_indexed_says_so(tmp_path):
 def test_a_tokenizer_change_rebuilds_bm25_without_re_embedding(tmp_path, embedder, monkeypatch):
     toml = write_corpus(tmp_path / "src", [article(i, t) for i, t in enumerate(TEXTS)])
     first = run(tmp_path / "data", toml)
-    monkeypatch.setattr(build, "TOKENIZER", "another-tokenizer")
+    monkeypatch.setattr(versions, "TOKENIZER", "another-tokenizer")
     second = run(tmp_path / "data", toml)
     assert second.new_version and second.version != first.version and second.passages_embedded == 0

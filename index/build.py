@@ -25,6 +25,7 @@ from index.embed import load_embedder
 from index.passages import Passage, searchable_text, split_passages
 from index.sources import SourceSpec, read_source
 from index.store import Store, now
+from index.titles import TitleVectors
 from index.versions import prune_versions, served_ids, served_manifest, signature, write_version
 
 log = logging.getLogger(__name__)
@@ -229,17 +230,31 @@ def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) ->
         report.version = served["version"]
         return
     previous = served_ids(data_dir)
-    ids, vectors, texts, passages = [], [], [], []
+    ids, vectors, texts, passages, titles = [], [], [], [], []
     for passage_id, title, text, blob in store.live_passages(model):
         ids.append(passage_id)
         texts.append(searchable_text(title, text))
         passages.append(text)
+        titles.append(title)
         vectors.append(np.frombuffer(blob, dtype=np.float32))
     matrix = np.vstack(vectors) if vectors else np.zeros((0, load_embedder(model).dim), dtype=np.float32)
     dim = matrix.shape[1]
-    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages,
+    title_vectors = TitleVectors.build(titles, _embedded_titles(store, model, titles), dim)
+    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, title_vectors,
                                    {"model": model, "dim": dim, "signature": built_from,
                                     "created": now()})
     report.new_version = True
     store.collect_garbage(previous, model)
     prune_versions(data_dir)
+
+
+def _embedded_titles(store: Store, model: str, titles: list[str]) -> dict[str, np.ndarray]:
+    """Every non-empty title's embedding: those of earlier runs from the store, new ones embedded now
+    (short texts: the 5,000 titles of the shared corpus take about 20 seconds, once)."""
+    known = store.title_vectors(model)
+    new = sorted({title for title in titles if title} - set(known))
+    if new:
+        fresh = dict(zip(new, load_embedder(model).encode(new), strict=True))
+        store.save_title_vectors(model, fresh)
+        known.update(fresh)
+    return known

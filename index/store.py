@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS passages (
     model TEXT NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
     text TEXT NOT NULL, embedding BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, content_hash, model);
+CREATE TABLE IF NOT EXISTS titles (
+    model TEXT NOT NULL, title TEXT NOT NULL, embedding BLOB NOT NULL, PRIMARY KEY (model, title));
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
     started_by TEXT, status TEXT NOT NULL, report TEXT);
@@ -172,6 +174,16 @@ class Store:
             (model,)).fetchone()
         return f"{model}:{row[0]}:{row[1]}:{row[2]}"
 
+    def title_vectors(self, model: str) -> dict[str, np.ndarray]:
+        """Every title embedded so far with ``model``, and its vector."""
+        rows = self._db().execute("SELECT title, embedding FROM titles WHERE model=?", (model,))
+        return {row[0]: np.frombuffer(row[1], dtype=np.float32) for row in rows}
+
+    def save_title_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO titles(model, title, embedding) VALUES(?,?,?)",
+                           [(model, title, vector.astype(np.float32).tobytes()) for title, vector in vectors.items()])
+
     def collect_garbage(self, keep_ids: set[int], model: str) -> int:
         """Drop passages and articles that neither the live set nor ``keep_ids`` (being served) use."""
         with self.transaction() as db:
@@ -182,6 +194,7 @@ class Store:
             stale = [pid for pid in stale if pid not in keep_ids]
             db.executemany("DELETE FROM passages WHERE id=?", [(pid,) for pid in stale])
             db.execute("DELETE FROM articles WHERE removed=1 AND doc_id NOT IN (SELECT doc_id FROM passages)")
+            db.execute("DELETE FROM titles WHERE title NOT IN (SELECT title FROM articles)")
         return len(stale)
 
     def passages_by_id(self, ids: Iterable[int]) -> dict[int, StoredPassage]:

@@ -1,8 +1,8 @@
 """Index versions on disk, switched atomically.
 
 Each version is a folder ``versions/<n>/`` holding ``vectors.faiss``, the BM25 folder, the
-passages' sentences and words (``sentence_words``), the passage ids in row order and a
-``manifest.json``. The file ``CURRENT`` names the served version and is replaced with
+passages' sentences and words (``sentence_words``), their titles' embeddings (``titles``), the
+passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served version and is replaced with
 ``os.replace``: a reader sees the old version or the new one, never half of one, and a crash
 while a version is written leaves ``CURRENT`` untouched.
 """
@@ -19,10 +19,11 @@ import numpy as np
 
 from index.lexical import TOKENIZER, LexicalIndex
 from index.sentence_words import SentenceWords
+from index.titles import TitleVectors
 from index.vectors import build_vectors, load_vectors, save_vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
-LAYOUT = "sentence-words-1"
+LAYOUT = "sentence-words-titles-1"
 
 
 def signature(live: str) -> str:
@@ -43,7 +44,7 @@ def built_by_older_rules(manifest: dict) -> bool:
 class IndexVersion:
     """A loaded, searchable version: FAISS for meaning, BM25 for words, ids shared by both.
 
-    ``sentences`` is None for a version written before sentence words were saved with it.
+    ``sentences`` and ``titles`` are None for a version written before they were saved with it.
     """
 
     name: str
@@ -52,6 +53,7 @@ class IndexVersion:
     vectors: object
     lexical: LexicalIndex
     sentences: SentenceWords | None
+    titles: TitleVectors | None
 
 
 def current_name(data_dir: Path) -> str | None:
@@ -67,11 +69,12 @@ def served_manifest(data_dir: Path) -> dict | None:
 
 
 def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], passages: list[str],
-                  manifest: dict) -> str:
+                  titles: TitleVectors, manifest: dict) -> str:
     """Write a complete new version and make it current; returns its name.
 
     ``texts`` are what BM25 indexes (title and passage), ``passages`` the passage texts alone,
-    whose sentences quotes are cut from; both in the row order of ``ids``.
+    whose sentences quotes are cut from, and ``titles`` their titles' embeddings; all in the row
+    order of ``ids``.
     """
     root = data_dir / "versions"
     root.mkdir(parents=True, exist_ok=True)
@@ -85,6 +88,7 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     lexical = LexicalIndex.build(texts)
     lexical.save(staging / "bm25")
     SentenceWords.build(passages, lexical.vocabulary).save(staging)
+    titles.save(staging)
     (staging / "manifest.json").write_text(json.dumps({**manifest, "version": name, "passages": len(ids)}))
     _fsync_tree(staging)
     os.replace(staging, root / name)
@@ -102,7 +106,7 @@ def load_version(data_dir: Path, name: str | None = None) -> IndexVersion | None
     folder = data_dir / "versions" / name
     manifest = json.loads((folder / "manifest.json").read_text())
     return IndexVersion(name, manifest, np.load(folder / "ids.npy"), load_vectors(folder / "vectors.faiss"),
-                        LexicalIndex.load(folder / "bm25"), SentenceWords.load(folder))
+                        LexicalIndex.load(folder / "bm25"), SentenceWords.load(folder), TitleVectors.load(folder))
 
 
 def served_ids(data_dir: Path) -> set[int]:

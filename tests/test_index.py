@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from filelock import FileLock
 
@@ -17,8 +18,10 @@ from index.build import ReindexBusy, reindex
 from index.embed import Embedder, resolve_model
 from index.search import NotIndexed, Searcher
 from index.sources import load_sources
+from index.store import Store
+from index.titles import TitleVectors
 from index.versions import current_name, load_version
-from tests.conftest import write_corpus
+from tests.conftest import index_corpus, write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -215,3 +218,29 @@ def test_a_tokenizer_change_rebuilds_bm25_without_re_embedding(tmp_path, embedde
     monkeypatch.setattr(versions, "TOKENIZER", "another-tokenizer")
     second = run(tmp_path / "data", toml)
     assert second.new_version and second.version != first.version and second.passages_embedded == 0
+
+
+def test_titles_are_embedded_once_and_kept_with_each_version(tmp_path, embedder, monkeypatch):
+    articles = [{"url": f"https://example.org/{n}", "title": f"Talks resume, day {n}", "outlet": "Wire",
+                 "published": "2022-01-10", "text": f"Envoys met for the {n}th time to discuss missiles."}
+                for n in range(3)]
+    data = index_corpus(tmp_path, articles)
+    version = load_version(data)
+    assert version.titles is not None and len(version.titles.rows) == len(version.ids) == 3
+    kept = Store(data / "parley.sqlite3").title_vectors(DEFAULT_MODEL)
+    assert sorted(kept) == [f"Talks resume, day {n}" for n in range(3)]
+    np.testing.assert_allclose(kept["Talks resume, day 1"], embedder.encode(["Talks resume, day 1"])[0], atol=1e-5)
+    query = embedder.encode_query("Talks resume, day 1")
+    assert version.titles.similarity(query, [0, 1, 2]).argmax() == 1
+    encoded: list[int] = []
+    real = Embedder.encode
+    monkeypatch.setattr(Embedder, "encode", lambda self, texts, **kw: encoded.append(len(texts))
+                        or real(self, texts, **kw))
+    articles.append({**articles[0], "url": "https://example.org/new", "title": "A new title"})
+    index_corpus(tmp_path, articles)
+    assert encoded == [1, 1]  # the new article's passage, then its title alone: the others came from the store
+
+
+def test_a_passage_without_a_title_has_a_title_similarity_of_zero():
+    titles = TitleVectors.build(["A", "", "A"], {"A": np.ones(4, dtype=np.float32) / 2}, 4)
+    assert titles.similarity(np.ones(4, dtype=np.float32) / 2, [0, 1, 2]).tolist() == [1.0, 0.0, 1.0]

@@ -52,6 +52,13 @@ _SAYS_WHEN = re.compile(rf"\b(?:{'|'.join(calendar.month_name[1:])})\b|"
                         rf"(?:later|earlier) this week)\b)")
 
 
+# An agency photo caption ("Blinken greets Lavrov before their meeting, Friday, Jan. 21, 2022, in Geneva,
+# Switzerland."), dropped into a story's text: it names who was where and when, and nothing of what was said
+# or agreed, yet its names and date match many a question's words.
+_CAPTION = re.compile(rf"\b(?:{_WEEKDAYS}),?\s+(?:{_MONTHS})\.?\s+\d{{1,2}},\s+(?:19|20)\d\d\b", re.I)
+_CAPTION_ANSWERS = frozenset({"name", "date"})
+
+
 def asked_kinds(question: str) -> tuple[str, ...]:
     """The kinds of answer the question asks for ("duration", "number", "date", "quote", "name")."""
     return tuple(kind for kind, asks, _ in _KINDS if asks.search(question))
@@ -92,3 +99,9 @@ def says_when(sentence: str, question: str) -> bool:
     known = question.lower()
     return (holds_answer(sentence, ("date",), question)
             or any(match.group().lower() not in known for match in _SAYS_WHEN.finditer(sentence)))
+
+
+def is_caption_of_no_answer(sentence: str, kinds: tuple[str, ...]) -> bool:
+    """Whether the sentence is a photo caption and the question asks for something a caption can't say
+    (a caption does answer "who was there?" and "when did they meet?")."""
+    return not _CAPTION_ANSWERS.intersection(kinds) and bool(_CAPTION.search(sentence))

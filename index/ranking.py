@@ -32,7 +32,7 @@ from functools import lru_cache
 import faiss
 import numpy as np
 
-from index.answer_types import holds_answer, says_when
+from index.answer_types import holds_answer, is_caption_of_no_answer, says_when
 from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
 from index.query import Query, parse_query
@@ -80,6 +80,7 @@ SPELLING = 0.8  # difflib ratio at which a passage's word counts as the name spe
 DUPLICATE_JACCARD = 0.5
 SAME_SENTENCE_CHARS = 40  # an answering sentence this long, found twice, makes its passages copies
 NEIGHBOUR_SHARE = 0.25
+CAPTION_SHARE = 0.5  # of its word coverage a photo caption keeps, unless the question asks who or when
 DEDUPLICATED_PASSAGES = 4096  # passages whose shingles are kept between questions
 _SQUASH = re.compile(r"[^a-z0-9]+")
 
@@ -346,10 +347,15 @@ def _rank_sentences(text: str, held: list[tuple[tuple[int, int], set[int]]], que
     given only to sentences that share a word with the question and, when the question names
     someone or something (``names``: their word ids), that name one of them in themselves or the
     sentence before: "how did Ushakov describe the call?" is answered by a quote of Ushakov, not
-    any quote (dev: two answers moved up, none down).
+    any quote (dev: two answers moved up, none down). A photo caption keeps only ``CAPTION_SHARE`` of
+    its coverage unless the question asks who or when: a dozen stories carry "Blinken greets Lavrov
+    before their meeting, Friday, Jan. 21, 2022, in Geneva", which holds most words of any question
+    about that meeting and answers none but those two (dev: one answer 4th → 2nd, none down).
     """
     scored = []
     for i, (coverage, (start, end)) in enumerate(_sentence_coverage(held, weights, total)):
+        if coverage and is_caption_of_no_answer(text[start:end], query.kinds):
+            coverage *= CAPTION_SHARE
         named = not names or bool(names & held[i][1]) or (i > 0 and bool(names & held[i - 1][1]))
         holds = coverage and named and holds_answer(text[start:end], query.kinds, query.text)
         lift = BOOST_ANSWER_KIND if holds else 0.0

@@ -419,3 +419,20 @@ def test_a_passage_titled_for_what_the_question_asks_comes_first(tmp_path, monke
     assert searcher.ask(question).quotes[0].url.endswith("/readout")
     monkeypatch.setattr(ranking, "WEIGHT_TITLE", 0.0)  # titles off: the story holds more of the question's words
     assert searcher.ask(question).quotes[0].url.endswith("/story")
+
+
+def test_a_photo_caption_answers_who_and_when_but_not_what_was_said(tmp_path, monkeypatch):
+    caption = ("Envoy Ana Petrova greets Envoy Boris Lund before their meeting on the harbour proposals, Friday, "
+               "Jan. 21, 2022, in Geneva.")
+    said = "In Geneva, Petrova said the harbour proposals were a good start but needed more work."
+    searcher = Searcher(index_corpus(tmp_path, [item("talks", "Talks end", "Wire", "2022-01-21",
+                                                     f"{caption} {FILLER}{said}")]))
+
+    def marked(question: str) -> str:
+        quote = searcher.ask(question).quotes[0]
+        return quote.text[quote.highlight[0]:quote.highlight[1]]
+
+    assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?") == said
+    assert marked("When did Petrova meet Lund in Geneva?") == caption
+    monkeypatch.setattr(ranking, "CAPTION_SHARE", 1.0)  # captions taken at their word: it holds more of them
+    assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?") == caption

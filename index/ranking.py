@@ -134,7 +134,9 @@ class Ranker:
         self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(_shingles)  # questions on one story meet one set
 
     def answer(self, question: str, k: int = 3, rerank: bool = True) -> Answer:
-        query = parse_query(question, self.last, self.outlets, self.version.lexical.passages_with)
+        lexical = self.version.lexical
+        query = parse_query(question, self.last, self.outlets, lexical.passages_with,
+                            lambda token: self._sentences.is_name(lexical.vocabulary.get(token, -1)))
         if not query.text:
             return Answer(question, False)
         qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions

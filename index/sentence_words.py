@@ -4,6 +4,10 @@ Rescoring asks, for each of a question's candidate passages, which of the questi
 sentence holds. Splitting and stemming sixty passages for every question took most of the time of
 an answer without reranking; here it is done once per version and kept as flat arrays (row ``r``'s
 sentences, each sentence's words as BM25 vocabulary ids), so a question only looks its words up.
+
+On the way, it counts how the sources write each word inside a sentence: one they nearly always
+capitalise ("Stoltenberg", "Geneva", "Kremlin") is a name, however the question was typed ("what did
+stoltenberg say?": chat is often typed in lower case).
 """
 
 from __future__ import annotations
@@ -17,33 +21,46 @@ from index.lexical import tokenize
 from index.sentences import sentence_spans
 
 FILE = "sentences.npz"
+CAPITALISED = 0.8  # of a word's uses inside sentences, written with a capital: the word is a name…
+CAPITALISED_SEEN = 3  # …once it is used at least this often
 
 
 @dataclass(frozen=True)
 class SentenceWords:
     """Row ``r``'s sentences are ``first[r]:first[r + 1]``; sentence ``s`` spans ``spans[s]`` of its
-    passage's text and holds the vocabulary ids ``words[starts[s]:starts[s + 1]]``, each once."""
+    passage's text and holds the vocabulary ids ``words[starts[s]:starts[s + 1]]``, each once; ``names[i]``
+    says whether the sources capitalise the word of vocabulary id ``i`` inside sentences."""
 
     first: np.ndarray  # int64, rows + 1
     spans: np.ndarray  # int32, (sentences, 2)
     starts: np.ndarray  # int64, sentences + 1
     words: np.ndarray  # int32
+    names: np.ndarray  # bool, one per vocabulary id
 
     @classmethod
     def build(cls, texts: list[str], vocabulary: dict[str, int]) -> SentenceWords:
         """Split and tokenize ``texts`` (passage texts, in row order); words outside ``vocabulary`` are left out."""
-        first, spans, starts, words = [0], [], [0], []
+        first, spans, starts, words, inner, capitalised = [0], [], [0], [], [], []
         for text in texts:
             for start, end in sentence_spans(text) or [(0, len(text))]:
                 spans.append((start, end))
-                words.extend({vocabulary[token] for token in tokenize(text[start:end]) if token in vocabulary})
+                opening, _, rest = text[start:end].strip().partition(" ")  # a first word is capitalised anyway
+                used = [vocabulary[token] for token in tokenize(rest) if token in vocabulary]
+                inner.extend(used)
+                capitalised.extend(vocabulary[token] for token in tokenize(" ".join(
+                    word for word in rest.split() if word[:1].isupper())) if token in vocabulary)
+                words.extend({*used, *(vocabulary[token] for token in tokenize(opening) if token in vocabulary)})
                 starts.append(len(words))
             first.append(len(spans))
+        seen = np.bincount(np.array(inner, dtype=np.int64), minlength=len(vocabulary))
+        written = np.bincount(np.array(capitalised, dtype=np.int64), minlength=len(vocabulary))
+        names = (seen >= CAPITALISED_SEEN) & (written >= CAPITALISED * seen)
         return cls(np.array(first, dtype=np.int64), np.array(spans, dtype=np.int32).reshape(-1, 2),
-                   np.array(starts, dtype=np.int64), np.array(words, dtype=np.int32))
+                   np.array(starts, dtype=np.int64), np.array(words, dtype=np.int32), names)
 
     def save(self, folder: Path) -> None:
-        np.savez(folder / FILE, first=self.first, spans=self.spans, starts=self.starts, words=self.words)
+        np.savez(folder / FILE, first=self.first, spans=self.spans, starts=self.starts, words=self.words,
+                 names=self.names)
 
     @classmethod
     def load(cls, folder: Path) -> SentenceWords | None:
@@ -52,7 +69,12 @@ class SentenceWords:
         if not path.exists():
             return None
         with np.load(path) as saved:
-            return cls(saved["first"], saved["spans"], saved["starts"], saved["words"])
+            names = saved["names"] if "names" in saved.files else np.zeros(0, dtype=bool)
+            return cls(saved["first"], saved["spans"], saved["starts"], saved["words"], names)
+
+    def is_name(self, word: int) -> bool:
+        """Whether the sources capitalise the word of this vocabulary id inside sentences."""
+        return 0 <= word < len(self.names) and bool(self.names[word])
 
     def found(self, rows: list[int], question: set[int]) -> list[list[tuple[tuple[int, int], set[int]]]]:
         """For each row, its sentences as (span, the ``question`` word ids the sentence holds).

@@ -371,6 +371,24 @@ def test_the_names_a_question_holds_are_its_capitalised_words_but_not_months_or_
     assert parse_query("Where did Blinken meet Lavrov in January?").names == ("blinken", "lavrov")
 
 
+def test_the_words_the_sources_capitalise_are_names_however_the_question_is_typed():
+    texts = ["Envoys said Stoltenberg met them. The council met in the morning.",
+             "Later Stoltenberg spoke. A council of elders sat. Then Stoltenberg left the Council chamber.",
+             "Stoltenberg opened the session. The January council sat twice, on Monday in January and in January."]
+    lexical = LexicalIndex.build(texts)
+    sentences = SentenceWords.build(texts, lexical.vocabulary)
+
+    def is_name(token: str) -> bool:
+        return sentences.is_name(lexical.vocabulary.get(token, -1))
+
+    # three capitalised uses inside sentences (the one opening a sentence is not counted); "council" is
+    # capitalised once in three, "opened" never; a word the sources lack is no known name
+    assert [is_name(t) for t in ("stoltenberg", "council", "open", "lavrov")] == [True, False, False, False]
+    assert parse_query("what did stoltenberg tell the council?", is_name=is_name).names == ("stoltenberg",)
+    assert parse_query("what did stoltenberg tell the council?").names == ()
+    assert parse_query("what did the council do in january?", is_name=is_name).names == ()  # a month is no one
+
+
 def test_a_typo_is_corrected_to_the_spelling_the_sources_use_and_nothing_else_is_touched():
     lexical = LexicalIndex.build(["Stoltenberg spoke in mid-December.", "Stoltenberg met envoys in December.",
                                   "HIMARS were not discussed.", "The envoys met in Geneva."])

@@ -8,7 +8,11 @@ the words matched and the meaning didn't (nothing is asserted):
 
 - general knowledge (sport, cooking, science, gadgets), for any index;
 - events from after mid-2022 that the talks led to, for an archive of the talks that ends in
-  2022: the hard case, since the sources are on the topic and only lack the event.
+  2022: the hard case, since the sources are on the topic and only lack the event;
+
+and the other side of the same rules: on-topic questions about history from before the archive
+("the 2014 Minsk agreements", "the June 2021 Geneva summit"), which the sources recount and the
+date rules must not refuse (each refused one is printed).
 """
 
 from __future__ import annotations
@@ -54,6 +58,21 @@ AFTER_THE_ARCHIVE = [
     "How many Russian troops died in the first year of the war?",
 ]
 
+HISTORY = [
+    "What did Russia demand in its December 2021 draft treaties?",
+    "Which 1997 NATO-Russia document did the Kremlin cite?",
+    "When did the NATO-Russia Council last meet before 2022?", "What did Putin say about the 2008 Bucharest summit?",
+    "What happened to Nord Stream 2 in February 2022?", "What did Biden say about sanctions in January 2022?",
+    "What did Putin say about the 2014 Minsk agreements?", "What did Lavrov say about the 1999 Istanbul Charter?",
+    "Who did Blinken meet in Geneva in January 2022?", "What did the 2015 Minsk II agreement require?",
+    "Why did Russia annex Crimea in 2014?", "What did the US say about the 1987 INF Treaty?",
+    "How many troops did Russia have near Ukraine in April 2021?", "What did NATO promise Gorbachev in 1990?",
+    "What happened at the June 2021 Geneva summit between Biden and Putin?",
+    "When was the NATO-Russia Founding Act signed in 1997?",
+    "What did Russia say about the 2019 collapse of the INF Treaty?",
+    "What did Putin write in his July 2021 article about Ukraine?",
+]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -68,6 +87,10 @@ def main() -> None:
         print(f"not covered: {len(questions) - len(answered)} of {len(questions)} {group} questions")
         for question, answer in answered:
             print(f"  answered {question!r} with {answer.quotes[0].outlet}: {answer.quotes[0].text[:100]!r}")
+    refused = [question for question in HISTORY if not searcher.ask(question).answered]
+    print(f"answered: {len(HISTORY) - len(refused)} of {len(HISTORY)} on-topic questions naming earlier years, months")
+    for question in refused:
+        print(f"  not covered: {question!r}")
 
 
 if __name__ == "__main__":

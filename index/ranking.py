@@ -26,7 +26,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import faiss
@@ -73,6 +73,7 @@ ABSTAIN_DENSE_BELOW_NO_RERANK = 0.45
 DATE_LOOKBACK = timedelta(days=10)  # an event on a named day is announced up to this long before
 WHOLE_MONTH = timedelta(days=14)  # a date window longer than this is a month named whole: no lookback
 DATE_CHECK_TOP = 10
+YEAR_CHECK_TOP = 3  # a year outside the sources' own must be named in one of this many leading passages
 WHEN_CHECK_TOP = 3  # a "when?" question needs a date in one of this many leading answering sentences
 RARE_NAME = 50  # passages at most: a name this rare in the sources must be in a leading passage…
 NAME_CHECK_TOP = 3  # …one of this many (dev: no answerable question refused up to 100 passages, 1–10 deep)
@@ -294,12 +295,15 @@ class Ranker:
           a weekday, "next month"…) in words the question doesn't use itself: the sources discuss
           the event but never say when it happened ("When did Finland join NATO?" against talk of
           whether it might);
-        - the question names a year before the oldest article or after the newest, and the best
-          passage never mentions it ("Putin's 2007 Munich speech" is history the sources may quote,
-          or not);
+        - the question names a year before the oldest article or after the newest, and none of the
+          three leading passages mentions it ("Putin's 2007 Munich speech" is history the sources may
+          quote, or not; the first passage alone refused "the 2014 Minsk agreements" and "the 1990
+          promise to Gorbachev", which the second and third quote);
         - the question names dates, and none of the leading passages was published then (or in the
           days before a named day or part of a month, when an event is announced; a month named
-          whole needs coverage from that month, or "in March" is answered from late February).
+          whole needs coverage from that month, or "in March" is answered from late February); a
+          month that ends before the oldest article must instead be named by a leading passage with
+          its year, since no source can have been published then ("the June 2021 Geneva summit").
         """
         if not ranked:
             return False
@@ -318,15 +322,26 @@ class Ranker:
         if "date" in query.kinds and not any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text)
                                              for c in ranked[:WHEN_CHECK_TOP]):
             return False
-        top_text = ranked[0].passage.title + " " + ranked[0].passage.text
-        if self.first and self.last and any(not self.first.year <= year <= self.last.year and str(year) not in top_text
+        leading = [c.passage.title + " " + c.passage.text for c in ranked[:YEAR_CHECK_TOP]]
+        if self.first and self.last and any(not self.first.year <= year <= self.last.year
+                                            and not any(str(year) in text for text in leading)
                                             for year in query.years):
             return False
         if query.dates:
             dated = [c.passage.published for c in ranked[:DATE_CHECK_TOP] if c.passage.published]
-            return any(start - (DATE_LOOKBACK if end - start <= WHOLE_MONTH else timedelta(0)) <= moment <= end
-                       for moment in dated for start, end in query.dates)
+            texts = [c.passage.title + " " + c.passage.text for c in ranked[:DATE_CHECK_TOP]]
+            return any(self._recounted(start, end, texts) if self.first and end < self.first else
+                       any(start - (DATE_LOOKBACK if end - start <= WHOLE_MONTH else timedelta(0)) <= moment <= end
+                           for moment in dated)
+                       for start, end in query.dates)
         return True
+
+    @staticmethod
+    def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:
+        """Whether one of ``texts`` names the month of a date window with its year ("June 2021")."""
+        month = start + (end - start) / 2
+        names = (f"{month:%B} {month.year}", f"{month:%B}, {month.year}", f"{month:%b}. {month.year}")
+        return any(name in text for text in texts for name in names)
 
     def _rare_names(self, query: Query) -> list[str]:
         """The names in the question that few passages hold; not outlets (they are read as sources), nor

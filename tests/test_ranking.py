@@ -317,6 +317,17 @@ def test_a_named_day_may_be_announced_before_but_a_named_month_needs_its_own_cov
     assert not searcher.ask("What did the envoys discuss in Geneva in February 2022?").answered
 
 
+def test_history_from_before_the_oldest_article_is_covered_when_a_leading_passage_recounts_it(tmp_path):
+    searcher = Searcher(index_corpus(tmp_path, [
+        item("recap", "Envoys recall the summit", "Example Wire", "2022-01-10",
+             "The envoys recalled the June 2021 summit in Geneva, where the two presidents agreed to talk."),
+        item("talks", "Envoys meet", "Example Wire", "2022-01-11",
+             "Envoys met in Geneva to discuss missile deployments and troop exercises."),
+    ]))
+    assert searcher.ask("What did the presidents agree at the June 2021 summit in Geneva?").answered
+    assert not searcher.ask("What did the presidents agree at the April 2021 summit in Geneva?").answered
+
+
 def test_a_when_question_is_not_covered_by_sources_that_never_say_when(tmp_path):
     searcher = Searcher(index_corpus(tmp_path, [
         item("join", "Finland weighs joining the alliance", "Example Wire", "2022-01-21",

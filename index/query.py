@@ -35,7 +35,9 @@ _IN_MONTH = re.compile(r"\b(?:in|during|by|of|since)\s+" + _MONTH + r"\b" + _YEA
 _MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _RELATIVE = {"today": 1, "yesterday": 2, "this week": 7, "last week": 14, "past week": 7,
              "this month": 31, "last month": 62}
-_ANY_YEAR = re.compile(r"(?<![\w-])((?:19|20)\d\d)(?![\w-])")
+YEAR = re.compile(r"(?<![\w-])((?:19|20)\d\d)(?![\w-])")  # a four-digit year, not part of a name ("Resolve-2022")
+_BOUND_YEAR = re.compile(r"\b(?:before|after|since|until|till|by|prior to|from)\s+"
+                         r"(?:(?:early|mid|late|the end of)[\s-]+)?((?:19|20)\d\d)\b", re.I)
 _RECENT = re.compile(r"\b(latest|newest|most recent|recently|now|currently|today|so far)\b", re.I)
 # A capitalised word inside the question (not its first word, nor a month or weekday): a name.
 _NAME = re.compile(r"(?<!^)(?<![.!?:]\s)(?<![\"“'‘])\b[A-Z][\w'’-]*")
@@ -48,7 +50,8 @@ _PARTS = {"early": (1, 10), "beginning of": (1, 10), "start of": (1, 10), "mid":
 class Query:
     """A question as retrieval sees it; ``years`` are the four-digit years it names, ``kinds`` the
     kinds of answer it asks for (see ``answer_types``), ``words`` its stemmed words as BM25 sees them,
-    ``names`` those of its words written capitalised inside it or by the sources (people, places, events)."""
+    ``names`` those of its words written capitalised inside it or by the sources (people, places, events),
+    ``event_years`` the years it names as the time of what it asks ("the 2022 Nobel", not "before 2022")."""
 
     text: str
     dates: list[tuple[datetime, datetime]] = field(default_factory=list)
@@ -58,6 +61,7 @@ class Query:
     kinds: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    event_years: tuple[int, ...] = ()
 
 
 def clean_question(text: str) -> str:
@@ -86,12 +90,14 @@ def parse_query(question: str, reference: datetime | None = None, outlet_names: 
     if text and text[-1].isalnum():  # typed without its question mark, as chat often is: the model reads
         text += "?"  # questions better with it (dev without "?": hit@5 0.940 → 0.910; with it put back, 0.940)
     reference = reference or datetime.now(UTC)
-    years = tuple(int(year) for year in _ANY_YEAR.findall(text))
+    years = tuple(int(year) for year in YEAR.findall(text))
+    bounds = [int(year) for year in _BOUND_YEAR.findall(text)]
     words = tuple(tokenize(text))
     written = [token for word in _NAME.findall(text) if word.lower() not in NOT_NAMES for token in tokenize(word)]
     known = [token for token in words if is_name(token) and token not in _NOT_NAME_TOKENS] if is_name else []
     return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)),
-                 years, asked_kinds(text), words, tuple(dict.fromkeys([*written, *known])))
+                 years, asked_kinds(text), words, tuple(dict.fromkeys([*written, *known])),
+                 tuple(year for year in years if year not in bounds))
 
 
 def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:

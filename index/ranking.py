@@ -35,7 +35,7 @@ import numpy as np
 from index.answer_types import holds_answer, is_caption_of_no_answer, says_when
 from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
-from index.query import Query, parse_query
+from index.query import YEAR, Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, window
 from index.sentence_words import SentenceWords
 from index.spelling import MIN_LENGTH
@@ -295,6 +295,9 @@ class Ranker:
           a weekday, "next month"…) in words the question doesn't use itself: the sources discuss
           the event but never say when it happened ("When did Finland join NATO?" against talk of
           whether it might);
+        - the question asks about a year ("the 2022 Nobel", not "before 2022") and the leading answering
+          sentence dates itself to other years in a passage that never names the one asked ("In 2008,
+          when Dima Bilan won Eurovision" is no answer to who won it in 2022);
         - the question names a year before the oldest article or after the newest, and none of the
           three leading passages mentions it ("Putin's 2007 Munich speech" is history the sources may
           quote, or not; the first passage alone refused "the 2014 Minsk agreements" and "the 1990
@@ -323,6 +326,8 @@ class Ranker:
                                              for c in ranked[:WHEN_CHECK_TOP]):
             return False
         leading = [c.passage.title + " " + c.passage.text for c in ranked[:YEAR_CHECK_TOP]]
+        if query.event_years and _of_other_years(ranked[0], leading[0], query.event_years):
+            return False
         if self.first and self.last and any(not self.first.year <= year <= self.last.year
                                             and not any(str(year) in text for text in leading)
                                             for year in query.years):
@@ -349,6 +354,15 @@ class Ranker:
         lexical = self.version.lexical
         return [name for name in query.names if len(name) >= MIN_LENGTH and name not in self._outlet_words
                 and lexical.passages_with(name) <= RARE_NAME]
+
+
+def _of_other_years(c: Candidate, text: str, asked: tuple[int, ...]) -> bool:
+    """Whether the candidate's answering sentence dates itself to years, none of them asked, in a passage
+    (``text``, title included) that never names an asked one: "in 2008, when Dima Bilan won Eurovision"
+    does not say who won it in 2022."""
+    dated = set(YEAR.findall(c.passage.text[c.focus[0]:c.focus[1]]))
+    wanted = {str(year) for year in asked}
+    return bool(dated) and not dated & wanted and not any(year in text for year in wanted)
 
 
 def _mentions(words: set[str], name: str) -> bool:

@@ -465,3 +465,17 @@ def test_a_photo_caption_answers_who_and_when_but_not_what_was_said(tmp_path, mo
     assert marked("When did Petrova meet Lund in Geneva?") == caption
     monkeypatch.setattr(ranking, "CAPTION_SHARE", 1.0)  # captions taken at their word: it holds more of them
     assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?") == caption
+
+
+def test_a_sentence_dated_to_another_year_does_not_answer_for_the_year_asked(tmp_path, monkeypatch):
+    searcher = Searcher(index_corpus(tmp_path, [
+        item("contest", "Country barred from song contest", "Example Wire", "2022-02-25",
+             "The organisers barred the country from the Songfest contest. In 2008, when a pop star from the "
+             "country won the Songfest contest, its president congratulated the Songfest winner. " + FILLER * 10
+             + "The 2022 edition will be held in May."),
+    ]))
+    assert searcher.ask("Who won the Songfest contest in 2008?").answered
+    assert not searcher.ask("Who won the Songfest contest in 2022?").answered
+    assert parse_query("Who won before 2022 and since 1997, in 2021?").event_years == (2021,)  # bounds aren't
+    monkeypatch.setattr(ranking, "_of_other_years", lambda *_: False)  # the rule off: 2008's winner for 2022
+    assert searcher.ask("Who won the Songfest contest in 2022?").answered

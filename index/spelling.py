@@ -1,9 +1,10 @@
 """Typos in a question, corrected to the words the sources use.
 
-A misspelt word ("mid-Deember", "Stoltnberg", "Washinton's") is one no passage holds: BM25 loses
-it, the date reader misses it, and the question seems to name something the sources never mention.
-Each such word becomes the spelling one edit away (a letter dropped, added, changed, two swapped,
-or a space put in) that the most passages hold. Words the sources use are never touched, nor short
+A misspelt word ("mid-Deember", "Stoltnberg", "Washinton's") is one no passage holds, or one that
+only a stray typo in the sources holds ("Deparment", in one passage): BM25 loses it, the date reader
+misses it, and the question seems to name something the sources never mention. Each such word
+becomes the spelling one edit away (a letter dropped, added, changed, two swapped, or a space put
+in) that the most passages hold, if that is many times more. Words the sources use are never touched, nor short
 ones, which one edit turns into too many others, nor acronyms and brands ("HIMARS" is not "Hi Mars",
 nor "OpenAI" "Open Ai"). (Spelling libraries check against a dictionary of
 whole words; the index keeps stemmed ones, so the candidates are stemmed and looked up here.)
@@ -18,6 +19,8 @@ from index.lexical import tokenize
 
 MIN_LENGTH = 5  # letters; shorter words are left as typed
 MAX_RESPELLED = 8  # unknown words looked at per question: past this it is not about the sources (~1.5 ms each)
+STRAY = 2  # passages at most: a word this rare may be the sources' own typo…
+STRAY_RATIO = 100  # …and gives way to a spelling one edit away that this many times more passages hold
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -33,16 +36,19 @@ def correct(text: str, passages_with: Callable[[str], int]) -> str:
         nonlocal unknown
         word = match.group()
         tokens = tokenize(word)
-        if not word[1:].islower() or not tokens or passages_with(tokens[0]) or unknown == MAX_RESPELLED:
+        held = passages_with(tokens[0]) if tokens else 0
+        if not word[1:].islower() or not tokens or held > STRAY or unknown == MAX_RESPELLED:
             return word  # an acronym or a brand, a stopword, a word the sources use, or one too many
         unknown += 1
-        return _respell(word, passages_with)
+        return _respell(word, passages_with, held)
 
     return _WORD.sub(respell, text)
 
 
-def _respell(word: str, passages_with: Callable[[str], int]) -> str:
-    best, held = word, 0
+def _respell(word: str, passages_with: Callable[[str], int], typed: int) -> str:
+    """The edit of ``word`` that the most passages hold, if more than hold the word as ``typed`` (× ``STRAY_RATIO``
+    when some do: then it must be far likelier the typo is the question's than a real, rare word)."""
+    best, held = word, typed * STRAY_RATIO
     for candidate in _edits(word.lower()):
         parts = tokenize(candidate)
         if len(parts) == len(candidate.split()):  # no part is a stopword
@@ -55,11 +61,15 @@ def _respell(word: str, passages_with: Callable[[str], int]) -> str:
 
 
 def _edits(word: str) -> list[str]:
-    """Every string one edit from ``word``, in a fixed order (ties go to the first)."""
+    """Every string one edit from ``word``, in a fixed order (ties go to the first).
+
+    A letter added comes first: a dropped letter is the commonest typo, and the stemmer makes many
+    ties ("Deparment" → "Department" and "Departent" both stem to "depart").
+    """
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     return list(dict.fromkeys(
-        [a + b[1:] for a, b in splits if b]
+        [a + c + b for a, b in splits for c in _LETTERS]
+        + [a + b[1:] for a, b in splits if b]
         + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
         + [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
-        + [a + c + b for a, b in splits for c in _LETTERS]
         + [f"{a} {b}" for a, b in splits if len(a) > 2 and len(b) > 2]))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config.settings import DEFAULT_TOPIC
-from index import ranking
+from index import ranking, spelling
 from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
 from index.query import clean_question, parse_query
@@ -408,6 +408,15 @@ def test_a_typo_is_corrected_to_the_spelling_the_sources_use_and_nothing_else_is
     for untouched in ("What did the Makiivka strike destroy?", "Did HIMRS come up?", "Did OpenAI say so?",
                       "Who met the envoys?", "Who mte the envoys?"):  # unknown name, acronym, brand, known, short
         assert correct(untouched, lexical.passages_with) == untouched
+
+
+def test_a_typo_the_sources_made_once_gives_way_to_the_spelling_they_use_far_more(monkeypatch):
+    texts = ["The Department of State spoke.", "The Deparment of State spoke.", "The Lozova station was hit."]
+    lexical = LexicalIndex.build(texts + ["The Department briefed."] * 3 + ["The Lozovo mayor spoke."] * 3)
+    monkeypatch.setattr(spelling, "STRAY_RATIO", 3)  # four passages hold "Department", one "Deparment"
+    assert correct("What did the Deparment say?", lexical.passages_with) == "What did the Department say?"
+    # a rare word stays when its neighbour is not far more common (Lozova: 1, Lozovo: 3)
+    assert correct("What happened in Lozova?", lexical.passages_with) == "What happened in Lozova?"
 
 
 def test_a_question_with_typos_is_answered_as_if_spelt_right(searcher):

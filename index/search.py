@@ -59,7 +59,8 @@ class Searcher:
                 if built_by_older_rules(version.manifest):
                     # Questions are read with today's word rules, the version's words with older ones.
                     log.warning("index version built by an older Parley: run `parley index` to rebuild its "
-                                "word index (nothing is re-embedded)", extra={"version": version.name})
+                                "word index and title vectors (passages are not embedded again)",
+                                extra={"version": version.name})
                 model = version.manifest["model"]
                 # Batches of sentences (reranking) run faster on the full model than on its int8 copy;
                 # without them the question encoder has the cores to itself.

@@ -325,28 +325,20 @@ class Ranker:
         if "date" in query.kinds and not any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text)
                                              for c in ranked[:WHEN_CHECK_TOP]):
             return False
-        leading = [c.passage.title + " " + c.passage.text for c in ranked[:YEAR_CHECK_TOP]]
-        if query.event_years and _of_other_years(ranked[0], leading[0], query.event_years):
+        texts = [c.passage.title + " " + c.passage.text for c in ranked[:max(YEAR_CHECK_TOP, DATE_CHECK_TOP)]]
+        if query.event_years and _of_other_years(ranked[0], texts[0], query.event_years):
             return False
         if self.first and self.last and any(not self.first.year <= year <= self.last.year
-                                            and not any(str(year) in text for text in leading)
+                                            and not any(str(year) in text for text in texts[:YEAR_CHECK_TOP])
                                             for year in query.years):
             return False
         if query.dates:
             dated = [c.passage.published for c in ranked[:DATE_CHECK_TOP] if c.passage.published]
-            texts = [c.passage.title + " " + c.passage.text for c in ranked[:DATE_CHECK_TOP]]
-            return any(self._recounted(start, end, texts) if self.first and end < self.first else
+            return any(_recounted(start, end, texts[:DATE_CHECK_TOP]) if self.first and end < self.first else
                        any(start - (DATE_LOOKBACK if end - start <= WHOLE_MONTH else timedelta(0)) <= moment <= end
                            for moment in dated)
                        for start, end in query.dates)
         return True
-
-    @staticmethod
-    def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:
-        """Whether one of ``texts`` names the month of a date window with its year ("June 2021")."""
-        month = start + (end - start) / 2
-        names = (f"{month:%B} {month.year}", f"{month:%B}, {month.year}", f"{month:%b}. {month.year}")
-        return any(name in text for text in texts for name in names)
 
     def _rare_names(self, query: Query) -> list[str]:
         """The names in the question that few passages hold; not outlets (they are read as sources), nor
@@ -363,6 +355,13 @@ def _of_other_years(c: Candidate, text: str, asked: tuple[int, ...]) -> bool:
     dated = set(YEAR.findall(c.passage.text[c.focus[0]:c.focus[1]]))
     wanted = {str(year) for year in asked}
     return bool(dated) and not dated & wanted and not any(year in text for year in wanted)
+
+
+def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:
+    """Whether one of ``texts`` names the month of a date window with its year ("June 2021")."""
+    month = start + (end - start) / 2
+    names = (f"{month:%B} {month.year}", f"{month:%B}, {month.year}", f"{month:%b}. {month.year}")
+    return any(name in text for text in texts for name in names)
 
 
 def _mentions(words: set[str], name: str) -> bool:

@@ -9,6 +9,7 @@ the words matched and the meaning didn't (nothing is asserted):
 - general knowledge (sport, cooking, science, gadgets), for any index;
 - events from after mid-2022 that the talks led to, for an archive of the talks that ends in
   2022: the hard case, since the sources are on the topic and only lack the event;
+- questions naming a later year (2023, 2024), which the sources can only have anticipated;
 
 and the other side of the same rules: on-topic questions about history from before the archive
 ("the 2014 Minsk agreements", "the June 2021 Geneva summit"), which the sources recount and the
@@ -57,7 +58,16 @@ AFTER_THE_ARCHIVE = [
     "What did NATO's 2022 Strategic Concept say about Russia?",
     "How many Russian troops died in the first year of the war?",
 ]
-
+# Asked about a year after the archive: the sources can only have anticipated it ("by 2023").
+LATER_YEARS = [
+    "What did the 2023 NATO summit decide about Ukraine?", "Who won the 2023 Nobel Peace Prize?",
+    "What happened in the 2024 Russian presidential election?", "What did the G20 agree in 2023?",
+    "How much military aid did the US pledge to Ukraine in 2023?", "What sanctions did the EU adopt in 2023?",
+    "When did Russia withdraw from the CFE Treaty in 2023?",
+    "What did Putin say in his 2023 address to the Federal Assembly?",
+    "Who won the 2024 US presidential election?", "What did Zelensky say at the 2023 Munich Security Conference?",
+    "What did Biden say in Warsaw in February 2023?", "How many Russian soldiers died in 2023?",
+]
 HISTORY = [
     "What did Russia demand in its December 2021 draft treaties?",
     "Which 1997 NATO-Russia document did the Kremlin cite?",
@@ -81,7 +91,8 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     searcher = Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, topic=settings.topic)
-    for group, questions in (("off-topic", QUESTIONS), ("after-the-archive", AFTER_THE_ARCHIVE)):
+    for group, questions in (("off-topic", QUESTIONS), ("after-the-archive", AFTER_THE_ARCHIVE),
+                             ("later-year", LATER_YEARS)):
         answered = [(question, searcher.ask(question)) for question in questions]
         answered = [(question, answer) for question, answer in answered if answer.answered]
         print(f"not covered: {len(questions) - len(answered)} of {len(questions)} {group} questions")

@@ -73,7 +73,7 @@ ABSTAIN_DENSE_BELOW_NO_RERANK = 0.45
 DATE_LOOKBACK = timedelta(days=10)  # an event on a named day is announced up to this long before
 WHOLE_MONTH = timedelta(days=14)  # a date window longer than this is a month named whole: no lookback
 DATE_CHECK_TOP = 10
-YEAR_CHECK_TOP = 3  # a year outside the sources' own must be named in one of this many leading passages
+YEAR_CHECK_TOP = 3  # a year before the sources' own must be named in one of this many leading passages
 WHEN_CHECK_TOP = 3  # a "when?" question needs a date in one of this many leading answering sentences
 RARE_NAME = 50  # passages at most: a name this rare in the sources must be in a leading passage…
 NAME_CHECK_TOP = 3  # …one of this many (dev: no answerable question refused up to 100 passages, 1–10 deep)
@@ -298,10 +298,12 @@ class Ranker:
         - the question asks about a year ("the 2022 Nobel", not "before 2022") and the leading answering
           sentence dates itself to other years in a passage that never names the one asked ("In 2008,
           when Dima Bilan won Eurovision" is no answer to who won it in 2022);
-        - the question names a year before the oldest article or after the newest, and none of the
-          three leading passages mentions it ("Putin's 2007 Munich speech" is history the sources may
-          quote, or not; the first passage alone refused "the 2014 Minsk agreements" and "the 1990
-          promise to Gorbachev", which the second and third quote);
+        - the question names a year before the oldest article and none of the three leading passages
+          mentions it ("Putin's 2007 Munich speech" is history the sources may quote, or not; the first
+          passage alone refused "the 2014 Minsk agreements" and "the 1990 promise to Gorbachev", which
+          the second and third quote), or a year after the newest that the leading passage doesn't
+          name (later years are only ever anticipated: "sanctions the EU adopted in 2023" were
+          answered from a third passage's "by 2023");
         - the question names dates, and none of the leading passages was published then (or in the
           days before a named day or part of a month, when an event is announced; a month named
           whole needs coverage from that month, or "in March" is answered from late February); a
@@ -328,8 +330,9 @@ class Ranker:
         texts = [c.passage.title + " " + c.passage.text for c in ranked[:max(YEAR_CHECK_TOP, DATE_CHECK_TOP)]]
         if query.event_years and _of_other_years(ranked[0], texts[0], query.event_years):
             return False
-        if self.first and self.last and any(not self.first.year <= year <= self.last.year
-                                            and not any(str(year) in text for text in texts[:YEAR_CHECK_TOP])
+        if self.first and self.last and any((year < self.first.year and not any(str(year) in text
+                                                                               for text in texts[:YEAR_CHECK_TOP]))
+                                            or (year > self.last.year and str(year) not in texts[0])
                                             for year in query.years):
             return False
         if query.dates:

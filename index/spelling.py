@@ -6,7 +6,8 @@ misses it, and the question seems to name something the sources never mention. E
 becomes the spelling one edit away (a letter dropped, added, changed, two swapped, or a space put
 in) that the most passages hold, if that is many times more. Words the sources use are never touched, nor short
 ones, which one edit turns into too many others, nor acronyms and brands ("HIMARS" is not "Hi Mars",
-nor "OpenAI" "Open Ai"). (Spelling libraries check against a dictionary of
+nor "OpenAI" "Open Ai"), except names run together whose parts are names the sources use ("BidenPutin",
+a hashtag or a dropped hyphen, is "Biden-Putin"). (Spelling libraries check against a dictionary of
 whole words; the index keeps stemmed ones, so the candidates are stemmed and looked up here.)
 """
 
@@ -22,13 +23,15 @@ MAX_RESPELLED = 8  # unknown words looked at per question: past this it is not a
 STRAY = 2  # passages at most: a word this rare may be the sources' own typo…
 STRAY_RATIO = 100  # …and gives way to a spelling one edit away that this many times more passages hold
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # "BidenPutin", "NATORussia"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def correct(text: str, passages_with: Callable[[str], int]) -> str:
+def correct(text: str, passages_with: Callable[[str], int], is_name: Callable[[str], bool] | None = None) -> str:
     """``text`` with each word that no passage holds replaced by its likeliest spelling, if one is near.
 
-    ``passages_with`` counts the passages holding a stemmed token (``LexicalIndex.passages_with``).
+    ``passages_with`` counts the passages holding a stemmed token (``LexicalIndex.passages_with``);
+    ``is_name`` says whether the sources write a stemmed token capitalised (names run together are split).
     """
     unknown = 0
 
@@ -37,12 +40,24 @@ def correct(text: str, passages_with: Callable[[str], int]) -> str:
         word = match.group()
         tokens = tokenize(word)
         held = passages_with(tokens[0]) if tokens else 0
+        if is_name and not held and not word[1:].islower():
+            return _split_names(word, is_name)
         if not word[1:].islower() or not tokens or held > STRAY or unknown == MAX_RESPELLED:
             return word  # an acronym or a brand, a stopword, a word the sources use, or one too many
         unknown += 1
         return _respell(word, passages_with, held)
 
     return _WORD.sub(respell, text)
+
+
+def _split_names(word: str, is_name: Callable[[str], bool]) -> str:
+    """Names run together ("BlinkenLavrov") joined by hyphens, when every part is a name the sources use;
+    else the word as typed (a brand, "OpenAI", stays whole)."""
+    parts = _CAMEL.split(word)
+    names = [tokenize(part) for part in parts]
+    if len(parts) > 1 and all(len(tokens) == 1 and is_name(tokens[0]) for tokens in names):
+        return "-".join(parts)
+    return word
 
 
 def _respell(word: str, passages_with: Callable[[str], int], typed: int) -> str:

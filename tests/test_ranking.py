@@ -419,6 +419,23 @@ def test_a_typo_the_sources_made_once_gives_way_to_the_spelling_they_use_far_mor
     assert correct("What happened in Lozova?", lexical.passages_with) == "What happened in Lozova?"
 
 
+def test_names_run_together_are_split_when_each_is_a_name_the_sources_use():
+    texts = ["Later Blinken met Lavrov.", "Then Blinken and Lavrov spoke.", "So Blinken thanked Lavrov.",
+             "An open letter was sent."]
+    lexical = LexicalIndex.build(texts)
+    sentences = SentenceWords.build(texts, lexical.vocabulary)
+
+    def is_name(token: str) -> bool:
+        return sentences.is_name(lexical.vocabulary.get(token, -1))
+
+    assert correct("How long was the BlinkenLavrov session?", lexical.passages_with, is_name) == \
+        "How long was the Blinken-Lavrov session?"
+    for untouched in ("Did OpenAI say so?", "Did the BlinkenSmith talks end?"):  # "open", "smith": no names here
+        assert correct(untouched, lexical.passages_with, is_name) == untouched
+    assert correct("How long was the BlinkenLavrov session?", lexical.passages_with) == \
+        "How long was the BlinkenLavrov session?"  # without the sources' casing: left as typed
+
+
 def test_a_question_with_typos_is_answered_as_if_spelt_right(searcher):
     right = searcher.ask("How long did the harbour council session go on?")
     typed = searcher.ask("How long did the harbur councl session go on?")

@@ -4,11 +4,12 @@ A misspelt word ("mid-Deember", "Stoltnberg", "Washinton's") is one no passage h
 only a stray typo in the sources holds ("Deparment", in one passage): BM25 loses it, the date reader
 misses it, and the question seems to name something the sources never mention. Each such word
 becomes the spelling one edit away (a letter dropped, added, changed, two swapped, or a space put
-in) that the most passages hold, if that is many times more. Words the sources use are never touched, nor short
-ones, which one edit turns into too many others, nor acronyms and brands ("HIMARS" is not "Hi Mars",
-nor "OpenAI" "Open Ai"), except names run together whose parts are names the sources use ("BidenPutin",
-a hashtag or a dropped hyphen, is "Biden-Putin"). (Spelling libraries check against a dictionary of
-whole words; the index keeps stemmed ones, so the candidates are stemmed and looked up here.)
+in) that the most passages hold, if that is many times more. Words the sources use are never
+touched, nor short ones, which one edit turns into too many others, nor acronyms and brands
+("HIMARS" is not "Hi Mars", nor "OpenAI" "Open Ai"), except names run together whose parts are
+names the sources use ("BidenPutin", a hashtag or a dropped hyphen, is "Biden-Putin"). (Spelling
+libraries check against a dictionary of whole words; the index keeps stemmed ones, so the
+candidates are stemmed and looked up here.)
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Each version is a folder ``versions/<n>/`` holding ``vectors.faiss``, the BM25 folder, the
 passages' sentences and words (``sentence_words``), their titles' embeddings (``titles``), the
-passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served version and is replaced with
-``os.replace``: a reader sees the old version or the new one, never half of one, and a crash
-while a version is written leaves ``CURRENT`` untouched.
+passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served version
+and is replaced with ``os.replace``: a reader sees the old version or the new one, never half of
+one, and a crash while a version is written leaves ``CURRENT`` untouched.
 """
 
 from __future__ import annotations

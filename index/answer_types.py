@@ -56,7 +56,8 @@ _SAYS_WHEN = re.compile(rf"\b(?:{'|'.join(calendar.month_name[1:])})\b|"
 # Switzerland."), dropped into a story's text: it names who was where and when, and nothing of what was said
 # or agreed, yet its names and date match many a question's words.
 _CAPTION = re.compile(rf"\b(?:{_WEEKDAYS}),?\s+(?:{_MONTHS})\.?\s+\d{{1,2}},\s+(?:19|20)\d\d\b", re.I)
-_CAPTION_ANSWERS = frozenset({"name", "date"})
+#: What a caption does answer: "who was there?" and "when did they meet?".
+CAPTION_ANSWERS = frozenset({"name", "date"})
 
 
 def asked_kinds(question: str) -> tuple[str, ...]:
@@ -101,7 +102,6 @@ def says_when(sentence: str, question: str) -> bool:
             or any(match.group().lower() not in known for match in _SAYS_WHEN.finditer(sentence)))
 
 
-def is_caption_of_no_answer(sentence: str, kinds: tuple[str, ...]) -> bool:
-    """Whether the sentence is a photo caption and the question asks for something a caption can't say
-    (a caption does answer "who was there?" and "when did they meet?")."""
-    return not _CAPTION_ANSWERS.intersection(kinds) and bool(_CAPTION.search(sentence))
+def is_caption(sentence: str) -> bool:
+    """Whether the sentence is an agency photo caption (found once per version, in ``sentence_words``)."""
+    return bool(_CAPTION.search(sentence))

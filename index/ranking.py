@@ -32,7 +32,7 @@ from functools import lru_cache
 import faiss
 import numpy as np
 
-from index.answer_types import holds_answer, is_caption_of_no_answer, says_when
+from index.answer_types import CAPTION_ANSWERS, holds_answer, says_when
 from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
 from index.query import YEAR, Query, parse_query
@@ -189,10 +189,11 @@ class Ranker:
         names = {lexical.vocabulary[name] for name in query.names if name in lexical.vocabulary}
         rows = [self._rows[c.pid] for c in candidates]
         found = self._sentences.found(rows, set(weights))
+        captions = self._sentences.captions_of(rows)
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
-        for c, held in zip(candidates, found, strict=True):
+        for c, held, captioned in zip(candidates, found, captions, strict=True):
             c.passage = passages[c.pid]
-            sentences[c.pid] = _rank_sentences(c.passage.text, held, query, weights, total, names)
+            sentences[c.pid] = _rank_sentences(c.passage.text, held, query, weights, total, names, captioned)
             best, c.sentence_words, c.focus = sentences[c.pid][0]
             c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
         if rerank:
@@ -319,21 +320,23 @@ class Ranker:
             return False
         if (dense + meaning < ABSTAIN_MEANING_BELOW) if meaning else (dense < ABSTAIN_DENSE_BELOW_NO_RERANK):
             return False
+        # The leading passages as the rules below read them, title included.
+        texts = [f"{c.passage.title} {c.passage.text}" for c in ranked[:max(NAME_CHECK_TOP, YEAR_CHECK_TOP,
+                                                                             DATE_CHECK_TOP)]]
         rare = self._rare_names(query)
         if rare:
-            leading = [set(tokenize(f"{c.passage.title} {c.passage.text}")) for c in ranked[:NAME_CHECK_TOP]]
+            leading = [set(tokenize(text)) for text in texts[:NAME_CHECK_TOP]]
             if any(not any(_mentions(words, name) for words in leading) for name in rare):
                 return False
         if "date" in query.kinds and not any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text)
                                              for c in ranked[:WHEN_CHECK_TOP]):
             return False
-        texts = [c.passage.title + " " + c.passage.text for c in ranked[:max(YEAR_CHECK_TOP, DATE_CHECK_TOP)]]
         if query.event_years and _of_other_years(ranked[0], texts[0], query.event_years):
             return False
-        if self.first and self.last and any((year < self.first.year and not any(str(year) in text
-                                                                               for text in texts[:YEAR_CHECK_TOP]))
-                                            or (year > self.last.year and str(year) not in texts[0])
-                                            for year in query.years):
+        earlier = [str(year) for year in query.years if self.first and year < self.first.year]
+        later = [str(year) for year in query.years if self.last and year > self.last.year]
+        if (any(not any(year in text for text in texts[:YEAR_CHECK_TOP]) for year in earlier)
+                or any(year not in texts[0] for year in later)):
             return False
         if query.dates:
             dated = [c.passage.published for c in ranked[:DATE_CHECK_TOP] if c.passage.published]
@@ -373,22 +376,24 @@ def _mentions(words: set[str], name: str) -> bool:
 
 
 def _rank_sentences(text: str, held: list[tuple[tuple[int, int], set[int]]], query: Query, weights: dict[int, float],
-                    total: float, names: set[int]) -> list[tuple[float, float, tuple[int, int]]]:
+                    total: float, names: set[int], captions: list[bool]) -> list[tuple[float, float, tuple[int, int]]]:
     """(rank, word coverage, span) of each sentence of a passage, best first.
 
     The rank adds a lift for holding the kind of answer asked for ("how long" → a duration),
     given only to sentences that share a word with the question and, when the question names
     someone or something (``names``: their word ids), that name one of them in themselves or the
     sentence before: "how did Ushakov describe the call?" is answered by a quote of Ushakov, not
-    any quote (dev: two answers moved up, none down). A photo caption keeps only ``CAPTION_SHARE`` of
-    its coverage unless the question asks who or when: a dozen stories carry "Blinken greets Lavrov
-    before their meeting, Friday, Jan. 21, 2022, in Geneva", which holds most words of any question
-    about that meeting and answers none but those two (dev: one answer 4th → 2nd, none down).
+    any quote (dev: two answers moved up, none down). A photo caption (``captions``: one flag a
+    sentence) keeps only ``CAPTION_SHARE`` of its coverage unless the question asks who or when: a
+    dozen stories carry "Blinken greets Lavrov before their meeting, Friday, Jan. 21, 2022, in Geneva",
+    which holds most words of any question about that meeting and answers none but those two (dev:
+    one answer 4th → 2nd, none down).
     """
     scored = []
+    discount = CAPTION_SHARE if not CAPTION_ANSWERS.intersection(query.kinds) else 1.0
     for i, (coverage, (start, end)) in enumerate(_sentence_coverage(held, weights, total)):
-        if coverage and is_caption_of_no_answer(text[start:end], query.kinds):
-            coverage *= CAPTION_SHARE
+        if captions[i]:
+            coverage *= discount
         named = not names or bool(names & held[i][1]) or (i > 0 and bool(names & held[i - 1][1]))
         holds = coverage and named and holds_answer(text[start:end], query.kinds, query.text)
         lift = BOOST_ANSWER_KIND if holds else 0.0

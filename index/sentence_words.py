@@ -7,7 +7,8 @@ sentences, each sentence's words as BM25 vocabulary ids), so a question only loo
 
 On the way, it counts how the sources write each word inside a sentence: one they nearly always
 capitalise ("Stoltenberg", "Geneva", "Kremlin") is a name, however the question was typed ("what did
-stoltenberg say?": chat is often typed in lower case).
+stoltenberg say?": chat is often typed in lower case). And it marks the sentences that are photo
+captions (``answer_types.is_caption``), which a question's rescoring would otherwise test one by one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.answer_types import is_caption
 from index.lexical import tokenize
 from index.sentences import sentence_spans
 
@@ -28,22 +30,25 @@ CAPITALISED_SEEN = 3  # …once it is used at least this often
 @dataclass(frozen=True)
 class SentenceWords:
     """Row ``r``'s sentences are ``first[r]:first[r + 1]``; sentence ``s`` spans ``spans[s]`` of its
-    passage's text and holds the vocabulary ids ``words[starts[s]:starts[s + 1]]``, each once; ``names[i]``
-    says whether the sources capitalise the word of vocabulary id ``i`` inside sentences."""
+    passage's text and holds the vocabulary ids ``words[starts[s]:starts[s + 1]]``, each once, and
+    ``captions[s]`` says whether it is a photo caption; ``names[i]`` says whether the sources capitalise
+    the word of vocabulary id ``i`` inside sentences."""
 
     first: np.ndarray  # int64, rows + 1
     spans: np.ndarray  # int32, (sentences, 2)
     starts: np.ndarray  # int64, sentences + 1
     words: np.ndarray  # int32
     names: np.ndarray  # bool, one per vocabulary id
+    captions: np.ndarray  # bool, one per sentence
 
     @classmethod
     def build(cls, texts: list[str], vocabulary: dict[str, int]) -> SentenceWords:
         """Split and tokenize ``texts`` (passage texts, in row order); words outside ``vocabulary`` are left out."""
-        first, spans, starts, words, inner, capitalised = [0], [], [0], [], [], []
+        first, spans, starts, words, inner, capitalised, captions = [0], [], [0], [], [], [], []
         for text in texts:
             for start, end in sentence_spans(text) or [(0, len(text))]:
                 spans.append((start, end))
+                captions.append(is_caption(text[start:end]))
                 opening, _, rest = text[start:end].strip().partition(" ")  # a first word is capitalised anyway
                 used = [vocabulary[token] for token in tokenize(rest) if token in vocabulary]
                 inner.extend(used)
@@ -56,11 +61,12 @@ class SentenceWords:
         written = np.bincount(np.array(capitalised, dtype=np.int64), minlength=len(vocabulary))
         names = (seen >= CAPITALISED_SEEN) & (written >= CAPITALISED * seen)
         return cls(np.array(first, dtype=np.int64), np.array(spans, dtype=np.int32).reshape(-1, 2),
-                   np.array(starts, dtype=np.int64), np.array(words, dtype=np.int32), names)
+                   np.array(starts, dtype=np.int64), np.array(words, dtype=np.int32), names,
+                   np.array(captions, dtype=bool))
 
     def save(self, folder: Path) -> None:
         np.savez(folder / FILE, first=self.first, spans=self.spans, starts=self.starts, words=self.words,
-                 names=self.names)
+                 names=self.names, captions=self.captions)
 
     @classmethod
     def load(cls, folder: Path) -> SentenceWords | None:
@@ -69,8 +75,10 @@ class SentenceWords:
         if not path.exists():
             return None
         with np.load(path) as saved:
+            # a version saved before names and captions were: no known names, no captions
             names = saved["names"] if "names" in saved.files else np.zeros(0, dtype=bool)
-            return cls(saved["first"], saved["spans"], saved["starts"], saved["words"], names)
+            captions = saved["captions"] if "captions" in saved.files else np.zeros(len(saved["spans"]), dtype=bool)
+            return cls(saved["first"], saved["spans"], saved["starts"], saved["words"], names, captions)
 
     def is_name(self, word: int) -> bool:
         """Whether the sources capitalise the word of this vocabulary id inside sentences."""
@@ -97,6 +105,11 @@ class SentenceWords:
             result.append(list(zip(spans[at:at + count], held[at:at + count], strict=True)))
             at += count
         return result
+
+
+    def captions_of(self, rows: list[int]) -> list[list[bool]]:
+        """For each row, whether each of its sentences is a photo caption (in the order ``found`` gives)."""
+        return [self.captions[self.first[row]:self.first[row + 1]].tolist() for row in rows]
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

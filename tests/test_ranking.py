@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -204,7 +205,7 @@ def test_the_asked_for_kind_counts_only_near_a_name_the_question_gives():
     held = SentenceWords.build([text], vocabulary).found([0], set(weights))[0]
 
     def lifted(names: set[int]) -> set[str]:
-        ranked = ranking._rank_sentences(text, held, question, weights, len(weights), names)
+        ranked = ranking._rank_sentences(text, held, question, weights, len(weights), names, [False] * len(held))
         return {text[start:end] for rank, coverage, (start, end) in ranked if rank > coverage}
 
     assert lifted(set()) == {'A columnist described it as "a disaster".', 'He called it "calm".'}
@@ -382,16 +383,19 @@ def test_the_names_a_question_holds_are_its_capitalised_words_but_not_months_or_
     assert parse_query("Where did Blinken meet Lavrov in January?").names == ("blinken", "lavrov")
 
 
-def test_the_words_the_sources_capitalise_are_names_however_the_question_is_typed():
-    texts = ["Envoys said Stoltenberg met them. The council met in the morning.",
-             "Later Stoltenberg spoke. A council of elders sat. Then Stoltenberg left the Council chamber.",
-             "Stoltenberg opened the session. The January council sat twice, on Monday in January and in January."]
+def sources_casing(texts: list[str]) -> tuple[LexicalIndex, Callable[[str], bool]]:
+    """A BM25 index of ``texts`` and whether they capitalise a stemmed token, as the ranker asks it."""
     lexical = LexicalIndex.build(texts)
     sentences = SentenceWords.build(texts, lexical.vocabulary)
+    return lexical, lambda token: sentences.is_name(lexical.vocabulary.get(token, -1))
 
-    def is_name(token: str) -> bool:
-        return sentences.is_name(lexical.vocabulary.get(token, -1))
 
+def test_the_words_the_sources_capitalise_are_names_however_the_question_is_typed():
+    is_name = sources_casing([
+        "Envoys said Stoltenberg met them. The council met in the morning.",
+        "Later Stoltenberg spoke. A council of elders sat. Then Stoltenberg left the Council chamber.",
+        "Stoltenberg opened the session. The January council sat twice, on Monday in January and in January.",
+    ])[1]
     # three capitalised uses inside sentences (the one opening a sentence is not counted); "council" is
     # capitalised once in three, "opened" never; a word the sources lack is no known name
     assert [is_name(t) for t in ("stoltenberg", "council", "open", "lavrov")] == [True, False, False, False]
@@ -420,14 +424,8 @@ def test_a_typo_the_sources_made_once_gives_way_to_the_spelling_they_use_far_mor
 
 
 def test_names_run_together_are_split_when_each_is_a_name_the_sources_use():
-    texts = ["Later Blinken met Lavrov.", "Then Blinken and Lavrov spoke.", "So Blinken thanked Lavrov.",
-             "An open letter was sent."]
-    lexical = LexicalIndex.build(texts)
-    sentences = SentenceWords.build(texts, lexical.vocabulary)
-
-    def is_name(token: str) -> bool:
-        return sentences.is_name(lexical.vocabulary.get(token, -1))
-
+    lexical, is_name = sources_casing(["Later Blinken met Lavrov.", "Then Blinken and Lavrov spoke.",
+                                       "So Blinken thanked Lavrov.", "An open letter was sent."])
     assert correct("How long was the BlinkenLavrov session?", lexical.passages_with, is_name) == \
         "How long was the Blinken-Lavrov session?"
     for untouched in ("Did OpenAI say so?", "Did the BlinkenSmith talks end?"):  # "open", "smith": no names here
@@ -482,6 +480,7 @@ def test_a_photo_caption_answers_who_and_when_but_not_what_was_said(tmp_path, mo
     said = "In Geneva, Petrova said the harbour proposals were a good start but needed more work."
     searcher = Searcher(index_corpus(tmp_path, [item("talks", "Talks end", "Wire", "2022-01-21",
                                                      f"{caption} {FILLER}{said}")]))
+    assert searcher.version().sentences.captions.tolist().count(True) == 1  # marked once, when indexed
 
     def marked(question: str) -> str:
         quote = searcher.ask(question).quotes[0]

@@ -1,7 +1,8 @@
 """Reading a question for what it asks, before retrieval.
 
 Chat noise (mentions, greetings) is stripped and typos are corrected (``spelling``); dates
-("on 10 January", "Dec 14", "mid-February", "last week") become a published-date window;
+("on 10 January", "Dec 14", "mid-February", "last week"; "before the Jan 21 meeting": the days up to
+it, when what the question asks about was said) become a published-date window;
 outlets and sources named in the question ("the Kremlin", "per the State Department", "CNN")
 become boosts; "latest" or "now" favour recent articles. All of these boost rather than
 filter, so a question phrased loosely still finds its answer.
@@ -38,6 +39,10 @@ _RELATIVE = {"today": 1, "yesterday": 2, "this week": 7, "last week": 14, "past 
 YEAR = re.compile(r"(?<![\w-])((?:19|20)\d\d)(?![\w-])")  # a four-digit year, not part of a name ("Resolve-2022")
 _BOUND_YEAR = re.compile(r"\b(?:before|after|since|until|till|by|prior to|from)\s+"
                          r"(?:(?:early|mid|late|the end of)[\s-]+)?((?:19|20)\d\d)\b", re.I)
+# "before the Jan 21 meeting": what was said in the days up to it, not the reports of it.
+_AHEAD = re.compile(r"\b(?:before|ahead of|prior to|in advance of|on the eve of|in the run-up to)\s+"
+                    r"(?:(?:the|his|her|their|its|this|that)\s+)?$", re.I)
+AHEAD = timedelta(days=10)  # what is said ahead of an event, in the days up to it (its day included)
 _RECENT = re.compile(r"\b(latest|newest|most recent|recently|now|currently|today|so far)\b", re.I)
 # A capitalised word inside the question (not its first word, nor a month or weekday): a name.
 _NAME = re.compile(r"(?<!^)(?<![.!?:]\s)(?<![\"“'‘])\b[A-Z][\w'’-]*")
@@ -114,7 +119,10 @@ def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
             if 1 <= day <= calendar.monthrange(year, month)[1] and free(match):
                 taken.append(match.span())
                 moment = datetime(year, month, day, tzinfo=UTC)
-                windows.append((moment - timedelta(days=1), moment + timedelta(days=3)))
+                if _AHEAD.search(text[:match.start()]):
+                    windows.append((moment - AHEAD, moment.replace(hour=23, minute=59)))
+                else:
+                    windows.append((moment - timedelta(days=1), moment + timedelta(days=3)))
     for match in _PART_MONTH.finditer(text):
         if free(match):
             taken.append(match.span())

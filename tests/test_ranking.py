@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config.settings import DEFAULT_TOPIC
-from index import ranking, spelling
+from index import query, ranking, spelling
 from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
 from index.query import clean_question, parse_query
@@ -504,3 +505,18 @@ def test_a_sentence_dated_to_another_year_does_not_answer_for_the_year_asked(tmp
     assert parse_query("Who won before 2022 and since 1997, in 2021?").event_years == (2021,)  # bounds aren't
     monkeypatch.setattr(ranking, "_of_other_years", lambda *_: False)  # the rule off: 2008's winner for 2022
     assert searcher.ask("Who won the Songfest contest in 2022?").answered
+
+
+
+def test_before_a_date_means_the_days_leading_up_to_it(searcher, monkeypatch):
+    reference = datetime(2022, 2, 28, tzinfo=UTC)
+    (start, end), = parse_query("In Kyiv before the Jan 21 meeting, what did Blinken say?", reference).dates
+    assert start <= datetime(2022, 1, 14, tzinfo=UTC) and datetime(2022, 1, 21, 20, tzinfo=UTC) <= end
+    assert end < datetime(2022, 1, 22, tzinfo=UTC)
+    (start, end), = parse_query("What did Blinken say at the Jan 21 meeting?", reference).dates
+    assert start == datetime(2022, 1, 20, tzinfo=UTC)
+    question = "What was said about the council session before the Jan 12 meeting?"
+    assert searcher.ask(question).quotes[0].url.endswith("wire-b")  # 4 January, announcing it
+    monkeypatch.setattr(query, "_AHEAD", re.compile(r"(?!)"))  # "before" unread: the day's own report wins
+    assert searcher.ask(question).quotes[0].url.endswith("session")
+

@@ -520,3 +520,36 @@ def test_before_a_date_means_the_days_leading_up_to_it(searcher, monkeypatch):
     monkeypatch.setattr(query, "_AHEAD", re.compile(r"(?!)"))  # "before" unread: the day's own report wins
     assert searcher.ask(question).quotes[0].url.endswith("session")
 
+
+ON_ONE_TOPIC = [
+    item("kyiv", "Blinken visits Kyiv", "Example Wire", "2022-01-19",
+         "Blinken will meet Lavrov in Geneva on Friday for the meeting both sides asked for. The visit was short. "
+         "I won't be presenting a paper to Foreign Minister Lavrov at that time, Blinken told reporters in Kyiv."),
+    item("geneva", "Blinken and Lavrov meet in Geneva", "Example Wire", "2022-01-21",
+         "Blinken and Lavrov held their meeting in Geneva on Friday. Blinken told reporters the talks were frank."),
+    item("berlin", "Blinken in Berlin", "Example Wire", "2022-01-20",
+         "Before Geneva, Blinken met allies in Berlin to prepare the meeting with Lavrov."),
+    item("moscow", "Lavrov's demands", "Example Wire", "2022-01-18",
+         "Lavrov said Moscow expects answers from Blinken at the Geneva meeting."),
+    *(item(f"other-{n}", f"Local news {n}", "Example Wire", "2022-01-10",
+           f"The {place} {event} drew {n} visitors to the old town square on a cold weekend.")
+      for n, (place, event) in enumerate((p, e) for p in ("harbour", "river", "market", "castle", "garden", "station")
+                                         for e in ("festival", "concert", "fair", "parade", "exhibition"))),
+]
+
+
+def test_words_all_the_candidates_share_count_less_in_choosing_the_answering_sentence(tmp_path, monkeypatch):
+    # The words alone choose here (no bi-encoder rescoring). In a large archive a question's candidates are
+    # all on its topic; in this small one, only the first four are.
+    searcher = Searcher(index_corpus(tmp_path, ON_ONE_TOPIC), rerank=False)
+    monkeypatch.setattr(ranking, "CANDIDATES", 4)
+    monkeypatch.setattr(ranking, "RESCORE", 4)
+
+    def marked(question: str) -> str:
+        quote = next(q for q in searcher.ask(question, k=4).quotes if q.url.endswith("kyiv"))
+        return quote.text[quote.highlight[0]:quote.highlight[1]]
+
+    question = "Did Blinken plan to give Lavrov a paper at the Geneva meeting?"
+    assert "a paper" in marked(question)  # the one word that tells the four apart
+    monkeypatch.setattr(ranking, "SHARED_WORD_DISCOUNT", 0.0)  # every word at its corpus weight
+    assert "a paper" not in marked(question)  # the sentence holding most of the topic's words

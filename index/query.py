@@ -1,10 +1,10 @@
 """Reading a question for what it asks, before retrieval.
 
 Chat noise (mentions, greetings) is stripped and typos are corrected (``spelling``); dates
-("on 10 January", "Dec 14", "mid-February", "last week"; "before the Jan 21 meeting": the days up to
-it, when what the question asks about was said) become a published-date window;
-outlets and sources named in the question ("the Kremlin", "per the State Department", "CNN")
-become boosts; "latest" or "now" favour recent articles. All of these boost rather than
+("on 10 January", "Dec 14", "mid-February", "last week"; "before the Jan 21 meeting": the days up
+to it, when what the question asks about was said; "since Jan 10": from then on) become a
+published-date window; outlets and sources named in the question ("the Kremlin", "per the State
+Department", "CNN") become boosts; "latest" or "now" favour recent articles. All of these boost rather than
 filter, so a question phrased loosely still finds its answer.
 """
 
@@ -43,6 +43,7 @@ _BOUND_YEAR = re.compile(r"\b(?:before|after|since|until|till|by|prior to|from)\
 _AHEAD = re.compile(r"\b(?:before|ahead of|prior to|in advance of|on the eve of|in the run-up to)\s+"
                     r"(?:(?:the|his|her|their|its|this|that)\s+)?$", re.I)
 AHEAD = timedelta(days=10)  # what is said ahead of an event, in the days up to it (its day included)
+_SINCE = re.compile(r"\bsince\s+(?:(?:the|his|her|their|its|this|that)\s+)?$", re.I)  # "since Jan 10": to now
 _RECENT = re.compile(r"\b(latest|newest|most recent|recently|now|currently|today|so far)\b", re.I)
 # A capitalised word inside the question (not its first word, nor a month or weekday): a name.
 _NAME = re.compile(r"(?<!^)(?<![.!?:]\s)(?<![\"“'‘])\b[A-Z][\w'’-]*")
@@ -121,6 +122,8 @@ def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
                 moment = datetime(year, month, day, tzinfo=UTC)
                 if _AHEAD.search(text[:match.start()]):
                     windows.append((moment - AHEAD, moment.replace(hour=23, minute=59)))
+                elif _SINCE.search(text[:match.start()]):
+                    windows.append((moment, max(moment, reference) + timedelta(days=1)))
                 else:
                     windows.append((moment - timedelta(days=1), moment + timedelta(days=3)))
     for match in _PART_MONTH.finditer(text):

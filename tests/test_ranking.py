@@ -508,13 +508,15 @@ def test_a_sentence_dated_to_another_year_does_not_answer_for_the_year_asked(tmp
 
 
 
-def test_before_a_date_means_the_days_leading_up_to_it(searcher, monkeypatch):
+def test_before_a_date_means_the_days_leading_up_to_it_and_since_it_from_then_on(searcher, monkeypatch):
     reference = datetime(2022, 2, 28, tzinfo=UTC)
     (start, end), = parse_query("In Kyiv before the Jan 21 meeting, what did Blinken say?", reference).dates
     assert start <= datetime(2022, 1, 14, tzinfo=UTC) and datetime(2022, 1, 21, 20, tzinfo=UTC) <= end
     assert end < datetime(2022, 1, 22, tzinfo=UTC)
     (start, end), = parse_query("What did Blinken say at the Jan 21 meeting?", reference).dates
     assert start == datetime(2022, 1, 20, tzinfo=UTC)
+    (start, end), = parse_query("What has Russia said since Jan 21?", reference).dates
+    assert start == datetime(2022, 1, 21, tzinfo=UTC) and end > reference
     question = "What was said about the council session before the Jan 12 meeting?"
     assert searcher.ask(question).quotes[0].url.endswith("wire-b")  # 4 January, announcing it
     monkeypatch.setattr(query, "_AHEAD", re.compile(r"(?!)"))  # "before" unread: the day's own report wins

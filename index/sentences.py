@@ -3,14 +3,17 @@
 A rule-based splitter is enough for news English and keeps offsets exact: it breaks after
 ``.``, ``!`` or ``?`` (plus closing quotes or brackets) followed by space and a capital, digit or
 opening quote, and at blank lines (a single line break is only a hard wrap), except after
-common abbreviations and initials.
+common abbreviations and initials. A line break also ends a sentence before a list item ("- ",
+"• ") and after a line ending in a colon ("Begin Text:"): official fact sheets and statements
+are lists, and a list read as one sentence holds the words of all its items.
 """
 
 from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|\n[ \t]*\n\s*""")
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|\n[ \t]*\n\s*"""
+                       r"""|\n[ \t]*(?=[-–—•*▪◦·][ \t])|(?<=:)[ \t]*\n\s*""")
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "st",
     "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "fig", "approx", "dept", "est", "amb",

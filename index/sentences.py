@@ -5,14 +5,16 @@ A rule-based splitter is enough for news English and keeps offsets exact: it bre
 opening quote, and at blank lines (a single line break is only a hard wrap), except after
 common abbreviations and initials. A line break also ends a sentence before a list item ("- ",
 "• ") and after a line ending in a colon ("Begin Text:"): official fact sheets and statements
-are lists, and a list read as one sentence holds the words of all its items.
+are lists, and a list read as one sentence holds the words of all its items. Some scraped text
+joins its paragraphs with " , " ("…declined to comment. , More than 30 people…"); that ends a
+sentence too, and the comma belongs to neither.
 """
 
 from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|\n[ \t]*\n\s*"""
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?:[ \t]+,)?(?=\s+["'“‘(\[]?[A-Z0-9])|\n[ \t]*\n\s*"""
                        r"""|\n[ \t]*(?=[-–—•*▪◦·][ \t])|(?<=:)[ \t]*\n\s*""")
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "st",
@@ -37,11 +39,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        end = match.end()
-        if match.group().startswith("\n"):
+        mark = match.group()
+        if mark[0].isspace():  # a line break: a blank line, a list item, after a colon
             end = match.start()
-        elif match.group().rstrip("\"'”’)]") == "." and _is_abbreviation(text, match.start() + 1):
-            continue
+        else:
+            punctuation = mark.rstrip(" \t,")  # some scraped text joins its paragraphs with " , "
+            if punctuation.rstrip("\"'”’)]") == "." and _is_abbreviation(text, match.start() + 1):
+                continue
+            end = match.start() + len(punctuation)
         _add_span(text, start, end, spans)
         start = match.end()
     _add_span(text, start, len(text), spans)

@@ -17,12 +17,15 @@ def test_a_single_line_break_is_a_wrap_and_a_blank_line_ends_a_sentence():
         "Talks resumed on 13 January\n2022 in Vienna", "A new paragraph."]
 
 
-def test_list_items_and_a_line_ending_in_a_colon_are_sentences_of_their_own():
+def test_list_items_a_line_ending_in_a_colon_and_paragraphs_joined_by_commas_are_sentences_of_their_own():
     text = ("Begin Text:\nWe, the ministers, remain concerned. The measures:\n- Treasury issues six licenses.\n"
             "- The licenses allow aid to flow\n  • to two regions.\nHe said:\n\"We will see.\"")
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Begin Text:", "We, the ministers, remain concerned.", "The measures:", "- Treasury issues six licenses.",
         "- The licenses allow aid to flow", "• to two regions.", "He said:", '"We will see."']
+    text = 'Mr. Lund declined to comment. , More than 30 people spoke. , "We will see," he said.'
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Mr. Lund declined to comment.", "More than 30 people spoke.", '"We will see," he said.']
 
 
 def test_passages_are_exact_slices_of_whole_sentences():

@@ -4,7 +4,7 @@ A rule-based splitter is enough for news English and keeps offsets exact: it bre
 ``.``, ``!`` or ``?`` (plus closing quotes or brackets) followed by space and a capital, digit or
 opening quote, and at blank lines (a single line break is only a hard wrap), except after
 common abbreviations and initials. A line break also ends a sentence before a list item ("- ",
-"• ") and after a line ending in a colon ("Begin Text:"): official fact sheets and statements
+"• ", "(ii) ", "2. ") and after a line ending in a colon ("Begin Text:"): official fact sheets and statements
 are lists, and a list read as one sentence holds the words of all its items. Some scraped text
 joins its paragraphs with " , " ("…declined to comment. , More than 30 people…"); that ends a
 sentence too, and the comma belongs to neither.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?:[ \t]+,)?(?=\s+["'“‘(\[]?[A-Z0-9])|\n[ \t]*\n\s*"""
-                       r"""|\n[ \t]*(?=[-–—•*▪◦·][ \t])|(?<=:)[ \t]*\n\s*""")
+                       r"""|\n[ \t]*(?=(?:[-–—•*▪◦·]|\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)])[ \t])|(?<=:)[ \t]*\n\s*""")
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "st",
     "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "fig", "approx", "dept", "est", "amb",
@@ -23,10 +23,13 @@ _ABBREVIATIONS = {
     "u.n", "e.u", "d.c", "a.m", "p.m", "i.e", "e.g", "pres", "sec", "mt", "ft", "rev", "hon", "adm",
 }
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_ENUMERATOR = re.compile(r"[ \t]*\(?(?:\d{1,2}|[ivx]{1,4})")  # all a line holds before "2. " opening a list item
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
     """True when the period ending at ``end`` closes an abbreviation or an initial, not a sentence."""
+    if _ENUMERATOR.fullmatch(text, text.rfind("\n", 0, end) + 1, end - 1):
+        return True
     match = _WORD_BEFORE.search(text[max(0, end - 12):end])
     if not match:
         return False

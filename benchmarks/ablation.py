@@ -23,7 +23,7 @@ OFF = {"WEIGHT_SENTENCE_WORDS": 0.0, "BOOST_ANSWER_KIND": 0.0, "BOOST_DATE": 0.0
        "BOOST_RECENT": 0.0, "DUPLICATE_JACCARD": 1.01, "QUOTES_PER_ARTICLE": 1, "ABSTAIN_BELOW": -1.0,
        "ABSTAIN_BELOW_NO_RERANK": -1.0, "ABSTAIN_MEANING_BELOW": -1.0, "ABSTAIN_DENSE_BELOW_NO_RERANK": -1.0,
        "NEIGHBOUR_SHARE": 0.0, "BOOST_TOPIC": 0.0, "WEIGHT_TITLE": 0.0, "CAPTION_SHARE": 1.0,
-       "SHARED_WORD_DISCOUNT": 0.0, "RARE_NAME": -1}
+       "SHARED_WORD_DISCOUNT": 0.0, "BOOST_PRIMARY": 0.0, "RARE_NAME": -1}
 STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selection, rerank)
     ("BM25 alone", {"WEIGHT_DENSE": 0.0, "WEIGHT_LEXICAL": 1.0}, False, False),
     ("dense alone", {"WEIGHT_DENSE": 1.0, "WEIGHT_LEXICAL": 0.0}, False, False),
@@ -41,6 +41,7 @@ STEPS: list[tuple[str, dict, bool, bool]] = [  # (row, constants, quote selectio
     ("+ title similarity", {"WEIGHT_TITLE": None}, True, True),
     ("+ photo captions answer only who and when", {"CAPTION_SHARE": None}, True, True),
     ("+ words most candidates share weigh less", {"SHARED_WORD_DISCOUNT": None}, True, True),
+    ("+ a prior for primary sources", {"BOOST_PRIMARY": None}, True, True),
     ("+ abstention (shipped)", {"ABSTAIN_BELOW": None, "ABSTAIN_BELOW_NO_RERANK": None, "ABSTAIN_MEANING_BELOW": None,
                                 "ABSTAIN_DENSE_BELOW_NO_RERANK": None, "RARE_NAME": None}, True, True),
 ]

@@ -150,6 +150,7 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
             report.removed_sources_articles = store.remove_sources_except(spec.name for spec in specs)
             store.set_meta("outlet_aliases", json.dumps({alias: spec.outlet for spec in specs if spec.outlet
                                                          for alias in spec.aliases}))
+            store.set_meta("primary_sources", json.dumps([spec.name for spec in specs if spec.primary]))
         for spec in specs:
             if only is None or spec.name == only:
                 report.sources.append(_index_source(store, spec, model, listener, fetch_timeout))

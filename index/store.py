@@ -232,6 +232,10 @@ class Store:
         names.update(json.loads(self.get_meta("outlet_aliases") or "{}"))
         return names
 
+    def primary_sources(self) -> set[str]:
+        """The names of the sources the sources file marks ``primary`` (an office's own record)."""
+        return set(json.loads(self.get_meta("primary_sources") or "[]"))
+
     def published_range(self) -> tuple[datetime | None, datetime | None]:
         """The oldest and newest publication dates of live articles."""
         row = self._db().execute(

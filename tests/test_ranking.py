@@ -555,3 +555,22 @@ def test_words_all_the_candidates_share_count_less_in_choosing_the_answering_sen
     assert "a paper" in marked(question)  # the one word that tells the four apart
     monkeypatch.setattr(ranking, "SHARED_WORD_DISCOUNT", 0.0)  # every word at its corpus weight
     assert "a paper" not in marked(question)  # the sentence holding most of the topic's words
+
+
+def test_a_primary_source_is_preferred_to_a_report_of_it_when_the_two_score_alike(tmp_path, monkeypatch):
+    said = "you promised us that the harbour alliance would not move an inch to the east"
+    records = tmp_path / "corpus" / "records"
+    records.mkdir(parents=True)
+    (records / "transcript.md").write_text(
+        "---\ntitle: The President on the alliance\ndate: 2022-01-20\nsource_url: https://example.org/transcript\n"
+        f"---\n{said.capitalize()}, the President said.\n")
+    searcher = Searcher(index_corpus(tmp_path / "corpus", [item(
+        "report", "The President on the alliance", "Example Wire", "2022-01-20", f"The President said: {said}.")],
+        '\n[[source]]\nname = "records"\nkind = "folder"\npath = "records"\noutlet = "Example Office"\n'
+        "primary = true\n"))
+    assert searcher.store.primary_sources() == {"records"}
+    question = "What promise about the harbour alliance did the President say was made?"
+    first = searcher.ask(question).quotes[0]
+    assert first.url.endswith("transcript") and first.also == ("Example Wire",)  # the report, merged into it
+    monkeypatch.setattr(ranking, "BOOST_PRIMARY", 0.0)  # no prior: the report's wording scores a little higher
+    assert searcher.ask(question).quotes[0].url.endswith("report")

@@ -9,6 +9,7 @@ A sources file is TOML with one ``[[source]]`` table per source::
     # url = "https://…"        # feed or page URL (kind feed / url); `urls = [...]` for several pages
     outlet = "Reuters"         # default outlet when an item names none
     aliases = ["Thomson Reuters"]  # other names questions use for this outlet
+    primary = false            # true for an office's own record (transcripts, statements): preferred when close
     [source.fields]            # optional mapping: our field = the item's field name(s)
     text = ["body", "content"]
 """
@@ -41,6 +42,7 @@ class SourceSpec:
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fetch_full_text: bool = True
     aliases: tuple[str, ...] = ()
+    primary: bool = False
 
     @property
     def lists_everything(self) -> bool:
@@ -85,6 +87,7 @@ def load_sources(path: Path) -> list[SourceSpec]:
             fields=fields,
             fetch_full_text=bool(entry.get("fetch_full_text", True)),
             aliases=tuple(str(alias) for alias in entry.get("aliases", [])),
+            primary=bool(entry.get("primary", False)),
         ))
     if not specs:
         raise SourcesFileError(f"sources file {path} lists no [[source]]")

@@ -57,8 +57,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    """Append the span trimmed of surrounding whitespace, if anything is left."""
-    while start < end and text[start].isspace():
+    """Append the span trimmed of surrounding whitespace (and of a leading comma, left by text that
+    joins paragraphs with " , "), if anything is left."""
+    while start < end and (text[start].isspace() or text[start] == ","):
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1

@@ -26,7 +26,7 @@ def test_list_items_a_line_ending_in_a_colon_and_paragraphs_joined_by_commas_are
     text = "This order:\n(i) grants no authority; or\n(ii) limits no function.\n2. It takes effect\n2022 in May."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "This order:", "(i) grants no authority; or", "(ii) limits no function.", "2. It takes effect\n2022 in May."]
-    text = 'Mr. Lund declined to comment. , More than 30 people spoke. , "We will see," he said.'
+    text = ', Mr. Lund declined to comment. , More than 30 people spoke. , "We will see," he said.'
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Mr. Lund declined to comment.", "More than 30 people spoke.", '"We will see," he said.']
 

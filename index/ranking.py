@@ -61,7 +61,8 @@ WEIGHT_SENTENCE_MEANING = 0.2
 BOOST_DATE = 0.2
 BOOST_OUTLET = 0.2
 BOOST_RECENT = 0.05
-BOOST_PRIMARY = 0.03  # a source marked primary; dev: hit@1 +2 (0.02: none; 0.1: hit@3 −2)
+BOOST_PRIMARY = 0.03  # a source marked primary; dev: hit@1 +2 (0.02: none; 0.1: hit@3 −2)…
+PRIMARY_ON_TOPIC = 0.5  # …in full from this similarity to the topic, in proportion below it
 BOOST_ANSWER_KIND = 0.2
 WEIGHT_TITLE = 0.15  # × the similarity of the passage's title to the question (dev: hit@1 +2, hit@3 +1, one 2→3)
 BOOST_TOPIC = 0.2  # × the passage's similarity to the topic (0.0–0.55 here; dev: hit@3 +2, hit@1 −1)
@@ -127,6 +128,7 @@ class Ranker:
         self.outlets = {squash(name): outlet for name, outlet in names.items()}
         self._outlet_words = {token for name in (*names, *names.values()) for token in tokenize(name)}
         self.primary = store.primary_sources()
+        self._has_topic = bool(topic)
         self.first, self.last = store.published_range()
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         flat = faiss.downcast_index(version.vectors.index)
@@ -198,14 +200,15 @@ class Ranker:
         telling = _discriminating(weights, found)
         captions = self._sentences.captions_of(rows)
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
-        for c, held, captioned in zip(candidates, found, captions, strict=True):
+        for c, row, held, captioned in zip(candidates, rows, found, captions, strict=True):
             c.passage = passages[c.pid]
             sentences[c.pid] = _rank_sentences(c.passage.text, held, query, telling, total, names, captioned)
             best, _, c.focus = sentences[c.pid][0]
             # The evidence abstention weighs is the plain share: calibrated so, and a typo's unknown word
             # would otherwise outweigh the discounted ones.
             c.sentence_words = max(share for share, _ in _sentence_coverage(held, weights, total))
-            c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
+            c.score = (c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
+                       + self._primary_prior(c.passage, float(self._topical[row])))
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE]
             self._rescore_meaning(leaders, sentences, qvec)
@@ -238,9 +241,16 @@ class Ranker:
             boost += BOOST_OUTLET
         if query.recent and published and self.last and published >= self.last - timedelta(days=7):
             boost += BOOST_RECENT
-        if passage.source in self.primary:  # the record itself, over a report of it, when the two are close
-            boost += BOOST_PRIMARY
         return boost
+
+    def _primary_prior(self, passage: StoredPassage, topical: float) -> float:
+        """``BOOST_PRIMARY`` for a passage of a source marked primary: the record itself over a report of it,
+        when the two score alike. Scaled down below ``PRIMARY_ON_TOPIC`` similarity to the topic (when one
+        is set): an office's record of its other business is no primary source for the bot's questions
+        (the Kremlin's "domestic demand in basic foods" came second to "what did Russia demand?")."""
+        if passage.source not in self.primary:
+            return 0.0
+        return BOOST_PRIMARY * (min(1.0, topical / PRIMARY_ON_TOPIC) if self._has_topic else 1.0)
 
     # -- 4. duplicates -------------------------------------------------------------------------
     def _deduplicate(self, ranked: list[Candidate]) -> list[Candidate]:

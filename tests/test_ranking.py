@@ -572,5 +572,12 @@ def test_a_primary_source_is_preferred_to_a_report_of_it_when_the_two_score_alik
     question = "What promise about the harbour alliance did the President say was made?"
     first = searcher.ask(question).quotes[0]
     assert first.url.endswith("transcript") and first.also == ("Example Wire",)  # the report, merged into it
+    record = next(p for p in searcher.store.passages_by_id(searcher.version().ids.tolist()).values()
+                  if p.source == "records")
+    with_topic = Searcher(searcher.data_dir, topic="the harbour alliance").ranker()
+    # With a topic set, an office's record counts in full only on it: its other business is no primary source.
+    assert with_topic._primary_prior(record, 0.6) == ranking.BOOST_PRIMARY
+    share = 0.1 / ranking.PRIMARY_ON_TOPIC
+    assert with_topic._primary_prior(record, 0.1) == pytest.approx(ranking.BOOST_PRIMARY * share)
     monkeypatch.setattr(ranking, "BOOST_PRIMARY", 0.0)  # no prior: the report's wording scores a little higher
     assert searcher.ask(question).quotes[0].url.endswith("report")

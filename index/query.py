@@ -4,8 +4,8 @@ Chat noise (mentions, greetings) is stripped and typos are corrected (``spelling
 ("on 10 January", "Dec 14", "mid-February", "last week"; "before the Jan 21 meeting": the days up
 to it, when what the question asks about was said; "since Jan 10": from then on) become a
 published-date window; outlets and sources named in the question ("the Kremlin", "per the State
-Department", "CNN") become boosts; "latest" or "now" favour recent articles. All of these boost rather than
-filter, so a question phrased loosely still finds its answer.
+Department", "CNN") become boosts; "latest" or "now" favour recent articles. All of these boost
+rather than filter, so a question phrased loosely still finds its answer.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ A rule-based splitter is enough for news English and keeps offsets exact: it bre
 ``.``, ``!`` or ``?`` (plus closing quotes or brackets) followed by space and a capital, digit or
 opening quote, and at blank lines (a single line break is only a hard wrap), except after
 common abbreviations and initials. A line break also ends a sentence before a list item ("- ",
-"• ", "(ii) ", "2. ") and after a line ending in a colon ("Begin Text:"): official fact sheets and statements
-are lists, and a list read as one sentence holds the words of all its items. Some scraped text
-joins its paragraphs with " , " ("…declined to comment. , More than 30 people…"); that ends a
-sentence too, and the comma belongs to neither.
+"• ", "(ii) ", "2. ") and after a line ending in a colon ("Begin Text:"): official fact sheets
+and statements are lists, and a list read as one sentence holds the words of all its items.
+Some scraped text joins its paragraphs with " , " ("…declined to comment. , More than 30
+people…"); that ends a sentence too, and the comma belongs to neither.
 """
 
 from __future__ import annotations

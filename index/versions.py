@@ -23,7 +23,7 @@ from index.titles import TitleVectors
 from index.vectors import build_vectors, load_vectors, save_vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
-LAYOUT = "sentence-words-7-titles-1"
+LAYOUT = "sentence-words-4-titles-1"
 
 
 def signature(live: str) -> str:

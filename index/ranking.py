@@ -200,23 +200,24 @@ class Ranker:
         telling = _discriminating(weights, found)
         captions = self._sentences.captions_of(rows)
         sentences: dict[int, list[tuple[float, float, tuple[int, int]]]] = {}
-        for c, row, held, captioned in zip(candidates, rows, found, captions, strict=True):
+        for c, held, captioned in zip(candidates, found, captions, strict=True):
             c.passage = passages[c.pid]
             sentences[c.pid] = _rank_sentences(c.passage.text, held, query, telling, total, names, captioned)
             best, _, c.focus = sentences[c.pid][0]
             # The evidence abstention weighs is the plain share: calibrated so, and a typo's unknown word
             # would otherwise outweigh the discounted ones.
             c.sentence_words = max(share for share, _ in _sentence_coverage(held, weights, total))
-            c.score = (c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
-                       + self._primary_prior(c.passage, float(self._topical[row])))
+            c.score = c.base + WEIGHT_SENTENCE_WORDS * best + self._boost(query, c.passage)
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:DENSE_RESCORE]
             self._rescore_meaning(leaders, sentences, qvec)
         titled = (self.version.titles.similarity(qvec, rows) if self.version.titles is not None
                   else np.zeros(len(rows), dtype=np.float32))
-        # After choosing whom to reread: the passages' own evidence picks them, their titles only reorder.
+        # After choosing whom to reread: the passages' own evidence picks them; titles, the topic and a
+        # primary source only reorder (the prior pushing a transcript into the four leaders had pushed out
+        # the paper quoting Scholz, which then lost its sentence similarity and its first place).
         for c, topical, title in zip(candidates, self._topical[rows].tolist(), titled.tolist(), strict=True):
-            c.score += BOOST_TOPIC * topical + WEIGHT_TITLE * title
+            c.score += BOOST_TOPIC * topical + WEIGHT_TITLE * title + self._primary_prior(c.passage, topical)
 
     def _rescore_meaning(self, leaders: list[Candidate], sentences, qvec: np.ndarray) -> None:
         """Bi-encoder similarity to the question of the leading candidates' best-scored sentences."""

@@ -2,9 +2,9 @@
 
 "How long did the meeting last?" is answered by a sentence with a duration in it, "who led the
 delegation?" by one naming someone the question doesn't, "how did Lavrov describe…" by one that
-quotes him. Word overlap alone ranks the sentence that restates the question above the one that
-answers it; this check tips the balance to sentences that hold something of the asked-for kind
-that the question does not already contain.
+quotes him or says what he described it as. Word overlap alone ranks the sentence that restates
+the question above the one that answers it; this check tips the balance to sentences that hold
+something of the asked-for kind that the question does not already contain.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ _KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     ("quote", re.compile(r"\bhow did\b.*\b(?:describe|characteri[sz]e|define|call|respond|react|put it|sum up)\b|"
                          r"\bwhat (?:\w+ )?(?:phrase|words?|term|line|saying|analogy|metaphor|expression|slogan)\b|"
                          r"\bwhat did\b.*\bcall\b|\bquip\b|\bin what terms\b", re.I),
-     re.compile(r"[\"“”]")),
+     # a quotation, or a characterisation in indirect speech: "the US defines de-escalation as Russia returning…"
+     re.compile(r"[\"“”]|\b(?:describ|defin|characteri[sz]|label|portray)\w*\b[^.;]{0,60}?\bas\b", re.I)),
     ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:[\w-]+ ){0,3}?(?:official|diplomat|minister|leader|"
                         r"negotiator|envoy|ambassador|spokes(?:man|woman|person)|aide|country|countries|city|"
                         r"capital|organi[sz]ation|alliance|treaty|agreement|document|company|companies|bank|"

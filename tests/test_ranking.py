@@ -174,6 +174,8 @@ def test_a_sentence_holds_an_answer_only_with_something_the_question_lacks():
     assert holds_answer("It lasted two hours.", ("duration",), "How long did it last?")
     assert not holds_answer("It lasted a long time.", ("duration",), "How long did it last?")
     assert holds_answer('He called it "useful".', ("quote",), "How did he describe it?")
+    assert holds_answer("She defines de-escalation as troops going home.", ("quote",), "How did she define it?")
+    assert not holds_answer("She urged Russia to de-escalate.", ("quote",), "How did she define de-escalation?")
     assert not holds_answer("Anything at all.", (), "What did Russia demand?")
 
 

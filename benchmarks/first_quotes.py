@@ -9,11 +9,7 @@ a change and compare: each line is the outlet and the marked (answering) sentenc
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from config import load_settings
-from index.search import Searcher
+from off_topic import searcher_from_arguments  # a sibling script: benchmarks/ is on the path when run
 
 QUESTIONS = [
     "What did Lavrov say after the Jan 21 meeting with Blinken?",
@@ -35,12 +31,7 @@ QUESTIONS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--no-rerank", action="store_true")
-    args = parser.parse_args()
-    settings = load_settings()
-    searcher = Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, topic=settings.topic)
+    searcher = searcher_from_arguments()
     for question in QUESTIONS:
         answer = searcher.ask(question)
         print(question)

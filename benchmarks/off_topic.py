@@ -84,13 +84,18 @@ HISTORY = [
 ]
 
 
-def main() -> None:
+def searcher_from_arguments() -> Searcher:
+    """The searcher the command line asks for: ``--data-dir`` (else PARLEY_DATA_DIR), ``--no-rerank``."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--no-rerank", action="store_true")
     args = parser.parse_args()
     settings = load_settings()
-    searcher = Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, topic=settings.topic)
+    return Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, topic=settings.topic)
+
+
+def main() -> None:
+    searcher = searcher_from_arguments()
     for group, questions in (("off-topic", QUESTIONS), ("after-the-archive", AFTER_THE_ARCHIVE),
                              ("later-year", LATER_YEARS)):
         answered = [(question, searcher.ask(question)) for question in questions]

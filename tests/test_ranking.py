@@ -509,7 +509,6 @@ def test_a_sentence_dated_to_another_year_does_not_answer_for_the_year_asked(tmp
     assert searcher.ask("Who won the Songfest contest in 2022?").answered
 
 
-
 def test_before_a_date_means_the_days_leading_up_to_it_and_since_it_from_then_on(searcher, monkeypatch):
     reference = datetime(2022, 2, 28, tzinfo=UTC)
     (start, end), = parse_query("In Kyiv before the Jan 21 meeting, what did Blinken say?", reference).dates

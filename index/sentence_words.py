@@ -106,7 +106,6 @@ class SentenceWords:
             at += count
         return result
 
-
     def captions_of(self, rows: list[int]) -> list[list[bool]]:
         """For each row, whether each of its sentences is a photo caption (in the order ``found`` gives)."""
         return [self.captions[self.first[row]:self.first[row + 1]].tolist() for row in rows]

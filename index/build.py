@@ -23,7 +23,7 @@ from filelock import FileLock, Timeout
 from index.articles import Article, Failure
 from index.embed import load_embedder
 from index.passages import Passage, searchable_text, split_passages
-from index.sources import SourceSpec, read_source
+from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
 from index.store import Store, now
 from index.titles import TitleVectors
 from index.versions import prune_versions, served_ids, served_manifest, signature, write_version
@@ -121,7 +121,7 @@ def running_reindex(data_dir: Path) -> dict | None:
 
 def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | None = None,
             started_by: str = "command line", listener: Listener | None = None,
-            fetch_timeout: float = 15.0) -> ReindexReport:
+            limits: ReadLimits = DEFAULT_LIMITS) -> ReindexReport:
     """Bring the index up to date with ``specs`` (or just the source named ``only``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(data_dir / "reindex.lock")
@@ -133,14 +133,14 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
         since = now()
         holder_path(data_dir).write_text(json.dumps({"by": started_by, "since": since, "pid": os.getpid()}))
         return _reindex_locked(data_dir, specs, model, only, started_by, since, listener or _Silent(),
-                               fetch_timeout)
+                               limits)
     finally:
         holder_path(data_dir).unlink(missing_ok=True)
         lock.release()
 
 
 def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: str | None, started_by: str,
-                    since: str, listener: Listener, fetch_timeout: float) -> ReindexReport:
+                    since: str, listener: Listener, limits: ReadLimits) -> ReindexReport:
     started = time.perf_counter()
     store = Store(data_dir / "parley.sqlite3")
     report = ReindexReport(started_by=started_by, started_at=since)
@@ -153,7 +153,7 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
             store.set_meta("primary_sources", json.dumps([spec.name for spec in specs if spec.primary]))
         for spec in specs:
             if only is None or spec.name == only:
-                report.sources.append(_index_source(store, spec, model, listener, fetch_timeout))
+                report.sources.append(_index_source(store, spec, model, listener, limits))
         _publish(data_dir, store, model, report)
     except BaseException as exc:
         store.finish_run(run_id, "crashed", {"error": repr(exc)})
@@ -164,13 +164,13 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
 
 
 def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener,
-                  fetch_timeout: float) -> SourceReport:
+                  limits: ReadLimits) -> SourceReport:
     """Read one source, embed what changed, record how it went."""
     started = time.perf_counter()
     report = SourceReport(spec.name, spec.kind)
     articles: dict[str, Article] = {}
     unread = False  # a whole file, feed or page could not be read: its articles are not known to be gone
-    for item in read_source(spec, fetch_timeout):
+    for item in read_source(spec, limits):
         if isinstance(item, Failure):
             unread = unread or item.whole
             report.failed.append({"item": item.item, "reason": item.reason})

@@ -17,7 +17,7 @@ from index import build, versions
 from index.build import ReindexBusy, reindex
 from index.embed import Embedder, resolve_model
 from index.search import NotIndexed, Searcher
-from index.sources import load_sources
+from index.sources import ReadLimits, load_sources
 from index.store import Store
 from index.titles import TitleVectors
 from index.versions import current_name, load_version
@@ -111,7 +111,7 @@ def test_bad_files_and_unreachable_urls_are_reported_and_the_rest_indexed(tmp_pa
     (src / "broken").mkdir()
     (src / "broken" / "bad.json").write_text("{not json")
     (src / "broken" / "good.txt").write_text("Good note\nThe council in Brussels met about drills.\n")
-    report = run(data, toml, fetch_timeout=2)
+    report = run(data, toml, limits=ReadLimits(fetch_timeout=2))
     broken, web = source(report, "broken"), source(report, "web")
     assert broken.new == 1 and broken.failed[0]["item"].endswith("bad.json") and broken.status == "partial"
     assert web.new == 0 and "127.0.0.1:9" in web.failed[0]["reason"] and web.status == "failed"
@@ -161,7 +161,7 @@ def test_a_killed_reindex_leaves_the_previous_version_loadable(tmp_path, embedde
         import os, signal
         from pathlib import Path
         from index import build
-        from index.sources import load_sources
+        from index.sources import ReadLimits, load_sources
         build.BATCH_PASSAGES = 3
 
         class KillAfterFirstBatch:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from index.articles import Article, Failure
-from index.sources import SourcesFileError, SourceSpec, load_sources, read_source
+from index.sources import ReadLimits, SourcesFileError, SourceSpec, load_sources, read_source
 from index.sources.feed import read_feed
 from index.sources.fields import article_from_record
 from index.sources.folder import markdown_to_text, read_folder
@@ -255,7 +255,7 @@ def feed(path: Path | None = None, urls: tuple[str, ...] = (), **options: object
 
 
 def test_rss_full_text_summary_fallback_and_missing_text() -> None:
-    articles, failures = split(read_feed(feed(FIXTURES / "feeds" / "lakeside.rss"), timeout=2))
+    articles, failures = split(read_feed(feed(FIXTURES / "feeds" / "lakeside.rss"), ReadLimits(fetch_timeout=2)))
 
     deal = articles["https://council.example/ferry-deal/"]
     assert deal.text == ("The council welcomed the ferry deal signed at the Lakeside talks.\n"
@@ -272,14 +272,14 @@ def test_rss_full_text_summary_fallback_and_missing_text() -> None:
 
 def test_rss_without_fetching_uses_summaries() -> None:
     spec = feed(FIXTURES / "feeds" / "lakeside.rss", fetch_full_text=False, outlet="Council")
-    articles, failures = split(read_feed(spec, timeout=2))
+    articles, failures = split(read_feed(spec, ReadLimits(fetch_timeout=2)))
 
     assert articles[f"{UNREACHABLE}/quota-envoy/"].outlet == "Council"
     assert [f.reason for f in failures] == ["no text (looked for text, body, content, article, summary)"]
 
 
 def test_atom_content_beats_summary_and_dates_are_utc() -> None:
-    [article] = read_feed(feed(FIXTURES / "feeds" / "lakeside.atom"), timeout=2)
+    [article] = read_feed(feed(FIXTURES / "feeds" / "lakeside.atom"), ReadLimits(fetch_timeout=2))
 
     assert isinstance(article, Article)
     assert article.url == "https://gazette.example/lighthouse-budget"
@@ -290,7 +290,7 @@ def test_atom_content_beats_summary_and_dates_are_utc() -> None:
 
 def test_a_malformed_feed_is_a_failure() -> None:
     path = FIXTURES / "feeds" / "broken.rss"
-    [failure] = read_feed(feed(path), timeout=2)
+    [failure] = read_feed(feed(path), ReadLimits(fetch_timeout=2))
 
     assert isinstance(failure, Failure)
     assert failure.item == str(path)
@@ -298,7 +298,7 @@ def test_a_malformed_feed_is_a_failure() -> None:
 
 
 def test_snapshots_yield_each_item_once_in_its_newest_version() -> None:
-    articles, failures = split(read_feed(feed(FIXTURES / "snapshots"), timeout=2))
+    articles, failures = split(read_feed(feed(FIXTURES / "snapshots"), ReadLimits(fetch_timeout=2)))
 
     assert failures == []
     assert sorted(articles) == ["https://council.example/agenda/", "https://council.example/round-three/",
@@ -309,7 +309,7 @@ def test_snapshots_yield_each_item_once_in_its_newest_version() -> None:
 
 
 def test_an_unreachable_feed_url_is_a_failure() -> None:
-    items = list(read_source(feed(urls=(f"{UNREACHABLE}/feed.rss",)), timeout=2))
+    items = list(read_source(feed(urls=(f"{UNREACHABLE}/feed.rss",)), ReadLimits(fetch_timeout=2)))
 
     assert items == [Failure("council", f"{UNREACHABLE}/feed.rss",
                              f"could not fetch {UNREACHABLE}/feed.rss: connection refused", whole=True)]
@@ -337,7 +337,7 @@ def test_fetched_feed_items_get_their_pages_full_text(tmp_path: Path, local_site
         encoding="utf-8",
     )
 
-    [article] = read_feed(feed(urls=(f"{local_site}/feed.rss",)), timeout=5)
+    [article] = read_feed(feed(urls=(f"{local_site}/feed.rss",)), ReadLimits(fetch_timeout=5))
 
     assert isinstance(article, Article)
     assert article.url == f"{local_site}/page.html"
@@ -354,7 +354,7 @@ def test_pages_from_urls_and_saved_files(tmp_path: Path, local_site: str) -> Non
     spec = SourceSpec(name="pages", kind="url", path=FIXTURES / "folder",
                       urls=(f"{local_site}/page.html", f"{UNREACHABLE}/x", f"{local_site}/missing.html"))
 
-    items = list(read_pages(spec, timeout=5))
+    items = list(read_pages(spec, ReadLimits(fetch_timeout=5)))
 
     assert [item.url for item in items if isinstance(item, Article)] == [
         "https://herald.example/2022/01/20/ferry-deal",  # the saved copy (only .html from the folder)

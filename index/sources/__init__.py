@@ -26,6 +26,19 @@ from index.articles import Article, Failure
 KINDS = ("folder", "feed", "url")
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what reading one source may cost, so no file, feed or page can hang or flood a reindex."""
+
+    fetch_timeout: float = 15.0  # seconds for a whole fetch, not each read
+    fetch_max_bytes: int = 10_000_000  # a response larger than this is refused
+    file_max_bytes: int = 25_000_000  # a saved file larger than this is reported and skipped
+    article_max_chars: int = 300_000  # an article's text beyond this is cut, and the cut reported
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
 class SourcesFileError(Exception):
     """The sources file is missing or malformed; the message says where and why."""
 
@@ -94,17 +107,17 @@ def load_sources(path: Path) -> list[SourceSpec]:
     return specs
 
 
-def read_source(spec: SourceSpec, timeout: float = 15.0) -> Iterator[Article | Failure]:
+def read_source(spec: SourceSpec, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Article | Failure]:
     """Yield every article of a source, and a Failure for each item that could not be read."""
     if spec.kind == "folder":
         from index.sources.folder import read_folder
 
-        yield from read_folder(spec)
+        yield from read_folder(spec, limits=limits)
     elif spec.kind == "feed":
         from index.sources.feed import read_feed
 
-        yield from read_feed(spec, timeout)
+        yield from read_feed(spec, limits)
     else:
         from index.sources.web import read_pages
 
-        yield from read_pages(spec, timeout)
+        yield from read_pages(spec, limits)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import feedparser
 
 from index.articles import Article, Failure
-from index.sources import SourceSpec
+from index.sources import ReadLimits, SourceSpec
 from index.sources.fetch import FetchError, fetch
 from index.sources.fields import record_item
 from index.sources.folder import files_under, html_record
@@ -32,10 +32,10 @@ class FeedItem:
     feed_title: str
 
 
-def read_feed(spec: SourceSpec, timeout: float) -> Iterator[Article | Failure]:
+def read_feed(spec: SourceSpec, limits: ReadLimits) -> Iterator[Article | Failure]:
     """Yield each distinct item of the source's feeds as an article (its latest version)."""
     items: dict[str, FeedItem] = {}
-    for document in feed_documents(spec, timeout):
+    for document in feed_documents(spec, limits):
         if isinstance(document, Failure):
             yield document
             continue
@@ -53,16 +53,16 @@ def read_feed(spec: SourceSpec, timeout: float) -> Iterator[Article | Failure]:
             else:
                 yield Failure(spec.name, f"{where}, item {number}", "the item has no link or id")
     for item in items.values():
-        yield article_from_item(item, spec, timeout)
+        yield article_from_item(item, spec, limits)
 
 
-def feed_documents(spec: SourceSpec, timeout: float) -> Iterator[tuple[str, bytes] | Failure]:
+def feed_documents(spec: SourceSpec, limits: ReadLimits) -> Iterator[tuple[str, bytes] | Failure]:
     """The raw feeds: saved files first (in sorted order), then fetched URLs, each named for reports."""
     if spec.path is not None:
         yield from _feed_files(spec)
     for url in spec.urls:
         try:
-            yield url, fetch(url, timeout)
+            yield url, fetch(url, limits)
         except FetchError as exc:
             yield Failure(spec.name, url, str(exc), whole=True)
 
@@ -80,10 +80,10 @@ def _feed_files(spec: SourceSpec) -> Iterator[tuple[str, bytes] | Failure]:
             yield Failure(spec.name, str(file), f"could not read the file: {exc.strerror or exc}", whole=True)
 
 
-def article_from_item(item: FeedItem, spec: SourceSpec, timeout: float) -> Article | Failure:
+def article_from_item(item: FeedItem, spec: SourceSpec, limits: ReadLimits) -> Article | Failure:
     """The article of one feed item; full text from the feed, else the item's page, else its summary."""
     try:
-        text = item_text(item, spec, timeout)
+        text = item_text(item, spec, limits)
     except FetchError as exc:
         return Failure(spec.name, item.link, f"{exc}, and the item has no summary")
     record = {
@@ -96,7 +96,7 @@ def article_from_item(item: FeedItem, spec: SourceSpec, timeout: float) -> Artic
     return record_item(record, spec, item.link, item.link)
 
 
-def item_text(item: FeedItem, spec: SourceSpec, timeout: float) -> str:
+def item_text(item: FeedItem, spec: SourceSpec, limits: ReadLimits) -> str:
     """``content:encoded`` (or Atom content) when the feed carries it; raises FetchError only with no fallback."""
     contents = [part.get("value", "") for part in item.entry.get("content", [])]
     full = max(contents, key=len, default="")
@@ -106,7 +106,7 @@ def item_text(item: FeedItem, spec: SourceSpec, timeout: float) -> str:
     if not spec.fetch_full_text:
         return summary
     try:
-        page = fetch(item.link, timeout)
+        page = fetch(item.link, limits)
     except FetchError:
         if summary.strip():
             return summary

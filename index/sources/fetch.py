@@ -10,6 +10,8 @@ import http.client
 import urllib.error
 import urllib.request
 
+from index.sources import ReadLimits
+
 USER_AGENT = "Parley/0.1 (news quote indexer)"
 
 
@@ -17,11 +19,11 @@ class FetchError(Exception):
     """A URL could not be fetched; the message reads "could not fetch <url>: <why>"."""
 
 
-def fetch(url: str, timeout: float) -> bytes:
+def fetch(url: str, limits: ReadLimits) -> bytes:
     """The body of ``url``, or ``FetchError`` (HTTP errors, refused connections, timeouts, bad URLs)."""
     try:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=limits.fetch_timeout) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
         raise FetchError(f"could not fetch {url}: HTTP {exc.code} {exc.reason}") from None

@@ -18,7 +18,7 @@ import trafilatura
 import yaml
 
 from index.articles import Article, Failure
-from index.sources import SourceSpec
+from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec
 from index.sources.fields import record_item
 
 Item = Article | Failure
@@ -42,7 +42,8 @@ _RULE = re.compile(r"^[ \t]*([-*_=])(?:[ \t]*\1){2,}[ \t]*$", re.MULTILINE)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: any ASCII punctuation can be escaped
 
 
-def read_folder(spec: SourceSpec, suffixes: Iterable[str] | None = None) -> Iterator[Item]:
+def read_folder(spec: SourceSpec, suffixes: Iterable[str] | None = None,
+                limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Yield the articles of every known file under ``spec.path`` (only ``suffixes``, if given)."""
     root = spec.path
     if root is None or not root.exists():

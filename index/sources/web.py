@@ -5,23 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from index.articles import Article, Failure
-from index.sources import SourceSpec
+from index.sources import ReadLimits, SourceSpec
 from index.sources.fetch import FetchError, fetch
 from index.sources.folder import HTML_SUFFIXES, article_from_page, read_folder
 
 
-def read_pages(spec: SourceSpec, timeout: float) -> Iterator[Article | Failure]:
+def read_pages(spec: SourceSpec, limits: ReadLimits) -> Iterator[Article | Failure]:
     """Yield the article of every saved page under ``spec.path``, then of every URL in ``spec.urls``."""
     if spec.path is not None:
-        yield from read_folder(spec, suffixes=HTML_SUFFIXES)
+        yield from read_folder(spec, suffixes=HTML_SUFFIXES, limits=limits)
     for url in spec.urls:
-        yield read_page(url, spec, timeout)
+        yield read_page(url, spec, limits)
 
 
-def read_page(url: str, spec: SourceSpec, timeout: float) -> Article | Failure:
+def read_page(url: str, spec: SourceSpec, limits: ReadLimits) -> Article | Failure:
     """One page fetched and extracted; an unreachable page is a Failure saying why."""
     try:
-        page = fetch(url, timeout)
+        page = fetch(url, limits)
     except FetchError as exc:
         return Failure(spec.name, url, str(exc), whole=True)
     return article_from_page(page, spec, url, url)

@@ -13,6 +13,29 @@ from index.sentences import sentence_spans
 
 MAX_QUOTE_CHARS = 600
 
+#: Every refusal code, with what it means.
+REASONS = {
+    "nothing-found": "no passage shares the question's words or meaning",
+    "weak-evidence": "the best passages hold too little of the question",
+    "far-in-meaning": "the passages share the question's words but not its meaning",
+    "unmentioned-name": "the question names something no leading passage mentions",
+    "no-date": "the sources discuss it but never say when",
+    "other-year": "the answering sentence is about another year than the one asked",
+    "year-outside-sources": "the year asked about is outside the sources and no leading passage names it",
+    "dates-outside-sources": "no leading passage is from the dates asked about",
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a question is "not covered": a code from ``REASONS`` and the detail for this question."""
+
+    code: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{REASONS[self.code]}{f' ({self.detail})' if self.detail else ''}"
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -28,12 +51,18 @@ class Quote:
     doc_id: str = ""
     passage_id: int = 0
     also: tuple[str, ...] = field(default=())
+    features: dict[str, float] = field(default_factory=dict, compare=False)  # the ranker's evidence, by name
+    contributions: dict[str, float] = field(default_factory=dict, compare=False)  # weight × feature, by name
 
-    def to_dict(self) -> dict:
-        """The JSON shape of ``parley ask --json``."""
-        return {"text": self.text, "url": self.url, "title": self.title, "outlet": self.outlet,
+    def to_dict(self, explain: bool = False) -> dict:
+        """The JSON shape of ``parley ask --json`` (with the features and their contributions if ``explain``)."""
+        data = {"text": self.text, "url": self.url, "title": self.title, "outlet": self.outlet,
                 "published": self.published.date().isoformat() if self.published else None,
                 "score": round(self.score, 4), "also": list(self.also)}
+        if explain:
+            data["features"] = {name: round(value, 4) for name, value in self.features.items()}
+            data["contributions"] = {name: round(value, 4) for name, value in self.contributions.items()}
+        return data
 
 
 @dataclass(frozen=True)
@@ -44,11 +73,16 @@ class Answer:
     answered: bool
     quotes: list[Quote] = field(default_factory=list)
     closest: list[Quote] = field(default_factory=list)
+    refusal: Refusal | None = None  # why it is "not covered"
 
-    def to_dict(self) -> dict:
-        return {"question": self.question, "answered": self.answered,
-                "quotes": [quote.to_dict() for quote in self.quotes],
-                "closest": [quote.to_dict() for quote in self.closest]}
+    def to_dict(self, explain: bool = False) -> dict:
+        data = {"question": self.question, "answered": self.answered,
+                "quotes": [quote.to_dict(explain) for quote in self.quotes],
+                "closest": [quote.to_dict(explain) for quote in self.closest]}
+        if self.refusal is not None:
+            data["reason"] = self.refusal.code
+            data["reason_text"] = str(self.refusal)
+        return data
 
 
 def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS) -> tuple[int, int]:

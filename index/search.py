@@ -7,35 +7,33 @@ new material and never sees half of a reindex.
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 
 from index.cross_encoder import load_cross_encoder
 from index.embed import load_embedder, load_query_embedder
 from index.quotes import Answer
-from index.ranking import Ranker
+from index.ranking import Ranker, Weights
 from index.store import Store
 from index.versions import IndexVersion, built_by_older_rules, current_name, load_version
 
-log = logging.getLogger(__name__)
-
 
 class NotIndexed(Exception):
-    """Nothing has been indexed yet in this data directory."""
+    """Nothing has been indexed yet in this data directory, or only by an older Parley."""
 
 
 class Searcher:
     """Answers questions from the current index version of one data directory."""
 
     def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto", reranker: str = "",
-                 topic: str = "") -> None:
+                 topic: str = "", weights: Weights | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "parley.sqlite3")
         self.rerank = rerank
         self.query_model = query_model
         self.reranker = reranker  # a cross-encoder's name or folder; "" for none
         self.topic = topic  # what the sources are about: ambiguous questions lean to it; "" for no lean
+        self.weights = weights  # the ranking's table; None for the fitted one that ships
         self._version: IndexVersion | None = None
         self._ranker: Ranker | None = None
         self._lock = threading.Lock()
@@ -47,7 +45,12 @@ class Searcher:
             raise NotIndexed(f"nothing is indexed in {self.data_dir} yet: run `parley index` first")
         with self._lock:
             if self._version is None or self._version.name != name:
-                self._version = load_version(self.data_dir, name)
+                version = load_version(self.data_dir, name)
+                if built_by_older_rules(version.manifest) or version.sentences is None or version.titles is None:
+                    # Questions are read with today's word rules; the version's words were split by older ones.
+                    raise NotIndexed(f"the index in {self.data_dir} was built by an older Parley: run `parley index` "
+                                     "to rebuild it (passages are not embedded again)")
+                self._version = version
                 self._ranker = None
             return self._version
 
@@ -56,11 +59,6 @@ class Searcher:
         version = self.version()
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:
-                if built_by_older_rules(version.manifest):
-                    # Questions are read with today's word rules, the version's words with older ones.
-                    log.warning("index version built by an older Parley: run `parley index` to rebuild its "
-                                "word index and title vectors (passages are not embedded again)",
-                                extra={"version": version.name})
                 model = version.manifest["model"]
                 # Batches of sentences (reranking) run faster on the full model than on its int8 copy;
                 # without them the question encoder has the cores to itself.
@@ -68,7 +66,8 @@ class Searcher:
                                                     spin=not self.rerank)
                 embedder = load_embedder(model) if self.rerank else query_encoder
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
-                self._ranker = Ranker(version, self.store, embedder, query_encoder, cross_encoder, self.topic)
+                self._ranker = Ranker(version, self.store, embedder, query_encoder, cross_encoder, self.topic,
+                                      self.weights)
             return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:

@@ -11,7 +11,7 @@ from sentence_transformers import CrossEncoder
 from config.settings import DEFAULT_MODEL
 from index.cross_encoder import CrossEncoderReranker
 from index.embed import ModelError, resolve_model
-from index.ranking import CROSS_ENCODE_TOP
+from index.ranking import Weights
 from index.search import Searcher
 
 QUESTION = "What did the NATO-Russia Council discuss in Brussels?"
@@ -46,7 +46,7 @@ def test_the_first_quote_is_the_one_the_cross_encoder_rates_best(indexed_dir, cr
     monkeypatch.setattr(reranker, "scores", recorded)
     answer = searcher.ask(QUESTION, k=3)
     question, texts, scores = calls[-1]
-    assert question == QUESTION and 1 < len(texts) <= CROSS_ENCODE_TOP
+    assert question == QUESTION and 1 < len(texts) <= Weights().cross_encode_top
     best, first = texts[int(scores.argmax())], answer.quotes[0]
     assert best.startswith(f"{first.title}. ")  # each candidate is read as its title, then the quote's heart
     assert best.removeprefix(f"{first.title}. ") in first.text

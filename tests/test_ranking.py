@@ -5,16 +5,21 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from config.settings import DEFAULT_TOPIC
-from index import query, ranking, spelling
+from index import query, spelling
 from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
 from index.query import clean_question, parse_query
-from index.search import Searcher
+from index.ranking import Weights, load_weights
+from index.ranking.candidates import gather
+from index.ranking.priors import primary_share
+from index.ranking.sentence_features import rank_sentences, sentence_coverage
+from index.search import NotIndexed, Searcher
 from index.sentence_words import SentenceWords
 from index.sentences import sentence_spans
 from index.spelling import correct
@@ -194,10 +199,11 @@ def test_a_sentence_is_credited_with_part_of_the_question_words_its_neighbour_ad
                                         vocabulary).found([0, 1], set(weights))
 
     def coverage(held) -> list[float]:
-        return [share for share, _ in ranking._sentence_coverage(held, weights, len(weights))]
+        return [share for share, _ in sentence_coverage(held, weights, len(weights), share_of_neighbour)]
 
+    share_of_neighbour = Weights().neighbour_share
     assert coverage(alone)[0] == pytest.approx(3 / 4)
-    assert coverage(helped) == pytest.approx([(3 + ranking.NEIGHBOUR_SHARE) / 4, (1 + 3 * ranking.NEIGHBOUR_SHARE) / 4])
+    assert coverage(helped) == pytest.approx([(3 + share_of_neighbour) / 4, (1 + 3 * share_of_neighbour) / 4])
 
 
 def test_the_asked_for_kind_counts_only_near_a_name_the_question_gives():
@@ -208,8 +214,8 @@ def test_the_asked_for_kind_counts_only_near_a_name_the_question_gives():
     held = SentenceWords.build([text], vocabulary).found([0], set(weights))[0]
 
     def lifted(names: set[int]) -> set[str]:
-        ranked = ranking._rank_sentences(text, held, question, weights, len(weights), names, [False] * len(held))
-        return {text[start:end] for rank, coverage, (start, end) in ranked if rank > coverage}
+        ranked = rank_sentences(text, held, question, weights, len(weights), names, [False] * len(held), Weights())
+        return {text[s.span[0]:s.span[1]] for s in ranked if s.holds}
 
     assert lifted(set()) == {'A columnist described it as "a disaster".', 'He called it "calm".'}
     assert lifted({vocabulary["ushakov"]}) == {'He called it "calm".'}  # the sentence before names him
@@ -228,32 +234,19 @@ def test_the_saved_sentence_words_are_the_sentences_and_words_of_each_passage(se
                                                 for start, end in sentence_spans(text)]
 
 
-def test_a_version_saved_without_sentence_words_answers_the_same(searcher, tmp_path):
+@pytest.mark.parametrize("older", ["word rules", "sentences.npz", "titles.npz"])
+def test_a_version_of_an_older_layout_is_refused_with_a_reindex_hint(searcher, tmp_path, older):
     data = tmp_path / "data"
     shutil.copytree(searcher.data_dir, data)
-    (data / "versions" / searcher.version().name / "sentences.npz").unlink()
-    question = "How long did the harbour council session go on?"
-    assert Searcher(data).ask(question, k=5) == searcher.ask(question, k=5)
-
-
-def test_a_version_saved_without_title_vectors_still_answers(searcher, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(searcher.data_dir, data)
-    (data / "versions" / searcher.version().name / "titles.npz").unlink()
-    old = Searcher(data)
-    assert old.version().titles is None
-    assert old.ask("How long did the harbour council session go on?").quotes[0].url.endswith("/session")
-
-
-def test_a_version_built_with_older_word_rules_asks_for_a_reindex(searcher, tmp_path, caplog):
-    data = tmp_path / "data"
-    shutil.copytree(searcher.data_dir, data)
-    manifest = data / "versions" / searcher.version().name / "manifest.json"
-    Searcher(data).ask("How long did the harbour council session go on?")
-    assert "older Parley" not in caplog.text
-    manifest.write_text(manifest.read_text().replace(TOKENIZER, "en-plus-snowball-1"))
+    folder = data / "versions" / searcher.version().name
     assert Searcher(data).ask("How long did the harbour council session go on?").answered
-    assert "older Parley: run `parley index`" in caplog.text
+    if older == "word rules":
+        manifest = folder / "manifest.json"
+        manifest.write_text(manifest.read_text().replace(TOKENIZER, "en-plus-snowball-1"))
+    else:
+        (folder / older).unlink()
+    with pytest.raises(NotIndexed, match=r"older Parley: run `parley index`"):
+        Searcher(data).ask("How long did the harbour council session go on?")
 
 
 def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher):
@@ -266,23 +259,30 @@ def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher
         second.text)
 
 
-def test_every_candidate_is_scored_by_both_words_and_meaning(searcher, monkeypatch):
-    monkeypatch.setattr(ranking, "CANDIDATES", 2)  # two by words, two by meaning: the lists differ
+def test_every_candidate_is_scored_by_both_words_and_meaning(searcher):
     ranker = searcher.ranker()
-    query = parse_query("diplomats described the negotiations as candid", ranker.last, ranker.outlets)
+    query = parse_query("diplomats described the negotiations as candid", ranker.coverage.last, ranker.outlets)
     qvec = ranker.query_encoder.encode_query(query.text)
     lexical = ranker.version.lexical.scores(query.words)
     rows = {int(pid): row for row, pid in enumerate(ranker.version.ids)}
-    candidates = ranker._candidates(query, qvec)
+    two = replace(ranker.weights, candidates=2)  # two by words, two by meaning: the lists differ
+    candidates = gather(ranker.version, ranker._matrix, rows, query.words, qvec, two)
     assert len(candidates) > 2
     for c in candidates:
-        assert c.lexical == pytest.approx(lexical[rows[c.pid]] / lexical.max())
-        assert c.dense == pytest.approx(float(ranker._matrix[rows[c.pid]] @ qvec), abs=1e-5)
+        assert c.features["lexical"] == pytest.approx(lexical[rows[c.pid]] / lexical.max())
+        assert c.features["dense"] == pytest.approx(float(ranker._matrix[rows[c.pid]] @ qvec), abs=1e-5)
+        assert c.score == pytest.approx(two.dense * c.features["dense"] + two.lexical * c.features["lexical"])
 
 
 def test_empty_questions_are_not_answered(searcher):
     assert not searcher.ask("   ").answered
     assert not searcher.ask("<@U0123ABC>").answered
+
+
+def with_weights(searcher: Searcher, **changes) -> Searcher:
+    """A searcher on the same index whose weights table differs from the shipped one by ``changes``."""
+    return Searcher(searcher.data_dir, rerank=searcher.rerank, topic=searcher.topic,
+                    weights=replace(searcher.weights or load_weights(), **changes))
 
 
 def quotes_are_verbatim(searcher: Searcher, question: str) -> bool:
@@ -350,7 +350,7 @@ def test_a_when_question_is_not_covered_by_sources_that_never_say_when(tmp_path)
     assert searcher.ask("When did the envoys meet in Geneva?").answered
 
 
-def test_a_question_naming_what_no_leading_passage_mentions_is_not_covered(tmp_path, monkeypatch):
+def test_a_question_naming_what_no_leading_passage_mentions_is_not_covered(tmp_path):
     searcher = Searcher(index_corpus(tmp_path, [
         item("strike", "Missile strike on Lozova", "Example Wire", "2022-02-26",
              "A missile strike on the railway station in Lozova killed twelve people, officials said. "
@@ -362,8 +362,9 @@ def test_a_question_naming_what_no_leading_passage_mentions_is_not_covered(tmp_p
     assert searcher.ask("How many people were killed in the Lozowa missile strike?").answered  # spelt another way
     elsewhere = "How many people were killed in the Vinnytsia missile strike?"
     assert not searcher.ask(elsewhere).answered
-    monkeypatch.setattr(ranking, "RARE_NAME", -1)  # the rule off: the Lozova strike would answer for Vinnytsia
-    assert searcher.ask(elsewhere).answered
+    assert searcher.ask(elsewhere).refusal.code == "unmentioned-name"
+    # The rule off: the Lozova strike would answer for Vinnytsia.
+    assert with_weights(searcher, rare_name=-1).ask(elsewhere).answered
 
 
 def test_accents_do_not_keep_a_name_from_being_found():
@@ -444,7 +445,7 @@ def test_a_question_with_typos_is_answered_as_if_spelt_right(searcher):
     assert typed.question == "How long did the harbur councl session go on?"  # the user's own words are kept
 
 
-def test_stories_that_would_answer_with_the_same_sentence_give_one_quote(tmp_path, monkeypatch):
+def test_stories_that_would_answer_with_the_same_sentence_give_one_quote(tmp_path):
     caption = "Envoy Ana Petrova greets Envoy Boris Lund before their meeting, Friday, Jan. 21, 2022, in Geneva. "
     searcher = Searcher(index_corpus(tmp_path, [
         item("grain", "Grain exports discussed", "Wire A", "2022-01-21",
@@ -458,11 +459,11 @@ def test_stories_that_would_answer_with_the_same_sentence_give_one_quote(tmp_pat
     answer = searcher.ask(question, k=3)
     greeting = [q for q in answer.quotes if "greets" in q.text]
     assert len(greeting) == 1 and {greeting[0].outlet, *greeting[0].also} == {"Wire A", "Wire B"}
-    monkeypatch.setattr(ranking, "SAME_SENTENCE_CHARS", 10_000)  # the rule off: the caption twice
-    assert sum("greets" in q.text for q in searcher.ask(question, k=3).quotes) == 2
+    off = with_weights(searcher, same_sentence_chars=10_000)  # the rule off: the caption twice
+    assert sum("greets" in q.text for q in off.ask(question, k=3).quotes) == 2
 
 
-def test_a_passage_titled_for_what_the_question_asks_comes_first(tmp_path, monkeypatch):
+def test_a_passage_titled_for_what_the_question_asks_comes_first(tmp_path):
     searcher = Searcher(index_corpus(tmp_path, [
         item("story", "Harbour tensions rise on the coast", "Example Wire", "2022-02-01",
              "The secretary held a phone call with the Lakeland foreign minister on Tuesday, a day after a tense "
@@ -473,11 +474,11 @@ def test_a_passage_titled_for_what_the_question_asks_comes_first(tmp_path, monke
     ]))
     question = "What was the purpose of the secretary's phone call with the Lakeland foreign minister?"
     assert searcher.ask(question).quotes[0].url.endswith("/readout")
-    monkeypatch.setattr(ranking, "WEIGHT_TITLE", 0.0)  # titles off: the story holds more of the question's words
-    assert searcher.ask(question).quotes[0].url.endswith("/story")
+    # Titles off: the story holds more of the question's words.
+    assert with_weights(searcher, title=0.0).ask(question).quotes[0].url.endswith("/story")
 
 
-def test_a_photo_caption_answers_who_and_when_but_not_what_was_said(tmp_path, monkeypatch):
+def test_a_photo_caption_answers_who_and_when_but_not_what_was_said(tmp_path):
     caption = ("Envoy Ana Petrova greets Envoy Boris Lund before their meeting on the harbour proposals, Friday, "
                "Jan. 21, 2022, in Geneva.")
     said = "In Geneva, Petrova said the harbour proposals were a good start but needed more work."
@@ -485,17 +486,17 @@ def test_a_photo_caption_answers_who_and_when_but_not_what_was_said(tmp_path, mo
                                                      f"{caption} {FILLER}{said}")]))
     assert searcher.version().sentences.captions.tolist().count(True) == 1  # marked once, when indexed
 
-    def marked(question: str) -> str:
-        quote = searcher.ask(question).quotes[0]
+    def marked(question: str, asked: Searcher = searcher) -> str:
+        quote = asked.ask(question).quotes[0]
         return quote.text[quote.highlight[0]:quote.highlight[1]]
 
     assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?") == said
     assert marked("When did Petrova meet Lund in Geneva?") == caption
-    monkeypatch.setattr(ranking, "CAPTION_SHARE", 1.0)  # captions taken at their word: it holds more of them
-    assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?") == caption
+    literal = with_weights(searcher, caption_share=1.0)  # captions taken at their word: it holds more of them
+    assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?", literal) == caption
 
 
-def test_a_sentence_dated_to_another_year_does_not_answer_for_the_year_asked(tmp_path, monkeypatch):
+def test_a_sentence_dated_to_another_year_does_not_answer_for_the_year_asked(tmp_path):
     searcher = Searcher(index_corpus(tmp_path, [
         item("contest", "Country barred from song contest", "Example Wire", "2022-02-25",
              "The organisers barred the country from the Songfest contest. In 2008, when a pop star from the "
@@ -503,10 +504,10 @@ def test_a_sentence_dated_to_another_year_does_not_answer_for_the_year_asked(tmp
              + "The 2022 edition will be held in May."),
     ]))
     assert searcher.ask("Who won the Songfest contest in 2008?").answered
-    assert not searcher.ask("Who won the Songfest contest in 2022?").answered
+    assert searcher.ask("Who won the Songfest contest in 2022?").refusal.code == "other-year"
     assert parse_query("Who won before 2022 and since 1997, in 2021?").event_years == (2021,)  # bounds aren't
-    monkeypatch.setattr(ranking, "_of_other_years", lambda *_: False)  # the rule off: 2008's winner for 2022
-    assert searcher.ask("Who won the Songfest contest in 2022?").answered
+    # The rule off: 2008's winner for 2022.
+    assert with_weights(searcher, other_years=False).ask("Who won the Songfest contest in 2022?").answered
 
 
 def test_before_a_date_means_the_days_leading_up_to_it_and_since_it_from_then_on(searcher, monkeypatch):
@@ -541,24 +542,22 @@ ON_ONE_TOPIC = [
 ]
 
 
-def test_words_all_the_candidates_share_count_less_in_choosing_the_answering_sentence(tmp_path, monkeypatch):
+def test_words_all_the_candidates_share_count_less_in_choosing_the_answering_sentence(tmp_path):
     # The words alone choose here (no bi-encoder rescoring). In a large archive a question's candidates are
     # all on its topic; in this small one, only the first four are.
-    searcher = Searcher(index_corpus(tmp_path, ON_ONE_TOPIC), rerank=False)
-    monkeypatch.setattr(ranking, "CANDIDATES", 4)
-    monkeypatch.setattr(ranking, "RESCORE", 4)
+    searcher = with_weights(Searcher(index_corpus(tmp_path, ON_ONE_TOPIC), rerank=False), candidates=4, rescore=4)
 
-    def marked(question: str) -> str:
-        quote = next(q for q in searcher.ask(question, k=4).quotes if q.url.endswith("kyiv"))
+    def marked(question: str, asked: Searcher = searcher) -> str:
+        quote = next(q for q in asked.ask(question, k=4).quotes if q.url.endswith("kyiv"))
         return quote.text[quote.highlight[0]:quote.highlight[1]]
 
     question = "Did Blinken plan to give Lavrov a paper at the Geneva meeting?"
     assert "a paper" in marked(question)  # the one word that tells the four apart
-    monkeypatch.setattr(ranking, "SHARED_WORD_DISCOUNT", 0.0)  # every word at its corpus weight
-    assert "a paper" not in marked(question)  # the sentence holding most of the topic's words
+    plain = with_weights(searcher, shared_word_discount=0.0)  # every word at its corpus weight
+    assert "a paper" not in marked(question, plain)  # the sentence holding most of the topic's words
 
 
-def test_a_primary_source_is_preferred_to_a_report_of_it_when_the_two_score_alike(tmp_path, monkeypatch):
+def test_a_primary_source_is_preferred_to_a_report_of_it_when_the_two_score_alike(tmp_path):
     said = "you promised us that the harbour alliance would not move an inch to the east"
     records = tmp_path / "corpus" / "records"
     records.mkdir(parents=True)
@@ -575,10 +574,10 @@ def test_a_primary_source_is_preferred_to_a_report_of_it_when_the_two_score_alik
     assert first.url.endswith("transcript") and first.also == ("Example Wire",)  # the report, merged into it
     record = next(p for p in searcher.store.passages_by_id(searcher.version().ids.tolist()).values()
                   if p.source == "records")
-    with_topic = Searcher(searcher.data_dir, topic="the harbour alliance").ranker()
     # With a topic set, an office's record counts in full only on it: its other business is no primary source.
-    assert with_topic._primary_prior(record, 0.6) == ranking.BOOST_PRIMARY
-    share = 0.1 / ranking.PRIMARY_ON_TOPIC
-    assert with_topic._primary_prior(record, 0.1) == pytest.approx(ranking.BOOST_PRIMARY * share)
-    monkeypatch.setattr(ranking, "BOOST_PRIMARY", 0.0)  # no prior: the report's wording scores a little higher
-    assert searcher.ask(question).quotes[0].url.endswith("report")
+    weights, primary = Weights(), {"records"}
+    assert primary_share(record.source, 0.6, primary, True, weights) == 1.0
+    assert primary_share(record.source, 0.1, primary, True, weights) == pytest.approx(0.1 / weights.primary_on_topic)
+    assert primary_share("news", 0.6, primary, True, weights) == 0.0
+    # No prior: the report's wording scores a little higher.
+    assert with_weights(searcher, primary=0.0).ask(question).quotes[0].url.endswith("report")

@@ -1,0 +1,140 @@
+"""Stage 5, abstention: whether the sources plausibly answer, and if not, the reason.
+
+Each rule returns a ``Refusal`` (a stable code and a sentence a person can read) or None; the first
+that refuses decides. ``parley eval`` counts refusals per code and ``parley ask --explain`` prints it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from index.answer_types import says_when
+from index.lexical import tokenize
+from index.query import YEAR, Query
+from index.quotes import Refusal
+from index.ranking.candidates import Candidate
+from index.ranking.weights import Weights
+from index.spelling import MIN_LENGTH
+
+DATE_LOOKBACK = timedelta(days=10)  # an event on a named day is announced up to this long before
+WHOLE_MONTH = timedelta(days=14)  # a date window longer than this is a month named whole: no lookback
+SPELLING = 0.8  # difflib ratio at which a passage's word counts as the name spelt another way
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the rules know of the sources: how many passages hold a word, the outlets' own words, the dates."""
+
+    passages_with: object  # token → number of passages holding it
+    outlet_words: set[str]
+    first: datetime | None
+    last: datetime | None
+
+
+def refusal(query: Query, ranked: list[Candidate], coverage: Coverage, weights: Weights) -> Refusal | None:
+    """The first rule that refuses, or None when the leading candidates plausibly answer."""
+    if not ranked:
+        return Refusal("nothing-found")
+    texts = [f"{c.passage.title} {c.passage.text}"
+             for c in ranked[:max(weights.name_check_top, weights.year_check_top, weights.date_check_top)]]
+    for rule in (_weak_evidence, _far_in_meaning, _unmentioned_name, _no_date, _other_year, _year_outside,
+                 _dates_outside):
+        found = rule(query, ranked, texts, coverage, weights)
+        if found is not None:
+            return found
+    return None
+
+
+def _weak_evidence(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """Best dense + best sentence meaning (when reread) + best sentence words under a floor: each alone
+    proved too noisy."""
+    meaning = max(c.feature("sentence_meaning") for c in ranked)
+    evidence = max(c.feature("dense") for c in ranked) + meaning + max(c.feature("words_held") for c in ranked)
+    floor = weights.abstain_below if meaning else weights.abstain_below_no_rerank
+    return Refusal("weak-evidence", f"{evidence:.2f} < {floor:.2f}") if evidence < floor else None
+
+
+def _far_in_meaning(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """Words alone can't show an answer: "Who won the 2022 Super Bowl?" finds all its words in a TV listing."""
+    meaning = max(c.feature("sentence_meaning") for c in ranked)
+    dense = max(c.feature("dense") for c in ranked)
+    far = (dense + meaning < weights.abstain_meaning_below) if meaning else (
+        dense < weights.abstain_dense_below_no_rerank)
+    return Refusal("far-in-meaning") if far else None
+
+
+def _unmentioned_name(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """A name the sources rarely mention ("the Makiivka strike") that no leading passage holds, even spelt
+    a little differently: the passages found are about something else. Not outlets (read as sources), nor
+    names too short for spelling correction, which a typo easily makes."""
+    rare = [name for name in query.names if len(name) >= MIN_LENGTH and name not in coverage.outlet_words
+            and coverage.passages_with(name) <= weights.rare_name]
+    leading = [set(tokenize(text)) for text in texts[:weights.name_check_top]]
+    missing = [name for name in rare if not any(_mentions(words, name) for words in leading)]
+    return Refusal("unmentioned-name", missing[0]) if missing else None
+
+
+def _no_date(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """A "when?" question whose leading answering sentences give no date in words of their own."""
+    if "date" not in query.kinds:
+        return None
+    if any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text) for c in ranked[:weights.when_check_top]):
+        return None
+    return Refusal("no-date")
+
+
+def _other_year(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """The leading answering sentence dates itself to other years than the one asked, in a passage that never
+    names it ("in 2008, when Dima Bilan won Eurovision" does not say who won it in 2022)."""
+    if not (weights.other_years and query.event_years):
+        return None
+    c = ranked[0]
+    dated = set(YEAR.findall(c.passage.text[c.focus[0]:c.focus[1]]))
+    wanted = {str(year) for year in query.event_years}
+    if dated and not dated & wanted and not any(year in texts[0] for year in wanted):
+        return Refusal("other-year", ", ".join(sorted(dated)))
+    return None
+
+
+def _year_outside(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """A year before the oldest article that none of the leading passages recounts, or a year after the
+    newest that the first passage doesn't name (later years are only ever anticipated)."""
+    earlier = [str(year) for year in query.years if coverage.first and year < coverage.first.year]
+    later = [str(year) for year in query.years if coverage.last and year > coverage.last.year]
+    for year in earlier:
+        if not any(year in text for text in texts[:weights.year_check_top]):
+            return Refusal("year-outside-sources", year)
+    for year in later:
+        if year not in texts[0]:
+            return Refusal("year-outside-sources", year)
+    return None
+
+
+def _dates_outside(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """Dates named and no leading passage published then (or in the days before a named day, when an event is
+    announced); a month before the oldest article must be named by a leading passage with its year."""
+    if not query.dates:
+        return None
+    texts = texts[:weights.date_check_top]
+    dated = [c.passage.published for c in ranked[:weights.date_check_top] if c.passage.published]
+    for start, end in query.dates:
+        if coverage.first and end < coverage.first:
+            if _recounted(start, end, texts):
+                return None
+        elif any(start - (DATE_LOOKBACK if end - start <= WHOLE_MONTH else timedelta(0)) <= moment <= end
+                 for moment in dated):
+            return None
+    return Refusal("dates-outside-sources")
+
+
+def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:
+    """Whether one of ``texts`` names the month of a date window with its year ("June 2021")."""
+    month = start + (end - start) / 2
+    names = (f"{month:%B} {month.year}", f"{month:%B}, {month.year}", f"{month:%b}. {month.year}")
+    return any(name in text for text in texts for name in names)
+
+
+def _mentions(words: set[str], name: str) -> bool:
+    """Whether a passage's words (title included) hold a stemmed name, or a word spelt nearly like it."""
+    return name in words or bool(difflib.get_close_matches(name, words, n=1, cutoff=SPELLING))

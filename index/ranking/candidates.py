@@ -1,0 +1,64 @@
+"""Stage 1, candidates: the top passages by BM25 (words) and by FAISS (meaning), each scored by both.
+
+Fused by normalised score rather than by rank: a passage strong on both wins clearly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.ranking.weights import Weights
+from index.store import StoredPassage
+from index.vectors import nearest
+
+
+@dataclass
+class Candidate:
+    """One passage on its way to becoming a quote: its features, and the sentence it would answer with."""
+
+    pid: int
+    row: int
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    passage: StoredPassage | None = None
+    focus: tuple[int, int] = (0, 0)
+    also: list[str] = field(default_factory=list)
+
+    def feature(self, name: str) -> float:
+        return self.features.get(name, 0.0)
+
+    def contributions(self, weights: Weights) -> dict[str, float]:
+        """Each feature's weighted share of the score (what ``parley ask --explain`` prints)."""
+        table = weights.feature_weights()
+        return {name: table[name] * value for name, value in self.features.items() if name in table}
+
+    def rescore(self, weights: Weights) -> float:
+        """Set and return Σ weight × feature."""
+        self.score = sum(self.contributions(weights).values())
+        return self.score
+
+
+def gather(version, matrix: np.ndarray, rows: dict[int, int], words: tuple[str, ...], qvec: np.ndarray,
+           weights: Weights) -> list[Candidate]:
+    """The ``weights.rescore`` best passages by fused score; each with its ``dense`` and ``lexical`` features.
+
+    ``matrix`` is the version's vectors (row order), ``rows`` maps a passage id to its row.
+    """
+    found = {pid: Candidate(pid, rows[pid], {"dense": similarity, "lexical": 0.0})
+             for pid, similarity in nearest(version.vectors, qvec, weights.candidates)}
+    lexical = version.lexical.scores(words)
+    if len(lexical) and lexical.max() > 0:
+        top = np.argpartition(-lexical, min(weights.candidates, len(lexical) - 1))[:weights.candidates]
+        top = top[lexical[top] > 0]
+        similarities = matrix[top] @ qvec  # words-only candidates get their cosine too
+        for row, similarity in zip(top.tolist(), similarities.tolist(), strict=True):
+            pid = int(version.ids[row])
+            found.setdefault(pid, Candidate(pid, row, {"dense": similarity, "lexical": 0.0}))
+        best = float(lexical.max())
+        for c in found.values():  # and meaning-only candidates their BM25 score
+            c.features["lexical"] = float(lexical[c.row]) / best
+    for c in found.values():
+        c.rescore(weights)
+    return sorted(found.values(), key=lambda c: c.score, reverse=True)[:weights.rescore]

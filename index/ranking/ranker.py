@@ -1,0 +1,137 @@
+"""The ranker: runs the stages in order over one index version.
+
+0. The question is read (``query``), its typos first corrected to words the sources use (``spelling``).
+1. ``candidates``: BM25 and FAISS candidates, fused.
+2. ``sentence_features``: each candidate's answering sentence and its word features; then the leaders'
+   sentences reread by the bi-encoder (when reranking).
+3. ``priors``: dates, outlets and "latest" named by the question; topic, title and primary source.
+   Added after the leaders are chosen: the passages' own evidence picks them, the priors only reorder.
+4. ``dedup``: copies merged, at most two quotes an article; a configured cross-encoder reorders the leaders.
+5. ``abstention``: "not covered", with its reason and the closest headlines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+import faiss
+import numpy as np
+
+from index.cross_encoder import CrossEncoderReranker
+from index.lexical import tokenize
+from index.query import parse_query
+from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, Refusal, window
+from index.ranking import abstention, dedup, priors, sentence_features
+from index.ranking.candidates import Candidate, gather
+from index.ranking.weights import Weights, load_weights
+from index.sentence_words import SentenceWords
+from index.store import StoredPassage
+
+CROSS_ENCODE_CHARS = 300  # of whole sentences around the answering one, after the title
+DEDUPLICATED_PASSAGES = 4096  # passages whose shingles are kept between questions
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def squash(name: str) -> str:
+    """A name reduced to letters and digits: 'The White House' and 'whitehouse.gov' compare equal."""
+    name = name.lower().removeprefix("the ").removeprefix("www.")
+    name = re.sub(r"\.(com|org|net|gov|co\.uk|co|uk|ru|int)$", "", name)
+    return _NON_ALNUM.sub("", name)
+
+
+class Ranker:
+    """Answers questions from one index version; built once per version (its lookups are cached)."""
+
+    def __init__(self, version, store, embedder, query_encoder=None,
+                 cross_encoder: CrossEncoderReranker | None = None, topic: str = "",
+                 weights: Weights | None = None) -> None:
+        self.version = version
+        self.store = store
+        self.weights = weights or load_weights()
+        self.embedder = embedder  # the model the passages were embedded with: sentences in a batch
+        self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
+        self.cross_encoder = cross_encoder
+        names = store.outlet_names()
+        self.outlets = {squash(name): outlet for name, outlet in names.items()}
+        self.primary = store.primary_sources()
+        self._has_topic = bool(topic)
+        first, last = store.published_range()
+        self.coverage = abstention.Coverage(version.lexical.passages_with,
+                                            {token for name in (*names, *names.values()) for token in tokenize(name)},
+                                            first, last)
+        self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
+        flat = faiss.downcast_index(version.vectors.index)
+        self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+        # Each passage's similarity to the topic, once per version.
+        self._topical = (self._matrix @ self.query_encoder.encode_query(topic) if topic and flat.ntotal
+                         else np.zeros(flat.ntotal, dtype=np.float32))
+        self._sentences: SentenceWords = version.sentences
+        self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(dedup.shingles)
+
+    def answer(self, question: str, k: int = 3, rerank: bool = True) -> Answer:
+        """The ``k`` best quotes, or "not covered" with its reason and the closest headlines."""
+        w = self.weights
+        lexical = self.version.lexical
+        query = parse_query(question, self.coverage.last, self.outlets, lexical.passages_with,
+                            lambda token: self._sentences.is_name(lexical.vocabulary.get(token, -1)))
+        if not query.text:
+            return Answer(question, False)
+        qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
+        candidates = gather(self.version, self._matrix, self._rows, query.words, qvec, w)
+        passages = self.store.passages_by_id([c.pid for c in candidates])
+        ranked_sentences = sentence_features.read_sentences(candidates, query, lexical, self._sentences, passages, w)
+        for c in candidates:
+            priors.question_priors(c, query, self.coverage.last)
+            c.rescore(w)
+        if rerank:
+            leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:w.leaders]
+            sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self.embedder, w)
+        rows = [c.row for c in candidates]
+        titled = (self.version.titles.similarity(qvec, rows) if self.version.titles is not None
+                  else np.zeros(len(rows), dtype=np.float32))
+        for c, topical, title in zip(candidates, self._topical[rows].tolist(), titled.tolist(), strict=True):
+            priors.source_priors(c, topical, title, self.primary, self._has_topic, w)
+            c.rescore(w)
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        refused = abstention.refusal(query, ranked, self.coverage, w)
+        ranked = dedup.deduplicate(ranked, w, self._shingles)
+        if rerank and self.cross_encoder is not None:
+            ranked = self._cross_encode(query.text, ranked)
+        quotes: list[Quote] = []
+        for c in ranked:
+            quote = self._quote(c)
+            if not any(dedup.overlap(quote, kept) for kept in quotes):
+                quotes.append(quote)
+            if len(quotes) == max(k, 3):
+                break
+        if not quotes or refused:
+            return Answer(question, False, [], [replace(q, highlight=None) for q in quotes[:3]],
+                          refused or Refusal("nothing-found"))
+        return Answer(question, True, quotes[:k])
+
+    def _cross_encode(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The leading candidates in the cross-encoder's order; each is read as its title and the
+        sentences around its answering one, the heart of the quote it would give."""
+        leaders = ranked[:self.weights.cross_encode_top]
+        texts = []
+        for c in leaders:
+            start, end = window(c.passage.text, c.focus, CROSS_ENCODE_CHARS)
+            texts.append(f"{c.passage.title}. {c.passage.text[start:end]}")
+        order = np.argsort(-self.cross_encoder.scores(question, texts), kind="stable")
+        return [leaders[i] for i in order.tolist()] + ranked[self.weights.cross_encode_top:]
+
+    def _quote(self, c: Candidate) -> Quote:
+        """The answering sentence with whole sentences of context from the article, ≤ 600 chars."""
+        p: StoredPassage = c.passage
+        article = self.store.article_text(p.doc_id, p.content_hash)
+        if article[p.start:p.end] == p.text:
+            text, offset = article, p.start
+        else:  # the article changed since this version was built: quote the passage alone
+            text, offset = p.text, 0
+        focus = (c.focus[0] + offset, c.focus[1] + offset)
+        start, end = window(text, focus, MAX_QUOTE_CHARS)
+        return Quote(text[start:end], p.url, p.title, p.outlet, p.published, c.score,
+                     (max(0, focus[0] - start), min(end, focus[1]) - start), p.doc_id, p.id, tuple(c.also),
+                     dict(c.features), c.contributions(self.weights))

@@ -1,0 +1,129 @@
+"""Stage 2, sentence features: which sentence of each candidate answers, and how well.
+
+A passage holding one sentence that answers beats one that is only vaguely on topic, so each
+candidate's sentences are scored by the question's IDF-weighted words (partly counting a
+neighbour's), by holding the kind of answer asked for (``answer_types``), and, for the leaders, by
+the bi-encoder's similarity to the question.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.answer_types import CAPTION_ANSWERS, holds_answer
+from index.query import Query
+from index.ranking.candidates import Candidate
+from index.ranking.weights import Weights
+
+Held = list[tuple[tuple[int, int], set[int]]]  # a passage's sentences: (span, question word ids it holds)
+
+
+@dataclass(frozen=True)
+class RankedSentence:
+    """One sentence of a candidate: ``rank`` orders them (coverage plus the answer-kind lift)."""
+
+    rank: float
+    coverage: float
+    holds: bool
+    span: tuple[int, int]
+
+
+def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_words, passages: dict,
+                   weights: Weights) -> dict[int, list[RankedSentence]]:
+    """Set each candidate's passage, focus and word features; return its sentences, best first.
+
+    Features: ``sentence_words`` and ``answer_kind`` of the best sentence (words most candidates share
+    discounted), and ``words_held``, the best plain share of the question's words, which abstention weighs.
+    """
+    candidates[:] = [c for c in candidates if c.pid in passages]
+    idf = {token: lexical.idf(token) for token in set(query.words)}
+    plain = {lexical.vocabulary[token]: value for token, value in idf.items() if token in lexical.vocabulary}
+    names = {lexical.vocabulary[name] for name in query.names if name in lexical.vocabulary}
+    rows = [c.row for c in candidates]
+    found = sentence_words.found(rows, set(plain))
+    unheld = sum(value for token, value in idf.items() if token not in lexical.vocabulary)
+    total = (sum(plain.values()) + unheld) or 1.0  # words no passage holds count against every sentence
+    telling = discriminating(plain, found, weights.shared_word_discount)
+    captions = sentence_words.captions_of(rows)
+    ranked: dict[int, list[RankedSentence]] = {}
+    for c, held, captioned in zip(candidates, found, captions, strict=True):
+        c.passage = passages[c.pid]
+        ranked[c.pid] = rank_sentences(c.passage.text, held, query, telling, total, names, captioned, weights)
+        best = ranked[c.pid][0]
+        c.focus = best.span
+        c.features.update(sentence_words=best.coverage, answer_kind=float(best.holds),
+                          words_held=max(share for share, _ in sentence_coverage(held, plain, total,
+                                                                                 weights.neighbour_share)))
+    return ranked
+
+
+def reread_meaning(leaders: list[Candidate], ranked: dict[int, list[RankedSentence]], qvec: np.ndarray, embedder,
+                   weights: Weights) -> None:
+    """``sentence_meaning``: the bi-encoder similarity to the question of each leader's best sentences;
+    the focus moves to the sentence best on meaning and words together."""
+    owners = [(c, sentence) for c in leaders for sentence in ranked[c.pid][:weights.meaning_sentences]]
+    if not owners:
+        return
+    vectors = embedder.encode([c.passage.text[s.span[0]:s.span[1]][:400] for c, s in owners])
+    best: dict[int, float] = {}
+    for (c, sentence), similarity in zip(owners, (vectors @ qvec).tolist(), strict=True):
+        if similarity + sentence.rank > best.get(c.pid, -1.0):
+            best[c.pid] = similarity + sentence.rank
+            c.focus = sentence.span
+            c.features["sentence_meaning"] = similarity
+
+
+def rank_sentences(text: str, held: Held, query: Query, weights_by_word: dict[int, float], total: float,
+                   names: set[int], captions: list[bool], weights: Weights) -> list[RankedSentence]:
+    """Each sentence of a passage, best first.
+
+    The answer-kind lift goes only to sentences that share a word with the question and, when it names
+    someone or something (``names``), that name one of them in themselves or the sentence before:
+    "how did Ushakov describe the call?" is answered by a quote of Ushakov, not any quote. A photo caption
+    keeps only ``caption_share`` of its coverage unless the question asks who or when: "Blinken greets
+    Lavrov before their meeting, Friday, Jan. 21, 2022, in Geneva" holds the words of many questions and
+    answers only those two.
+    """
+    scored = []
+    discount = weights.caption_share if not CAPTION_ANSWERS.intersection(query.kinds) else 1.0
+    coverages = sentence_coverage(held, weights_by_word, total, weights.neighbour_share)
+    for i, (coverage, (start, end)) in enumerate(coverages):
+        if captions[i]:
+            coverage *= discount
+        named = not names or bool(names & held[i][1]) or (i > 0 and bool(names & held[i - 1][1]))
+        holds = bool(coverage and named and holds_answer(text[start:end], query.kinds, query.text))
+        scored.append(RankedSentence(coverage + (weights.answer_kind / weights.sentence_words
+                                                 if holds and weights.sentence_words else 0.0),
+                                     coverage, holds, (start, end)))
+    return sorted(scored, key=lambda s: (s.rank, s.coverage, s.span), reverse=True)
+
+
+def discriminating(weights_by_word: dict[int, float], found: list[Held], discount: float) -> dict[int, float]:
+    """The question words' IDF weights, less for words most candidates hold, for choosing sentences.
+
+    The candidates were found for the question's topic, so the words they all share ("Blinken", "Lavrov",
+    "Geneva") no longer tell them apart; the ones few hold do. A word's weight falls by ``discount`` × the
+    share of candidates holding it, and the weight moves to the other words (the total is kept).
+    """
+    if not found:
+        return weights_by_word
+    held = Counter(word for sentences in found for word in set().union(*(words for _, words in sentences)))
+    telling = {word: value * (1 - discount * held[word] / len(found)) for word, value in weights_by_word.items()}
+    scale = sum(weights_by_word.values()) / (sum(telling.values()) or 1.0)
+    return {word: value * scale for word, value in telling.items()}
+
+
+def sentence_coverage(held: Held, weights_by_word: dict[int, float], total: float,
+                      neighbour_share: float) -> list[tuple[float, tuple[int, int]]]:
+    """Each sentence's share of the question's (IDF-weighted) words, and a part of its better neighbour's:
+    an answer often spans two sentences ("The council met in Brussels." "It ran four hours.")."""
+    found = [words for _, words in held]
+    scored = []
+    for i, (span, words) in enumerate(held):
+        added = max((sum(weights_by_word[word] for word in neighbour - words)
+                     for neighbour in found[max(0, i - 1):i] + found[i + 1:i + 2]), default=0.0)
+        scored.append(((sum(weights_by_word[word] for word in words) + neighbour_share * added) / total, span))
+    return scored

@@ -1,0 +1,86 @@
+"""The ranking's one table of weights, thresholds and limits, and the file that records how they were fitted.
+
+A candidate's score is Σ weight × feature over ``FEATURES``; every other field shapes a feature or an
+abstention rule. The values ship in ``weights.json`` beside this file, written by
+``benchmarks/fit_ranker.py`` together with the data, folds and cross-validated scores they came from.
+Tests and benchmarks switch a part off with ``replace(weights, title=0.0)``, never by patching modules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+
+#: The features a candidate's score sums, each times the weight of the same name.
+FEATURES = ("dense", "lexical", "sentence_words", "answer_kind", "sentence_meaning", "date", "outlet", "recent",
+            "topic", "title", "primary")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Everything the ranker weighs or thresholds; one line each on what it does."""
+
+    # -- feature weights (score = Σ weight × feature) ---------------------------------------------
+    dense: float = 0.75  # the passage's cosine similarity to the question
+    lexical: float = 0.5  # its BM25 score over the best candidate's
+    sentence_words: float = 0.35  # the best sentence's share of the question's IDF-weighted words
+    answer_kind: float = 0.07  # that sentence holds the kind of answer asked for (a date for "when"…)
+    sentence_meaning: float = 0.2  # the bi-encoder similarity of the leaders' best sentence (rerank only)
+    date: float = 0.2  # published inside a date window the question names
+    outlet: float = 0.2  # from an outlet the question names
+    recent: float = 0.05  # from the last week of the sources when the question asks for the latest
+    topic: float = 0.2  # × the passage's similarity to PARLEY_TOPIC
+    title: float = 0.15  # × the similarity of the passage's title to the question
+    primary: float = 0.03  # a source marked primary (an office's own record), scaled by topicality
+
+    # -- shaping the features ------------------------------------------------------------------------
+    neighbour_share: float = 0.25  # of the question words a neighbouring sentence adds, credited to a sentence
+    shared_word_discount: float = 0.7  # × the share of candidates holding a word, off its weight in sentences
+    caption_share: float = 0.5  # of its word coverage a photo caption keeps unless "who"/"when" is asked
+    primary_on_topic: float = 0.5  # topic similarity from which the primary prior counts in full
+
+    # -- how many ------------------------------------------------------------------------------------
+    candidates: int = 100  # passages taken from BM25 and from FAISS each
+    rescore: int = 60  # of those, by fused score, whose sentences are read
+    leaders: int = 4  # of those, whose best sentences the bi-encoder rereads (rerank only)
+    meaning_sentences: int = 2  # sentences of each leader it rereads
+    deduplicate_top: int = 15  # candidates looked at for copies and the per-article cap
+    quotes_per_article: int = 2  # quotes one article may give
+    duplicate_jaccard: float = 0.5  # 4-word shingle overlap from which two passages are copies
+    same_sentence_chars: int = 40  # an answering sentence this long, found twice, makes its passages copies
+    cross_encode_top: int = 10  # leading quotes a configured cross-encoder reorders
+
+    # -- abstention ("not covered") -------------------------------------------------------------------
+    abstain_below: float = 1.55  # floor of best dense + best sentence meaning + best sentence words (rerank)
+    abstain_below_no_rerank: float = 0.95  # the same floor without the sentence meaning
+    abstain_meaning_below: float = 1.0  # floor of best dense + best sentence meaning, whatever the words
+    abstain_dense_below_no_rerank: float = 0.45  # floor of the best dense similarity without reranking
+    rare_name: int = 50  # a question's name held by at most this many passages must be in a leading one
+    name_check_top: int = 3  # leading passages the rare-name rule reads
+    when_check_top: int = 3  # leading answering sentences of which one must give a date for "when?"
+    year_check_top: int = 3  # leading passages of which one must name a year before the sources' first
+    date_check_top: int = 10  # leading passages of which one must be published in a date window asked about
+    other_years: bool = True  # refuse when the answering sentence dates itself to other years than asked
+
+    def feature_weights(self) -> dict[str, float]:
+        """The weight of each feature, by name."""
+        return {name: getattr(self, name) for name in FEATURES}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
+    """The fitted table from ``path``; the defaults above for any field it doesn't name."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    known = {field.name for field in fields(Weights)}
+    return replace(Weights(), **{name: value for name, value in data["values"].items() if name in known})
+
+
+def save_weights(weights: Weights, record: dict, path: Path = WEIGHTS_FILE) -> None:
+    """Write the table with the record of how it was fitted (data, folds, date, scores)."""
+    Path(path).write_text(json.dumps({"values": weights.to_dict(), "fit": record}, indent=2) + "\n",
+                          encoding="utf-8")

@@ -8,9 +8,11 @@ sorted order, so name them so that sorting puts the oldest first).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import feedparser
 
@@ -21,6 +23,7 @@ from index.sources.fields import record_item
 from index.sources.folder import files_under, html_record
 
 FEED_SUFFIXES = (".rss", ".xml", ".atom")
+_HTML = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,9 @@ def read_feed(spec: SourceSpec, limits: ReadLimits) -> Iterator[Article | Failur
             continue
         where, data = document
         parsed = feedparser.parse(io.BytesIO(data))  # a stream: raw bytes would first be tried as a file name
-        if parsed.bozo and not parsed.entries:
-            reason = f"not a readable RSS or Atom feed: {parsed.get('bozo_exception')}"
-            yield Failure(spec.name, where, reason, whole=True)
+        problem = feed_problem(parsed, data)
+        if problem:
+            yield Failure(spec.name, where, problem, whole=True)
             continue
         feed_title = parsed.feed.get("title", "")
         for number, entry in enumerate(parsed.entries, start=1):
@@ -59,25 +62,53 @@ def read_feed(spec: SourceSpec, limits: ReadLimits) -> Iterator[Article | Failur
 def feed_documents(spec: SourceSpec, limits: ReadLimits) -> Iterator[tuple[str, bytes] | Failure]:
     """The raw feeds: saved files first (in sorted order), then fetched URLs, each named for reports."""
     if spec.path is not None:
-        yield from _feed_files(spec)
+        yield from _feed_files(spec, limits)
     for url in spec.urls:
         try:
-            yield url, fetch(url, limits)
+            data = fetch(url, limits)
         except FetchError as exc:
             yield Failure(spec.name, url, str(exc), whole=True)
+            continue
+        yield (url, data) if data.strip() else Failure(spec.name, url, "the response is empty", whole=True)
 
 
-def _feed_files(spec: SourceSpec) -> Iterator[tuple[str, bytes] | Failure]:
+def _feed_files(spec: SourceSpec, limits: ReadLimits) -> Iterator[tuple[str, bytes] | Failure]:
     path = spec.path
     if path is None or not path.exists():
         yield Failure(spec.name, str(path), "no such feed file or folder", whole=True)
         return
     files = [path] if path.is_file() else [f for f in files_under(path) if f.suffix.lower() in FEED_SUFFIXES]
     for file in files:
-        try:
-            yield str(file), file.read_bytes()
-        except OSError as exc:
-            yield Failure(spec.name, str(file), f"could not read the file: {exc.strerror or exc}", whole=True)
+        yield _feed_file(spec, file, limits)
+
+
+def _feed_file(spec: SourceSpec, file: Path, limits: ReadLimits) -> tuple[str, bytes] | Failure:
+    """One saved feed's bytes, or why not: unreadable, over the file size limit, or empty."""
+    try:
+        size = file.stat().st_size
+        if size > limits.file_max_bytes:
+            reason = (f"the file is {round(size / 1_000_000, 1):g} MB, "
+                      f"over the {limits.file_max_bytes / 1_000_000:g} MB limit (PARLEY_MAX_FILE_MB)")
+            return Failure(spec.name, str(file), reason, whole=True)
+        data = file.read_bytes()
+    except OSError as exc:
+        return Failure(spec.name, str(file), f"could not read the file: {exc.strerror or exc}", whole=True)
+    if not data.strip():
+        return Failure(spec.name, str(file), "the feed file is empty", whole=True)
+    return str(file), data
+
+
+def feed_problem(parsed: feedparser.FeedParserDict, data: bytes) -> str | None:
+    """Why a document is no usable feed, or None; feedparser names a version only when it found RSS or Atom."""
+    if parsed.get("version"):
+        if parsed.bozo and not parsed.entries:
+            return f"not a readable RSS or Atom feed: {parsed.get('bozo_exception')}"
+        return None
+    if _HTML.search(data[:2048]):
+        return "not an RSS or Atom feed: the page is HTML"
+    if parsed.bozo:
+        return f"not an RSS or Atom feed: {parsed.get('bozo_exception')}"
+    return "not an RSS or Atom feed: it has no rss, feed or RDF element"
 
 
 def article_from_item(item: FeedItem, spec: SourceSpec, limits: ReadLimits) -> Article | Failure:

@@ -2,7 +2,8 @@
 
 Scoring follows score.py exactly (first 5 quotes, first 600 characters of each, aliases matched
 case-folded with quotes and dashes unified) so numbers agree; on top, results are broken down
-by the items' ``style`` and ``source_set``, and every miss is written with the quote shown first.
+by the items' ``style``, ``register`` (formal or chat), ``source_set`` and unanswerable ``kind``,
+"not covered" answers are counted by reason, and every miss is written with the quote shown first.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import json
 import re
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 QUOTE_CHARS = 600
 MAX_QUOTES = 5
+GROUPS = ("style", "register", "source_set", "kind")  # the items' fields results are broken down by
 #: The dev questions beside a checkout (``../shared/eval/dev.jsonl``): the benchmarks' default.
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 _UNIFY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
@@ -67,8 +69,8 @@ def evaluate(searcher, questions: Path, k: int = 5, misses_path: Path | None = N
         answer = searcher.ask(item["question"], k=k).to_dict()
         latencies.append(time.perf_counter() - started)
         pairs.append((item, answer))
-    result = {"overall": metrics(pairs), "by_style": _grouped(pairs, "style"),
-              "by_source_set": _grouped(pairs, "source_set"),
+    result = {"overall": metrics(pairs), **{f"by_{key}": _grouped(pairs, key) for key in GROUPS},
+              "refusals": refusals(pairs),
               "latency_ms": {"p50": round(1000 * percentile(latencies, 50), 1),
                              "p95": round(1000 * percentile(latencies, 95), 1)}}
     misses = [_miss(q, a) for q, a in pairs if _missed(q, a)]
@@ -91,6 +93,15 @@ def _miss(item: dict, answer: dict) -> dict:
             "evidence": item.get("evidence"), "expected_url": item.get("url"), "answered": answer.get("answered"),
             "rank": hit_rank(item, answer), "first_quote": first.get("text"), "first_url": first.get("url"),
             "first_score": first.get("score")}
+
+
+def refusals(pairs: list[tuple[dict, dict]]) -> dict[str, dict[str, int]]:
+    """How many "not covered" answers each reason gave, to answerable questions (wrongly) and unanswerable ones."""
+    counts: dict[str, Counter] = {"answerable": Counter(), "unanswerable": Counter()}
+    for item, answer in pairs:
+        if not answer.get("answered"):
+            counts["unanswerable" if item.get("unanswerable") else "answerable"][answer.get("reason", "-")] += 1
+    return {side: dict(counter.most_common()) for side, counter in counts.items()}
 
 
 def _grouped(pairs: list[tuple[dict, dict]], key: str) -> dict[str, dict]:
@@ -123,9 +134,14 @@ def format_report(result: dict) -> str:
         return f"{name[:24]:24}{m['answerable'] + m['unanswerable']:>5}{cells}"
 
     lines.append(row("overall", result["overall"]))
-    for title in ("by_style", "by_source_set"):
-        lines.append(title.replace("_", " ") + ":")
-        lines += [row("  " + name, m) for name, m in result[title].items()]
+    for title in (f"by_{key}" for key in GROUPS):
+        groups = {name: m for name, m in result[title].items() if name != "-"}
+        if groups:
+            lines.append(title.replace("_", " ") + ":")
+            lines += [row("  " + name, m) for name, m in groups.items()]
+    for side, reasons in result["refusals"].items():
+        if reasons:
+            lines.append(f"not covered, {side}: " + ", ".join(f"{reason} {n}" for reason, n in reasons.items()))
     lines.append(f"latency p50 {result['latency_ms']['p50']} ms, p95 {result['latency_ms']['p95']} ms")
     lines.append("missed: " + " ".join(result["misses"]))
     return "\n".join(lines)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import main
 from config import load_settings
+from index.quotes import REASONS
 from tests.conftest import FIXTURES
 
 
@@ -71,13 +72,17 @@ def test_eval_prints_the_scorer_metrics(env, capsys, tmp_path):
     questions = tmp_path / "dev.jsonl"
     questions.write_text(
         json.dumps({"id": "x1", "question": "Who headed the Russian delegation in Geneva?", "answers": ["Ryabkov"],
-                    "style": "who"}) + "\n"
-        + json.dumps({"id": "x2", "question": "What is the boiling point of mercury?", "answers": [],
-                      "unanswerable": True}) + "\n")
+                    "style": "who", "register": "formal"}) + "\n"
+        + json.dumps({"id": "x2", "question": "what's the boiling point of mercury", "answers": [],
+                      "unanswerable": True, "register": "chat", "kind": "off-topic"}) + "\n")
     assert main(["eval", str(questions), "--json", "--misses", str(tmp_path / "misses.jsonl")]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["overall"]["hit@1"] == 1.0 and result["overall"]["answerable"] == 1
     assert "who" in result["by_style"]
+    assert set(result["by_register"]) == {"formal", "chat"}
+    assert result["by_kind"]["off-topic"]["abstention_accuracy"] == 1.0
+    [(reason, count)] = result["refusals"]["unanswerable"].items()  # refused, and why
+    assert reason in REASONS and count == 1 and result["refusals"]["answerable"] == {}
     assert (tmp_path / "misses.jsonl").exists()
 
 

@@ -38,9 +38,8 @@ def refusal(query: Query, ranked: list[Candidate], coverage: Coverage, weights: 
         return Refusal("nothing-found")
     texts = [f"{c.passage.title} {c.passage.text}"
              for c in ranked[:max(weights.name_check_top, weights.year_check_top, weights.date_check_top)]]
-    for rule in (_weak_evidence, _far_in_meaning, _unmentioned_name, _no_date, _other_year, _year_outside,
-                 _dates_outside):
-        found = rule(query, ranked, texts, coverage, weights)
+    for code in weights.rules:
+        found = RULES[code](query, ranked, texts, coverage, weights)
         if found is not None:
             return found
     return None
@@ -87,7 +86,7 @@ def _no_date(query, ranked, texts, coverage, weights) -> Refusal | None:
 def _other_year(query, ranked, texts, coverage, weights) -> Refusal | None:
     """The leading answering sentence dates itself to other years than the one asked, in a passage that never
     names it ("in 2008, when Dima Bilan won Eurovision" does not say who won it in 2022)."""
-    if not (weights.other_years and query.event_years):
+    if not query.event_years:
         return None
     c = ranked[0]
     dated = set(YEAR.findall(c.passage.text[c.focus[0]:c.focus[1]]))
@@ -126,6 +125,11 @@ def _dates_outside(query, ranked, texts, coverage, weights) -> Refusal | None:
                  for moment in dated):
             return None
     return Refusal("dates-outside-sources")
+
+
+RULES = {"weak-evidence": _weak_evidence, "far-in-meaning": _far_in_meaning, "unmentioned-name": _unmentioned_name,
+         "no-date": _no_date, "other-year": _other_year, "year-outside-sources": _year_outside,
+         "dates-outside-sources": _dates_outside}
 
 
 def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:

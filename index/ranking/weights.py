@@ -63,7 +63,8 @@ class Weights:
     when_check_top: int = 3  # leading answering sentences of which one must give a date for "when?"
     year_check_top: int = 3  # leading passages of which one must name a year before the sources' first
     date_check_top: int = 10  # leading passages of which one must be published in a date window asked about
-    other_years: bool = True  # refuse when the answering sentence dates itself to other years than asked
+    rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "no-date", "other-year",
+                              "year-outside-sources", "dates-outside-sources")  # the abstention rules that run
 
     def feature_weights(self) -> dict[str, float]:
         """The weight of each feature, by name."""
@@ -77,7 +78,9 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
     """The fitted table from ``path``; the defaults above for any field it doesn't name."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     known = {field.name for field in fields(Weights)}
-    return replace(Weights(), **{name: value for name, value in data["values"].items() if name in known})
+    values = {name: tuple(value) if isinstance(value, list) else value
+              for name, value in data["values"].items() if name in known}
+    return replace(Weights(), **values)
 
 
 def save_weights(weights: Weights, record: dict, path: Path = WEIGHTS_FILE) -> None:

@@ -3,7 +3,8 @@
 Safe at any moment: each batch of articles is committed with its passages in one SQLite
 transaction, and the served version changes only by the atomic ``CURRENT`` swap at the end.
 A crash keeps the old version serving; the next run finds the batches already embedded and
-carries on from there. One reindex at a time, guarded by a file lock whose holder is recorded.
+carries on from there. One reindex at a time, guarded by a file lock whose holder is recorded;
+a run the lock outlived (killed) is recorded as interrupted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from index.versions import prune_versions, served_ids, served_manifest, signatur
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 256
+#: Failures a source's report lists and the log writes one by one; the rest are counted (a 50 MB file of
+#: bad lines would otherwise make a report of 100,000 entries, stored twice and printed by ``status``).
+MAX_FAILURES_KEPT = 20
+#: Longest item name or reason a report keeps (both can come from hostile input).
+MAX_FAILURE_CHARS = 300
 
 
 class ReindexBusy(Exception):
@@ -59,14 +65,27 @@ class SourceReport:
     changed: int = 0
     unchanged: int = 0
     removed: int = 0
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # the first MAX_FAILURES_KEPT, as {"item", "reason"}
+    failed_count: int = 0  # all of them
     passages_embedded: int = 0
     seconds: float = 0.0
 
     @property
     def status(self) -> str:
-        return "failed" if self.failed and not (self.new or self.changed or self.unchanged) else (
-            "partial" if self.failed else "ok")
+        return "failed" if self.failed_count and not (self.new or self.changed or self.unchanged) else (
+            "partial" if self.failed_count else "ok")
+
+    def add_failure(self, item: str, reason: str) -> bool:
+        """Count a failure and list it while fewer than MAX_FAILURES_KEPT are; True when it was listed."""
+        self.failed_count += 1
+        if len(self.failed) >= MAX_FAILURES_KEPT:
+            return False
+        self.failed.append({"item": _shorten(item), "reason": _shorten(reason)})
+        return True
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_FAILURE_CHARS else text[:MAX_FAILURE_CHARS - 1] + "…"
 
 
 @dataclass
@@ -139,11 +158,31 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
         lock.release()
 
 
+def settle_interrupted_runs(data_dir: Path) -> int:
+    """Record as interrupted the runs still marked running that no process runs any more; returns how many.
+
+    A run is live exactly while its process holds the reindex lock (a killed process loses it), so
+    with the lock free, or held by the caller, every run still "running" was killed mid-way.
+    """
+    if not (data_dir / "parley.sqlite3").exists():
+        return 0
+    lock = FileLock(data_dir / "reindex.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return 0
+    try:
+        return Store(data_dir / "parley.sqlite3").interrupt_running_runs()
+    finally:
+        lock.release()
+
+
 def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: str | None, started_by: str,
                     since: str, listener: Listener, limits: ReadLimits) -> ReindexReport:
     started = time.perf_counter()
     store = Store(data_dir / "parley.sqlite3")
     report = ReindexReport(started_by=started_by, started_at=since)
+    store.interrupt_running_runs()  # this process holds the lock: any run still "running" was killed
     run_id = store.start_run(started_by)
     try:
         if only is None:
@@ -173,11 +212,16 @@ def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener
     for item in read_source(spec, limits):
         if isinstance(item, Failure):
             unread = unread or item.whole
-            report.failed.append({"item": item.item, "reason": item.reason})
-            log.warning("source item skipped", extra={"source": spec.name, "item": item.item,
-                                                      "reason": item.reason})
-        else:
-            articles[item.doc_id] = item
+            _fail(report, item.item, item.reason)
+            continue
+        earlier = articles.get(item.doc_id)
+        if earlier is not None:
+            _fail(report, item.url, f'same link as an earlier item ("{earlier.title or earlier.url}");'
+                                    " the later one is kept")
+        articles[item.doc_id] = item
+    if report.failed_count > len(report.failed):
+        log.warning("more source items skipped", extra={"source": spec.name,
+                                                        "skipped": report.failed_count - len(report.failed)})
     known = store.article_hashes(spec.name)
     embedded = store.embedded_articles(spec.name, model)
     todo: list[tuple[Article, list[Passage]]] = []
@@ -207,6 +251,13 @@ def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener
     report.seconds = round(time.perf_counter() - started, 2)
     store.record_source(spec.name, spec.kind, report.status, asdict(report))
     return report
+
+
+def _fail(report: SourceReport, item: str, reason: str) -> None:
+    """Report a failure, and log it while the report still lists failures one by one."""
+    if report.add_failure(item, reason):
+        log.warning("source item skipped", extra={"source": report.name, "item": _shorten(item),
+                                                  "reason": _shorten(reason)})
 
 
 def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[Article, list[Passage]]]]:

@@ -1,9 +1,11 @@
 """SQLite: the articles, their passages and embeddings, per-source status, runs and feedback.
 
 SQLite is the record of what was read and embedded; the FAISS and BM25 files of an index
-version are derived from it. Passage rows are never updated: a changed article gets new rows
-and the old ones stay until no served version refers to them, so a reindex can never pull a
-passage out from under a question being answered.
+version are derived from it. Neither passages nor article revisions are ever updated: a changed
+article gets a new revision (keyed by its content hash) with new passage rows, ``articles`` only
+points at the live revision, and the old rows stay until no served version refers to them. So a
+reindex can never pull a passage out from under a question being answered, nor show a served
+passage under its article's newer title, date or text.
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ CREATE TABLE IF NOT EXISTS sources (
     name TEXT PRIMARY KEY, kind TEXT NOT NULL, last_indexed_at TEXT, last_status TEXT,
     last_report TEXT);
 CREATE TABLE IF NOT EXISTS articles (
-    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, title TEXT NOT NULL,
-    outlet TEXT NOT NULL, published TEXT, text TEXT NOT NULL, content_hash TEXT NOT NULL,
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
     removed INTEGER NOT NULL DEFAULT 0, indexed_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+CREATE TABLE IF NOT EXISTS article_revisions (
+    doc_id TEXT NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL,
+    title TEXT NOT NULL, outlet TEXT NOT NULL, published TEXT, text TEXT NOT NULL,
+    PRIMARY KEY (doc_id, content_hash));
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, content_hash TEXT NOT NULL,
     model TEXT NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
@@ -46,6 +51,22 @@ CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, platform TEXT NOT NULL,
     user TEXT NOT NULL, question TEXT NOT NULL, quotes TEXT NOT NULL, vote INTEGER NOT NULL);
 """
+
+#: An ``articles`` table of the old schema (each row the article's fields) becomes the pointer to the
+#: live revision; the rows are first copied into ``article_revisions``.
+_MIGRATION = (
+    "INSERT OR IGNORE INTO article_revisions(doc_id, content_hash, source, url, title, outlet, published, text)"
+    " SELECT doc_id, content_hash, source, url, title, outlet, published, text FROM articles",
+    "CREATE TABLE articles_pointer (doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,"
+    " removed INTEGER NOT NULL DEFAULT 0, indexed_at TEXT NOT NULL)",
+    "INSERT INTO articles_pointer SELECT doc_id, source, content_hash, removed, indexed_at FROM articles",
+    "DROP TABLE articles",
+    "ALTER TABLE articles_pointer RENAME TO articles",
+    "CREATE INDEX articles_source ON articles(source)",
+)
+
+#: The live revision's fields, for readers of live articles (``a`` the pointer, ``r`` its revision).
+_LIVE = "articles a JOIN article_revisions r ON r.doc_id=a.doc_id AND r.content_hash=a.content_hash"
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,7 @@ class StoredPassage:
     outlet: str
     source: str
     published: datetime | None
+    content_hash: str
 
 
 def now() -> str:
@@ -77,6 +99,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._db().executescript(SCHEMA)
+        self._migrate()
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (WAL: readers never wait for a reindex's writes)."""
@@ -88,6 +111,25 @@ class Store:
             db.row_factory = sqlite3.Row
             self._local.db = db
         return db
+
+    def _migrate(self) -> None:
+        """Bring a store written before article revisions were kept up to date, in place.
+
+        Each article row becomes the revision its passages were embedded from, and ``articles``
+        keeps only the pointer to it: nothing is embedded again, in one transaction. Passages of
+        older revisions, kept only for a served version, have no revision to be shown with and
+        drop out of its answers.
+        """
+        if not self._articles_hold_text():
+            return
+        with self.transaction() as db:
+            if not self._articles_hold_text():  # another process migrated it meanwhile
+                return
+            for statement in _MIGRATION:
+                db.execute(statement)
+
+    def _articles_hold_text(self) -> bool:
+        return any(row[1] == "text" for row in self._db().execute("PRAGMA table_info(articles)"))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -126,18 +168,21 @@ class Store:
         return {row[0] for row in rows}
 
     def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str) -> None:
-        """Write article versions and their embedded passages in one transaction: all or none."""
+        """Write article revisions, point the articles at them and add their embedded passages, in one
+        transaction: all or none. A served version's older revision is left as it was."""
         with self.transaction() as db:
             for article, passages, vectors in batch:
                 published = article.published.isoformat() if article.published else None
                 db.execute(
-                    "INSERT INTO articles(doc_id, source, url, title, outlet, published, text, content_hash,"
-                    " removed, indexed_at) VALUES(?,?,?,?,?,?,?,?,0,?) ON CONFLICT(doc_id) DO UPDATE SET"
-                    " url=excluded.url, title=excluded.title, outlet=excluded.outlet,"
-                    " published=excluded.published, text=excluded.text, content_hash=excluded.content_hash,"
-                    " removed=0, indexed_at=excluded.indexed_at",
-                    (article.doc_id, article.source, article.url, article.title, article.outlet, published,
-                     article.text, article.content_hash, now()))
+                    "INSERT OR IGNORE INTO article_revisions(doc_id, content_hash, source, url, title, outlet,"
+                    " published, text) VALUES(?,?,?,?,?,?,?,?)",
+                    (article.doc_id, article.content_hash, article.source, article.url, article.title,
+                     article.outlet, published, article.text))
+                db.execute(
+                    "INSERT INTO articles(doc_id, source, content_hash, removed, indexed_at) VALUES(?,?,?,0,?)"
+                    " ON CONFLICT(doc_id) DO UPDATE SET content_hash=excluded.content_hash, removed=0,"
+                    " indexed_at=excluded.indexed_at",
+                    (article.doc_id, article.source, article.content_hash, now()))
                 db.executemany(
                     "INSERT INTO passages(doc_id, content_hash, model, seq, start, end, text, embedding)"
                     " VALUES(?,?,?,?,?,?,?,?)",
@@ -162,8 +207,8 @@ class Store:
     def live_passages(self, model: str) -> Iterator[tuple[int, str, str, bytes]]:
         """(id, article title, text, embedding) of every passage of the current version of live articles."""
         yield from self._db().execute(
-            "SELECT p.id, a.title, p.text, p.embedding FROM passages p JOIN articles a"
-            " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash"
+            f"SELECT p.id, r.title, p.text, p.embedding FROM {_LIVE} JOIN passages p"
+            " ON p.doc_id=a.doc_id AND p.content_hash=a.content_hash"
             " WHERE a.removed=0 AND p.model=? ORDER BY p.id", (model,))
 
     def live_signature(self, model: str) -> str:
@@ -185,7 +230,7 @@ class Store:
                            [(model, title, vector.astype(np.float32).tobytes()) for title, vector in vectors.items()])
 
     def collect_garbage(self, keep_ids: set[int], model: str) -> int:
-        """Drop passages and articles that neither the live set nor ``keep_ids`` (being served) use."""
+        """Drop passages, articles and revisions that neither the live set nor ``keep_ids`` (being served) use."""
         with self.transaction() as db:
             stale = [row[0] for row in db.execute(
                 "SELECT p.id FROM passages p LEFT JOIN articles a ON a.doc_id=p.doc_id"
@@ -194,41 +239,54 @@ class Store:
             stale = [pid for pid in stale if pid not in keep_ids]
             db.executemany("DELETE FROM passages WHERE id=?", [(pid,) for pid in stale])
             db.execute("DELETE FROM articles WHERE removed=1 AND doc_id NOT IN (SELECT doc_id FROM passages)")
-            db.execute("DELETE FROM titles WHERE title NOT IN (SELECT title FROM articles)")
+            db.execute("DELETE FROM article_revisions AS r WHERE NOT EXISTS(SELECT 1 FROM passages p"
+                       " WHERE p.doc_id=r.doc_id AND p.content_hash=r.content_hash) AND NOT EXISTS(SELECT 1"
+                       " FROM articles a WHERE a.doc_id=r.doc_id AND a.content_hash=r.content_hash)")
+            db.execute("DELETE FROM titles WHERE title NOT IN (SELECT title FROM article_revisions)")
         return len(stale)
 
     def passages_by_id(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
-        """The passages with these ids and their articles' metadata."""
+        """The passages with these ids and the metadata of the article revision each was cut from."""
         wanted = list(ids)
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
         rows = self._db().execute(
-            "SELECT p.id, p.doc_id, p.start, p.end, p.text, a.title, a.url, a.outlet, a.source, a.published"
-            f" FROM passages p JOIN articles a ON a.doc_id=p.doc_id WHERE p.id IN ({marks})", wanted)
+            "SELECT p.id, p.doc_id, p.start, p.end, p.text, r.title, r.url, r.outlet, r.source, r.published,"
+            " p.content_hash FROM passages p JOIN article_revisions r"
+            f" ON r.doc_id=p.doc_id AND r.content_hash=p.content_hash WHERE p.id IN ({marks})", wanted)
         return {row[0]: StoredPassage(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                                      row[8], parse_published(row[9])) for row in rows}
+                                      row[8], parse_published(row[9]), row[10]) for row in rows}
 
     def passage_texts(self, ids: Iterable[int]) -> list[str]:
         """The texts of these passages, in the order given (for a version saved without its sentences)."""
         texts = dict(self._db().execute("SELECT id, text FROM passages"))
         return [texts[int(pid)] for pid in ids]
 
-    def article_text(self, doc_id: str) -> str:
-        """The full text of the live version of an article ('' if gone)."""
-        row = self._db().execute("SELECT text FROM articles WHERE doc_id=?", (doc_id,)).fetchone()
+    def article_text(self, doc_id: str, content_hash: str | None = None) -> str:
+        """The full text of one revision of an article (default: the live one); '' if gone.
+
+        A served passage's context comes from its own revision (``StoredPassage.content_hash``),
+        never from a newer one a reindex has written since.
+        """
+        if content_hash is None:
+            row = self._db().execute(f"SELECT r.text FROM {_LIVE} WHERE a.doc_id=?", (doc_id,)).fetchone()
+        else:
+            row = self._db().execute("SELECT text FROM article_revisions WHERE doc_id=? AND content_hash=?",
+                                     (doc_id, content_hash)).fetchone()
         return row[0] if row else ""
 
     def articles_between(self, since: datetime | None, until: datetime | None) -> list[sqlite3.Row]:
-        """Live articles published inside a window, newest first (for the latest summary)."""
-        clauses, args = _window_clauses("", since, until)
+        """Live articles (their live revisions) published inside a window, newest first (for the latest summary)."""
+        clauses, args = _window_clauses(since, until)
         return list(self._db().execute(
-            f"SELECT * FROM articles WHERE {' AND '.join(clauses)} ORDER BY published DESC", args))
+            "SELECT a.doc_id, a.source, a.content_hash, a.removed, a.indexed_at, r.url, r.title, r.outlet,"
+            f" r.published, r.text FROM {_LIVE} WHERE {' AND '.join(clauses)} ORDER BY r.published DESC", args))
 
     def outlet_names(self) -> dict[str, str]:
         """Every outlet of a live article under its own name, plus the aliases the sources file gives."""
         names = {row[0]: row[0] for row in self._db().execute(
-            "SELECT DISTINCT outlet FROM articles WHERE removed=0 AND outlet != ''")}
+            f"SELECT DISTINCT r.outlet FROM {_LIVE} WHERE a.removed=0 AND r.outlet != ''")}
         names.update(json.loads(self.get_meta("outlet_aliases") or "{}"))
         return names
 
@@ -239,7 +297,8 @@ class Store:
     def published_range(self) -> tuple[datetime | None, datetime | None]:
         """The oldest and newest publication dates of live articles."""
         row = self._db().execute(
-            "SELECT MIN(published), MAX(published) FROM articles WHERE removed=0 AND published IS NOT NULL").fetchone()
+            f"SELECT MIN(r.published), MAX(r.published) FROM {_LIVE} WHERE a.removed=0 AND r.published IS NOT NULL"
+        ).fetchone()
         return parse_published(row[0]), parse_published(row[1])
 
     def record_source(self, name: str, kind: str, status: str, report: dict) -> None:
@@ -275,6 +334,11 @@ class Store:
             db.execute("UPDATE runs SET finished_at=?, status=?, report=? WHERE id=?",
                        (now(), status, json.dumps(report), run_id))
 
+    def interrupt_running_runs(self) -> int:
+        """Mark every run still 'running' as 'interrupted'; only for a caller that holds the reindex lock."""
+        with self.transaction() as db:
+            return db.execute("UPDATE runs SET status='interrupted' WHERE status='running'").rowcount
+
     def last_run(self) -> dict | None:
         row = self._db().execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         return dict(row) if row else None
@@ -297,22 +361,22 @@ class Store:
         The latest summary scores articles against its topic with these stored vectors, so
         nothing is re-embedded at summary time.
         """
-        clauses, args = _window_clauses("a.", since, until)
+        clauses, args = _window_clauses(since, until)
         clauses.append("p.model=?")
         args.append(model)
         yield from self._db().execute(
-            "SELECT a.doc_id, a.published, a.outlet, p.embedding FROM passages p JOIN articles a"
-            " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash"
+            f"SELECT a.doc_id, r.published, r.outlet, p.embedding FROM {_LIVE} JOIN passages p"
+            " ON p.doc_id=a.doc_id AND p.content_hash=a.content_hash"
             f" WHERE {' AND '.join(clauses)}", args)
 
 
-def _window_clauses(prefix: str, since: datetime | None, until: datetime | None) -> tuple[list[str], list[str]]:
-    """SQL conditions (and their arguments) for live, dated articles published in ``[since, until)``."""
-    clauses, args = [f"{prefix}removed=0", f"{prefix}published IS NOT NULL"], []
+def _window_clauses(since: datetime | None, until: datetime | None) -> tuple[list[str], list[str]]:
+    """SQL conditions (and their arguments) over ``_LIVE`` for live, dated articles published in ``[since, until)``."""
+    clauses, args = ["a.removed=0", "r.published IS NOT NULL"], []
     if since:
-        clauses.append(f"{prefix}published >= ?")
+        clauses.append("r.published >= ?")
         args.append(since.isoformat())
     if until:
-        clauses.append(f"{prefix}published < ?")
+        clauses.append("r.published < ?")
         args.append(until.isoformat())
     return clauses, args

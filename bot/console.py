@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.panel import Panel
 from rich.table import Table
 
 from bot import replies
 from index.quotes import Quote
+
+
+def escape(text: str) -> str:
+    """Text shown as written: rich markup escaped, invisible controls (bidi overrides, zero-widths) dropped."""
+    return escape_markup(replies.visible(text))
 
 
 def quote_markup(quote: Quote) -> str:

@@ -6,12 +6,22 @@ wording of help, refusals and reports lives here so every platform says the same
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote as percent_encode
+from urllib.parse import urlsplit
 
 from index.quotes import Answer, Quote
 
 MAX_QUESTION_CHARS = 500
+MAX_URL_CHARS = 2000
+_HIDDEN = frozenset({"Cc", "Cf", "Cs"})  # control and format characters, lone surrogates
+_KEPT_CONTROLS = frozenset("\t\n\r")
+_URL_KEEPS = "!#$%&'()*+,-./:;=?@[]_~"  # what RFC 3986 allows unencoded besides letters and digits
+_HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # a name, or IPv6
+_BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True)
@@ -135,9 +145,44 @@ def date_label(moment: datetime | None) -> str:
     return f"{moment:%-d %b %Y}" if moment else ""
 
 
+def visible(text: str) -> str:
+    """``text`` without what a reader can't see but a screen or a tokenizer acts on.
+
+    Format characters (zero-width, bidi overrides, BOM), lone surrogates and control characters go;
+    tab, newline and carriage return stay, and a control that separates words (form feed, NEL)
+    becomes a space so the words stay apart.
+    """
+    return "".join(char if char in _KEPT_CONTROLS or unicodedata.category(char) not in _HIDDEN
+                   else " " if char.isspace() else "" for char in text)
+
+
+def link_url(url: str) -> str | None:
+    """The article's URL as a link target Slack and Discord accept, or None when it can't be one.
+
+    Tabs and line breaks are dropped as browsers drop them; spaces and other characters a URL may
+    not hold are percent-encoded. It must be http(s) with a plain host and no user name (which
+    would let ``https://reuters.com@evil.example`` pass as Reuters), and hold no control character.
+    """
+    url = re.sub("[\t\n\r]", "", url).strip(" ")
+    if len(url) > MAX_URL_CHARS or any(unicodedata.category(char) in _HIDDEN for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # a port that isn't a number raises ValueError
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not host or "@" in parts.netloc or not _HOST.fullmatch(host):
+        return None
+    encoded = _BARE_PERCENT.sub("%25", percent_encode(url, safe=_URL_KEEPS))
+    return encoded if len(encoded) <= MAX_URL_CHARS else None
+
+
 def check_question(text: str) -> Notice | None:
-    """A friendly notice for an empty or oversized question, else None."""
-    if not text.strip():
+    """A friendly notice for an oversized question or one with nothing to search, else None.
+
+    Nothing to search is fewer than two letters or digits: blank, punctuation, a stray "x".
+    """
+    if sum(char.isalnum() for char in text) < 2:
         return help_notice()
     if len(text) > MAX_QUESTION_CHARS:
         return Notice("error", f"That question is {len(text):,} characters long; please ask in under "

@@ -39,7 +39,12 @@ class Parley:
         return self.searcher.store
 
     def ask(self, question: str, user: str | None = None, k: int | None = None):
-        """An AnswerReply, or a Notice for an empty/huge question, a rate limit or an empty index."""
+        """An AnswerReply, or a Notice for an empty/huge question, a rate limit or an empty index.
+
+        Invisible and control characters are dropped first: a lone surrogate would stop the tokenizer,
+        and a question of zero-width characters alone is no question (it gets the help text).
+        """
+        question = replies.visible(question or "")  # a questions file may hold a null
         notice = replies.check_question(clean_question(question))
         if notice:
             return notice

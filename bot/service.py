@@ -15,7 +15,7 @@ from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex
 from index.embed import load_embedder
 from index.query import clean_question
-from index.search import NotIndexed, Searcher
+from index.search import NotIndexed, OutdatedIndex, Searcher
 from index.sources import load_sources
 from index.store import Store
 from index.summary import WindowError, parse_window, summarize
@@ -54,9 +54,12 @@ class Parley:
                 return replies.rate_limited_notice(self.limiter.per_minute, wait)
         try:
             answer = self.searcher.ask(question, k=k or self.settings.top_k)
+        except OutdatedIndex:
+            return replies.outdated_index_notice()
         except NotIndexed:
             return replies.not_indexed_notice()
-        return replies.AnswerReply(answer.question.strip(), answer.answered, answer.quotes, answer.closest)
+        return replies.AnswerReply(answer.question.strip(), answer.answered, answer.quotes, answer.closest,
+                                   answer.refusal)
 
     def status(self) -> replies.StatusReply:
         sources = self.store.source_rows()

@@ -19,7 +19,11 @@ from index.versions import IndexVersion, built_by_older_rules, current_name, loa
 
 
 class NotIndexed(Exception):
-    """Nothing has been indexed yet in this data directory, or only by an older Parley."""
+    """Nothing has been indexed yet in this data directory."""
+
+
+class OutdatedIndex(NotIndexed):
+    """The served version was built by an older Parley; a reindex rebuilds it without embedding again."""
 
 
 class Searcher:
@@ -48,8 +52,8 @@ class Searcher:
                 version = load_version(self.data_dir, name)
                 if built_by_older_rules(version.manifest) or version.sentences is None or version.titles is None:
                     # Questions are read with today's word rules; the version's words were split by older ones.
-                    raise NotIndexed(f"the index in {self.data_dir} was built by an older Parley: run `parley index` "
-                                     "to rebuild it (passages are not embedded again)")
+                    raise OutdatedIndex(f"the index in {self.data_dir} was built by an older Parley: run "
+                                        "`parley index` to rebuild it (passages are not embedded again)")
                 self._version = version
                 self._ranker = None
             return self._version

@@ -121,3 +121,13 @@ def test_the_repository_sample_answers_offline(tmp_path, capsys, embedder):
                  "Who led the US delegation in Geneva?"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["answered"] and "Sherman" in answer["quotes"][0]["text"]
+
+
+def test_ask_explain_shows_each_quote_s_features_and_why_not_covered(env, capsys):
+    assert main(["ask", "Who headed the Russian delegation in Geneva?", "--json", "--explain"]) == 0
+    first = json.loads(capsys.readouterr().out)["quotes"][0]
+    assert {"dense", "lexical", "sentence_words"} <= set(first["features"])
+    assert sum(first["contributions"].values()) == pytest.approx(first["score"], abs=1e-3)
+    assert main(["ask", "What is the boiling point of mercury?", "--explain"]) == 0
+    shown = capsys.readouterr().out
+    assert "Not covered:" in shown and "contribution" in shown

@@ -6,15 +6,26 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
 from dateutil import parser as date_parser
 
-_TAG = re.compile(r"<[^>]+>")
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+_TAG = re.compile(r"<[^<>]+>")  # no "<" inside: a stray "<" cannot make each later one scan to the end
+# Zero-widths, the byte-order mark, and the bidi marks, embeddings, overrides and isolates that can make
+# a quote display differently from what it says.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# C0 and C1 controls that break a line become one; the rest (NUL, escape, bell…) carry nothing readable.
+_LINE_CONTROLS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+_WHITESPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+
+_DATE_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+MAX_DATE_CHARS = 100  # longer is prose, not a date, and dateutil's time grows with the text
+FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -56,13 +67,41 @@ class Failure:
 
 
 def clean_text(raw: str) -> str:
-    """Unescape entities, drop stray markup and tidy whitespace, keeping paragraph breaks."""
+    """Unescape entities, drop stray markup, controls and invisible characters, tidy whitespace, keep paragraphs.
+
+    Invisible characters go so that a quote shows exactly what it says, and words match as typed.
+    """
     text = _INVISIBLE.sub("", html.unescape(html.unescape(raw or "")))
+    text = _CONTROLS.sub("", _LINE_CONTROLS.sub("\n", text))
     text = _TAG.sub(" ", text) if "<" in text and ">" in text else text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def mostly_controls(raw: str) -> bool:
+    """Whether more than half of the visible characters are controls (NULs, a binary file): junk, not text."""
+    dense = _WHITESPACE.sub("", raw)
+    return len(dense) - len(_CONTROLS.sub("", dense)) > len(dense) / 2
+
+
+def cut_text(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else its start, ended at a break in the last tenth before it.
+
+    A paragraph break is preferred, then a sentence's end, then a space, so the cut splits no quotable sentence.
+    """
+    if len(text) <= limit:
+        return text
+    head, floor = text[:limit], limit - limit // 10
+    paragraph = head.rfind("\n\n", floor)
+    if paragraph > 0:
+        return head[:paragraph].rstrip()
+    sentences = [end.end() for end in _SENTENCE_END.finditer(head, floor)]
+    if sentences:
+        return head[:sentences[-1]]
+    space = max(head.rfind(" ", floor), head.rfind("\n", floor))
+    return (head[:space] if space > 0 else head).rstrip()
 
 
 def clean_title(raw: str) -> str:
@@ -71,7 +110,10 @@ def clean_title(raw: str) -> str:
 
 
 def parse_published(value: object) -> datetime | None:
-    """Read a date or timestamp in any common form as a timezone-aware datetime (UTC if none given)."""
+    """A full date or timestamp in any common form, timezone-aware (UTC if none given); None for anything less.
+
+    A partial date ("10", "Tuesday", "Jan 2022") is no date: completing it from today would invent one.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -86,15 +128,27 @@ def parse_published(value: object) -> datetime | None:
 
 
 def _read_date(written: str) -> datetime | None:
-    """ISO 8601, as the store writes it, in microseconds; any other form through dateutil (~0.2 ms)."""
+    """ISO 8601 (as the store writes it) directly, other forms through dateutil.
+
+    dateutil fills a part the text leaves out from its ``default``; reading with two defaults that differ
+    in year, month and day shows any part that was filled in, and then the date is refused.
+    """
+    if len(written) > MAX_DATE_CHARS:
+        return None
     try:
         return datetime.fromisoformat(written)
     except ValueError:
         pass
     try:
-        return date_parser.parse(written)
+        first, second = (date_parser.parse(written, default=default) for default in _DATE_DEFAULTS)
     except (ValueError, OverflowError, TypeError):
         return None
+    return first if first.date() == second.date() else None
+
+
+def in_the_future(moment: datetime) -> bool:
+    """More than a day ahead of now: no time zone is that far ahead, so the date is wrong."""
+    return moment > datetime.now(UTC) + FUTURE_SLACK
 
 
 def outlet_from_url(url: str) -> str:

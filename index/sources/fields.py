@@ -7,10 +7,21 @@ fields accepts a list of common names; a source's ``[source.fields]`` table puts
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from index.articles import Article, Failure, clean_text, clean_title, outlet_from_url, parse_published
-from index.sources import SourceSpec
+from index.articles import (
+    Article,
+    Failure,
+    clean_text,
+    clean_title,
+    cut_text,
+    in_the_future,
+    mostly_controls,
+    outlet_from_url,
+    parse_published,
+)
+from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec
 
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "source_url", "href"),
@@ -26,6 +37,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 TITLE_FROM_TEXT_LIMIT = 120
+TITLE_LIMIT = 300  # every passage carries its title into BM25 and the model: a title is not a text
+MAX_NESTING = 8  # lists in lists: a record's text is a paragraph, or a list of them, never a deep tree
+MAX_PARTS = 100_000  # values read from one field: YAML aliases can make a small file name billions
 
 
 def field_names(spec: SourceSpec, ours: str) -> tuple[str, ...]:
@@ -44,17 +58,45 @@ def pick(record: Mapping[object, object], names: tuple[str, ...]) -> object:
     return None
 
 
-def as_text(value: object) -> str:
-    """Scalars as strings and lists as paragraphs; nested objects carry no readable text."""
-    if value is None or isinstance(value, (dict, bool)):
-        return ""
-    if isinstance(value, (list, tuple)):
-        return "\n\n".join(as_text(item) for item in value if as_text(item))
-    return str(value)
+class UnreadableValue(ValueError):
+    """A field too deep or too big to read as text; the message is the reason."""
+
+
+def as_text(value: object, max_chars: int = DEFAULT_LIMITS.article_max_chars) -> str:
+    """Scalars as strings and lists as paragraphs; nested objects carry no readable text.
+
+    Each value is read once, at most MAX_NESTING lists deep and MAX_PARTS values in all, and reading stops
+    once ``max_chars`` are collected, so a small hostile record cannot take exponential time or memory.
+    """
+    parts: list[str] = []
+    size, seen = 0, 0
+
+    def collect(item: object, depth: int) -> None:
+        nonlocal size, seen
+        seen += 1
+        if seen > MAX_PARTS:
+            raise UnreadableValue(f"made of too many parts (over {MAX_PARTS:,})")
+        if item is None or isinstance(item, (dict, bool)) or size > max_chars:
+            return
+        if not isinstance(item, (list, tuple)):
+            part = str(item)
+            if part:
+                parts.append(part)
+                size += len(part) + 2
+            return
+        if depth >= MAX_NESTING:
+            raise UnreadableValue(f"nested too deeply (over {MAX_NESTING} levels of lists)")
+        for child in item:
+            collect(child, depth + 1)
+
+    collect(value, 0)
+    return "\n\n".join(parts)
 
 
 def published_from(value: object) -> datetime | None:
-    """Like ``parse_published``, but Unix timestamps (seconds or milliseconds) are read as such."""
+    """Like ``parse_published``, but Unix timestamps (seconds or milliseconds) are read as such; a list is no date."""
+    if isinstance(value, (list, tuple, dict)):
+        return None
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) in (10, 13):
         value = int(value.strip())
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -68,30 +110,68 @@ def published_from(value: object) -> datetime | None:
 
 def title_from_text(text: str) -> str:
     """A stand-in title for an untitled item: its first line, cut at a word near the limit."""
-    line = text.split("\n", 1)[0].strip()
-    if len(line) <= TITLE_FROM_TEXT_LIMIT:
+    return shortened(text.split("\n", 1)[0].strip(), TITLE_FROM_TEXT_LIMIT)
+
+
+def shortened(line: str, limit: int) -> str:
+    """``line`` if it fits in ``limit`` characters, else cut at a word and ended with "…"."""
+    if len(line) <= limit:
         return line
-    cut = line[:TITLE_FROM_TEXT_LIMIT].rsplit(" ", 1)[0] or line[:TITLE_FROM_TEXT_LIMIT]
+    cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
     return cut.rstrip(" ,;:-") + "…"
 
 
-def record_item(record: Mapping[object, object], spec: SourceSpec, item: str, fallback_url: str) -> Article | Failure:
-    """The article of one record, or a Failure naming where the record is (``item``)."""
-    result = article_from_record(record, spec, fallback_url)
-    return Failure(spec.name, item, result) if isinstance(result, str) else result
+def record_item(record: Mapping[object, object], spec: SourceSpec, item: str, fallback_url: str,
+                limits: ReadLimits = DEFAULT_LIMITS) -> Article | Failure:
+    """The article of one record, or a Failure naming where the record is (``item``); its notes are dropped.
+
+    For a caller that yields one item a record; ``record_items`` also reports a cut text or a future date.
+    """
+    return record_items(record, spec, item, fallback_url, limits)[0]
 
 
-def article_from_record(record: Mapping[object, object], spec: SourceSpec, fallback_url: str) -> Article | str:
-    """Build the article, or say why the record can't be one (a string reason, never an exception)."""
-    text = clean_text(as_text(pick(record, field_names(spec, "text"))))
-    lead = clean_text(as_text(pick(record, field_names(spec, "lead")))) if spec.fields.get("lead") else ""
+def record_items(record: Mapping[object, object], spec: SourceSpec, item: str, fallback_url: str,
+                 limits: ReadLimits = DEFAULT_LIMITS) -> list[Article | Failure]:
+    """The article of one record followed by notes on what was changed to index it, or a Failure saying why not.
+
+    A note is a Failure that is not ``whole``: the article is still indexed, and the report says what changed.
+    """
+    try:
+        result = article_from_record(record, spec, fallback_url, limits.article_max_chars)
+    except UnreadableValue as exc:
+        return [Failure(spec.name, item, str(exc))]
+    if isinstance(result, str):
+        return [Failure(spec.name, item, result)]
+    article, notes = result, []
+    if len(article.text) > limits.article_max_chars:
+        article = replace(article, text=cut_text(article.text, limits.article_max_chars))
+        notes.append(f"text cut at {limits.article_max_chars:,} characters (PARLEY_MAX_ARTICLE_CHARS)")
+    if article.published is not None and in_the_future(article.published):
+        notes.append(f"the date {article.published:%Y-%m-%d} is in the future; indexed with no date")
+        article = replace(article, published=None)
+    return [article, *(Failure(spec.name, item, note) for note in notes)]
+
+
+def article_from_record(record: Mapping[object, object], spec: SourceSpec, fallback_url: str,
+                        max_chars: int = DEFAULT_LIMITS.article_max_chars) -> Article | str:
+    """Build the article, or say why the record can't be one (a string reason).
+
+    Raises UnreadableValue for a field too deep or too big to read. The text is read to a little past
+    ``max_chars``; the caller cuts it at a break and says so.
+    """
+    raw = field_text(record, spec, "text", max_chars)
+    if mostly_controls(raw):
+        return "not text: mostly control characters"
+    text = clean_text(raw)
+    lead = clean_text(field_text(record, spec, "lead", max_chars)) if spec.fields.get("lead") else ""
     if lead and lead not in text:
         text = f"{lead}\n\n{text}" if text else lead
     if not text:
         return f"no text (looked for {', '.join(field_names(spec, 'text'))})"
-    url = as_text(pick(record, field_names(spec, "url"))).strip() or fallback_url
-    title = clean_title(as_text(pick(record, field_names(spec, "title")))) or title_from_text(text)
-    outlet = clean_title(as_text(pick(record, field_names(spec, "outlet")))) or spec.outlet
+    url = field_text(record, spec, "url", max_chars).strip() or fallback_url
+    title = shortened(clean_title(field_text(record, spec, "title", max_chars)), TITLE_LIMIT)
+    title = title or title_from_text(text)
+    outlet = clean_title(field_text(record, spec, "outlet", max_chars)) or spec.outlet
     return Article(
         url=url,
         title=title,
@@ -100,3 +180,11 @@ def article_from_record(record: Mapping[object, object], spec: SourceSpec, fallb
         outlet=outlet or outlet_from_url(url),
         published=published_from(pick(record, field_names(spec, "published"))),
     )
+
+
+def field_text(record: Mapping[object, object], spec: SourceSpec, ours: str, max_chars: int) -> str:
+    """One of our fields as text; an UnreadableValue names the field."""
+    try:
+        return as_text(pick(record, field_names(spec, ours)), max_chars)
+    except UnreadableValue as exc:
+        raise UnreadableValue(f"the {ours} is {exc}") from None

@@ -78,8 +78,6 @@ class Ranker:
         ranked = self.rank(query, rerank)
         refused = abstention.refusal(query, ranked, self.coverage, self.weights)
         ranked = dedup.deduplicate(ranked, self.weights, self._shingles)
-        if rerank and self.cross_encoder is not None:
-            ranked = self._cross_encode(query.text, ranked)
         quotes: list[Quote] = []
         for c in ranked:
             quote = self._quote(c)
@@ -118,18 +116,22 @@ class Ranker:
         for c, topical, title in zip(candidates, self._topical[rows].tolist(), titled.tolist(), strict=True):
             priors.source_priors(c, topical, title, self.primary, self._has_topic, w)
             c.rescore(w)
-        return sorted(candidates, key=lambda c: c.score, reverse=True)
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        if rerank and self.cross_encoder is not None and w.cross_encoder:
+            self.cross_encode(query.text, ranked[:w.cross_encode_top])
+            ranked.sort(key=lambda c: c.score, reverse=True)
+        return ranked
 
-    def _cross_encode(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
-        """The leading candidates in the cross-encoder's order; each is read as its title and the
-        sentences around its answering one, the heart of the quote it would give."""
-        leaders = ranked[:self.weights.cross_encode_top]
+    def cross_encode(self, question: str, leaders: list[Candidate]) -> None:
+        """``cross_encoder``: the cross-encoder's relevance of each leader (its logit, clipped to ±10, over 10),
+        read as its title and the sentences around its answering one, the heart of the quote it would give."""
         texts = []
         for c in leaders:
             start, end = window(c.passage.text, c.focus, CROSS_ENCODE_CHARS)
             texts.append(f"{c.passage.title}. {c.passage.text[start:end]}")
-        order = np.argsort(-self.cross_encoder.scores(question, texts), kind="stable")
-        return [leaders[i] for i in order.tolist()] + ranked[self.weights.cross_encode_top:]
+        for c, logit in zip(leaders, self.cross_encoder.scores(question, texts).tolist(), strict=True):
+            c.features["cross_encoder"] = max(-10.0, min(10.0, logit)) / 10
+            c.rescore(self.weights)
 
     def _quote(self, c: Candidate) -> Quote:
         """The answering sentence with whole sentences of context from the article, ≤ 600 chars."""

@@ -16,7 +16,7 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
 #: The features a candidate's score sums, each times the weight of the same name.
 FEATURES = ("dense", "lexical", "sentence_words", "answer_kind", "sentence_meaning", "date", "outlet", "recent",
-            "topic", "title", "primary")
+            "topic", "title", "primary", "cross_encoder")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Weights:
     topic: float = 0.2  # × the passage's similarity to PARLEY_TOPIC
     title: float = 0.15  # × the similarity of the passage's title to the question
     primary: float = 0.03  # a source marked primary (an office's own record), scaled by topicality
+    cross_encoder: float = 1.0  # the configured cross-encoder's relevance (−1…1) of the leading candidates
 
     # -- shaping the features ------------------------------------------------------------------------
     neighbour_share: float = 0.25  # of the question words a neighbouring sentence adds, credited to a sentence
@@ -51,7 +52,7 @@ class Weights:
     quotes_per_article: int = 2  # quotes one article may give
     duplicate_jaccard: float = 0.5  # 4-word shingle overlap from which two passages are copies
     same_sentence_chars: int = 40  # an answering sentence this long, found twice, makes its passages copies
-    cross_encode_top: int = 10  # leading quotes a configured cross-encoder reorders
+    cross_encode_top: int = 10  # leading candidates a configured cross-encoder reads
 
     # -- abstention ("not covered") -------------------------------------------------------------------
     abstain_below: float = 1.55  # floor of best dense + best sentence meaning + best sentence words (rerank)

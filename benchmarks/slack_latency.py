@@ -1,9 +1,10 @@
-"""Slack acknowledgement and full-reply latency, through the real Bolt app over HTTP on 127.0.0.1.
+"""Slack acknowledgement and full-reply latency, through the server as deployed over HTTP on 127.0.0.1.
 
 usage: python benchmarks/slack_latency.py [--data-dir DIR] [--rounds N]
 
-Serves the bot against the tests' fake Slack Web API (``tests/slack_fake.py``), sends signed
-mentions and ``/ask`` commands one after another, and prints p50/p95/max of the acknowledgement
+Runs ``parley serve slack --http`` (gunicorn, ``tests/slack_served.py``) against the tests' fake
+Slack Web API (``tests/slack_fake.py``), sends signed mentions and ``/ask`` commands one after
+another, and prints p50/p95/max of the acknowledgement
 (the HTTP answer Slack waits at most 3 s for) and of the full reply (until ``chat.postMessage``
 or the ``response_url`` post arrives). With no ``--data-dir`` it indexes the tests' small corpus
 into a temporary folder first. Nothing is asserted; the tests assert the 3 s bound.
@@ -15,24 +16,20 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
 from pathlib import Path
-
-from pydantic import SecretStr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from slack_fake import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, SlackClient  # noqa: E402
+from slack_fake import BOT_USER, FakeSlack, SlackClient  # noqa: E402
+from slack_served import serve_slack  # noqa: E402
 
-from bot.service import Parley  # noqa: E402
-from bot.slack.app import create_app, make_http_server  # noqa: E402
-from config import load_settings  # noqa: E402
 from config.settings import DEFAULT_MODEL  # noqa: E402
 from index.build import reindex  # noqa: E402
 from index.evaluation import percentile  # noqa: E402
 from index.sources import load_sources  # noqa: E402
 
+SOURCES = ROOT / "tests" / "fixtures" / "corpus" / "sources.toml"
 QUESTIONS = ["What did Russia demand?", "Who led the American team in Geneva?",
              "What did Stoltenberg say about alliances?", "What did the written reply offer?"]
 
@@ -43,16 +40,13 @@ def line(name: str, seconds: list[float]) -> str:
             f"max {max(ms):7.1f} ms  (n={len(ms)})")
 
 
-def measure(data_dir: Path, rounds: int) -> None:
+def measure(data_dir: Path, rounds: int, scratch: Path) -> None:
     slack = FakeSlack()
-    settings = load_settings(data_dir=data_dir).model_copy(update={
-        "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-        "slack_api_url": slack.api_url, "rate_limit_per_minute": 10_000})
-    parley = Parley(settings)
-    parley.ask(QUESTIONS[0])  # warm: model and index loaded, as in a running bot
-    server = make_http_server(create_app(parley), parley, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    client = SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events")
+    served = serve_slack(slack, data_dir, SOURCES, scratch / "server", PARLEY_RATE_LIMIT_PER_MINUTE="10000")
+    client = SlackClient(served.events_url)
+    client.event({"type": "app_mention", "user": "UWARM", "text": f"<@{BOT_USER}> {QUESTIONS[0]}",
+                  "ts": "1699999999.000001", "channel": "C0WARM", "event_ts": "1699999999.000001"})
+    slack.wait_for("chat.postMessage", channel="C0WARM", timeout=300)  # warm: model and index loaded
 
     acks: dict[str, list[float]] = {"mention": [], "/ask": []}
     replies: dict[str, list[float]] = {"mention": [], "/ask": []}
@@ -68,7 +62,7 @@ def measure(data_dir: Path, rounds: int) -> None:
         response = slack.wait_for("response_url", hook=f"ask-{number}")[0]
         acks["/ask"].append(sent.seconds)
         replies["/ask"].append(response.at - sent.sent)
-    server.shutdown()
+    served.stop()
     slack.close()
 
     print(f"index: {data_dir}  requests: {sum(map(len, acks.values()))}")
@@ -83,13 +77,12 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    if args.data_dir:
-        measure(args.data_dir, args.rounds)
-        return
     with tempfile.TemporaryDirectory(prefix="parley-slack-bench-") as scratch:
-        data_dir = Path(scratch)
-        reindex(data_dir, load_sources(ROOT / "tests" / "fixtures" / "corpus" / "sources.toml"), DEFAULT_MODEL)
-        measure(data_dir, args.rounds)
+        data_dir = args.data_dir
+        if data_dir is None:
+            data_dir = Path(scratch) / "data"
+            reindex(data_dir, load_sources(SOURCES), DEFAULT_MODEL)
+        measure(data_dir, args.rounds, Path(scratch))
 
 
 if __name__ == "__main__":

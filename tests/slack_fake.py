@@ -162,6 +162,7 @@ class SlackClient:
         self.secret = secret
         self.deliveries: list[Delivery] = []
         self._event_ids = itertools.count(1)
+        self._triggers = itertools.count(1)
 
     def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str | None = None,
              headers: dict | None = None) -> Delivery:
@@ -188,20 +189,27 @@ class SlackClient:
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return self.post(body, "application/json", headers=headers, **options)
 
-    def command(self, command: str, text: str, user: str, response_url: str, **options) -> Delivery:
+    def command(self, command: str, text: str, user: str, response_url: str, *, trigger_id: str | None = None,
+                **options) -> Delivery:
+        """A slash command; each gets its own ``trigger_id`` as in Slack unless one is given (a replay)."""
         body = urlencode({"token": "unused", "team_id": TEAM, "team_domain": "parley-test", "channel_id": "C0ASK",
                           "channel_name": "talks", "user_id": user, "user_name": user.lower(), "command": command,
                           "text": text, "api_app_id": "A0TEST", "response_url": response_url,
-                          "trigger_id": "1.2.3"})
+                          "trigger_id": trigger_id or self._trigger_id()})
         return self.post(body, "application/x-www-form-urlencoded", **options)
 
     def click(self, action_id: str, value: str, user: str, response_url: str, *, channel: str = "C0ASK",
-              message_ts: str = "1800000000.000001") -> Delivery:
-        """A ``block_actions`` payload for one button in a message."""
+              message_ts: str = "1800000000.000001", trigger_id: str | None = None, action_ts: str | None = None,
+              **options) -> Delivery:
+        """A ``block_actions`` payload for one button in a message; the same ids again make a replay."""
         payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": user, "name": user.lower()},
                    "api_app_id": "A0TEST", "container": {"type": "message", "message_ts": message_ts,
                                                          "channel_id": channel, "is_ephemeral": False},
-                   "channel": {"id": channel}, "trigger_id": "1.2.3", "response_url": response_url,
+                   "channel": {"id": channel}, "trigger_id": trigger_id or self._trigger_id(),
+                   "response_url": response_url,
                    "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
-                                "action_ts": str(time.time())}]}
-        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+                                "action_ts": action_ts or str(time.time())}]}
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **options)
+
+    def _trigger_id(self) -> str:
+        return f"{int(time.time())}.{next(self._triggers)}.0a1b2c3d"

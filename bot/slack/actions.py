@@ -1,11 +1,13 @@
 """Button clicks: 👍/👎 on an answer, and "Post to channel" on a summary.
 
 Each button's value carries what the click needs (see ``render``), so a click works after a
-restart. A user's vote on an answer counts once, however often they click.
+restart. A user's vote on an answer counts once, however often they click, and a replayed click
+(the same ``trigger_id`` and ``action_ts``) posts a summary only once.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 
 from slack_bolt import App
@@ -24,6 +26,8 @@ from bot.slack.render import (
     read_summary_value,
 )
 from bot.slack.shared import ack_now, reply_or_error
+
+log = logging.getLogger(__name__)
 
 
 class ButtonActions:
@@ -52,9 +56,13 @@ class ButtonActions:
 
     def post_summary(self, body: dict, action: dict, respond: Respond) -> None:
         """Rebuild the summary of the shown window and post it for the whole channel."""
+        user = body["user"]["id"]
+        if not self.memory.claim_request("click", body.get("trigger_id") or "", user, action.get("action_ts") or ""):
+            log.info("duplicate request ignored", extra={"action": action["action_id"], "user": user})
+            return
         since, until = read_summary_value(action["value"])
         reply = reply_or_error(lambda: self.parley.summary(since, until), "posting a summary",
-                               user=body["user"]["id"])
+                               user=user)
         shared = isinstance(reply, replies.SummaryReply)
         respond(response_type="in_channel" if shared else "ephemeral", replace_original=False,
                 **message_for(reply).kwargs())

@@ -1,15 +1,16 @@
 """The Bolt app and how it is served: Socket Mode, or HTTP on ``/slack/events`` with ``/healthz``.
 
 ``create_app`` checks the bot token against the Web API (``PARLEY_SLACK_API_URL``) and wires the
-listeners; ``serve`` runs it until interrupted, with the scheduled reindex in the same process. A
-missing or refused credential ends with one line naming the setting, never a traceback.
+listeners; ``serve`` runs it until stopped, with the scheduled reindex in the same process: over
+HTTP behind the gate of ``bot.slack.http`` in gunicorn (``bot.slack.server``). A missing or refused
+credential, or a taken port, ends with one line naming it, never a traceback.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import socket
 import sys
 import threading
 from socketserver import ThreadingMixIn
@@ -19,20 +20,19 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from pydantic import SecretStr
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.service import Parley
+from bot.slack import server
 from bot.slack.actions import ButtonActions
 from bot.slack.commands import SlashCommands
 from bot.slack.events import MessageResponder
+from bot.slack.http import SlackGate
 from bot.slack.memory import SlackMemory
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 DEFAULT_PORT = 3000
 
 _TOKEN_PROBLEMS = {
@@ -51,65 +51,72 @@ class SlackSetupError(Exception):
 def create_app(parley: Parley) -> App:
     """The Bolt app with every listener, its Web API client on ``settings.slack_api_url``."""
     settings = parley.settings
-    client = WebClient(token=_secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the Bot User OAuth Token, xoxb-…"),
-                       base_url=settings.slack_api_url)
-    _check_token(client, "SLACK_BOT_TOKEN", client.auth_test)
+    client = bot_client(parley)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     # auth.test just passed; Bolt repeats it (cached) on the first request rather than here.
     # process_before_response: each acknowledgement is made in the request's own thread, and only
     # the lazy listeners (the answers) go to Bolt's small worker pool, so a burst of questions can
-    # delay answers but never an acknowledgement.
+    # delay answers but never an acknowledgement. Requests reach Bolt through the HTTP gate, which
+    # has checked their signature before Bolt parses them; Bolt's own check would log a refused
+    # body whole, so it is off (Socket Mode needs none).
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False, name="parley",
-              process_before_response=True)
+              process_before_response=True, request_verification_enabled=False)
     memory = SlackMemory(settings.data_dir / "slack.sqlite")
     MessageResponder(parley, memory).register(app)
-    SlashCommands(parley).register(app)
+    SlashCommands(parley, memory).register(app)
     ButtonActions(parley, memory).register(app)
     return app
 
 
+def bot_client(parley: Parley) -> WebClient:
+    """The Web API client with the bot token, which Slack has just accepted (auth.test)."""
+    settings = parley.settings
+    client = WebClient(token=_secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "the Bot User OAuth Token, xoxb-…"),
+                       base_url=settings.slack_api_url)
+    _check_token(client, "SLACK_BOT_TOKEN", client.auth_test)
+    return client
+
+
+def http_app(parley: Parley) -> SlackGate:
+    """The WSGI application of HTTP mode: the Bolt app behind the gate that checks every request."""
+    signing_secret = _secret(parley.settings.slack_signing_secret, "SLACK_SIGNING_SECRET",
+                             "needed to verify requests in HTTP mode")
+    return SlackGate(create_app(parley), signing_secret, parley.health)
+
+
 def make_http_server(app: App, parley: Parley, host: str, port: int) -> WSGIServer:
-    """A threaded WSGI server: Bolt on ``/slack/events`` (signature checked), ``GET /healthz``."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    """``app`` behind the gate on a threaded server in this process, for tests and benchmarks.
 
-    def wsgi(environ: dict, start_response):
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            body = json.dumps(parley.health()).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
-        return slack(environ, start_response)
-
-    return make_server(host, port, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    ``serve`` runs gunicorn instead, in a worker process of its own.
+    """
+    signing_secret = parley.settings.slack_signing_secret.get_secret_value()
+    gate = SlackGate(app, signing_secret, parley.health)
+    return make_server(host, port, gate, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
 
 
 def serve(parley: Parley, http: bool, port: int | None) -> int:
-    """Run the bot until Ctrl-C: HTTP mode with ``--http``, else Socket Mode. Returns the exit code."""
+    """Run the bot until Ctrl-C or SIGTERM: HTTP mode with ``--http``, else Socket Mode. Returns the exit code."""
     settings = parley.settings
     stop = threading.Event()
     try:
         if http:
             _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "needed to verify requests in HTTP mode")
-        else:
-            app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN",
-                                "the app-level token, xapp-…, for Socket Mode; or run with --http")
+            bot_client(parley)  # checked here too, so a refused token is one line before gunicorn starts
+            port = port if port is not None else int(os.environ.get("PORT", DEFAULT_PORT))
+            _check_port("0.0.0.0", port)
+            server.run(parley, lambda: http_app(parley), "0.0.0.0", port)
+            return 0
+        app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN",
+                            "the app-level token, xapp-…, for Socket Mode; or run with --http")
         app = create_app(parley)
         parley.start_background(stop)
-        if http:
-            port = port or int(os.environ.get("PORT", DEFAULT_PORT))
-            try:
-                server = make_http_server(app, parley, "0.0.0.0", port)
-            except OSError as exc:
-                raise SlackSetupError(f"cannot listen on port {port}: {exc.strerror or exc}") from None
-            log.info("serving Slack over HTTP", extra={"port": server.server_port, "path": EVENTS_PATH})
-            server.serve_forever()
-        else:
-            handler = SocketModeHandler(app, app_token)
-            try:
-                _check_token(handler.client.web_client, "SLACK_APP_TOKEN", handler.connect)
-                log.info("serving Slack in Socket Mode")
-                stop.wait()
-            finally:
-                handler.close()
+        handler = SocketModeHandler(app, app_token)
+        try:
+            _check_token(handler.client.web_client, "SLACK_APP_TOKEN", handler.connect)
+            log.info("serving Slack in Socket Mode")
+            stop.wait()
+        finally:
+            handler.close()
     except SlackSetupError as exc:
         print(f"parley: {exc}", file=sys.stderr)
         return 2
@@ -118,6 +125,14 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
     finally:
         stop.set()
     return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with one line now if the port is taken, rather than after gunicorn's retries."""
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as exc:
+        raise SlackSetupError(f"cannot listen on port {port}: {exc.strerror or exc}") from None
 
 
 def _secret(value: SecretStr | None, name: str, hint: str) -> str:
@@ -143,6 +158,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     """One thread per request, so a slow client never delays another request's acknowledgement."""
 
     daemon_threads = True
+    request_queue_size = 1024  # socketserver's 5 resets connections in a burst
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -1,7 +1,9 @@
 """The slash commands: ask, status, reindex (admins only) and the latest summary.
 
 Each command is acknowledged at once (Slack allows 3 s) and does its work in a Bolt lazy listener,
-answering through the command's ``response_url``. Command names are settings.
+answering through the command's ``response_url``, once: Slack gives every invocation its own
+``trigger_id``, so the same signed request sent again (a replay) is acknowledged and not answered.
+Command names are settings.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import replies
 from bot.service import Parley
+from bot.slack.memory import SlackMemory
 from bot.slack.render import message_for, summary_message
 from bot.slack.shared import ack_now, question_text, reply_or_error
 from config import Settings
@@ -25,9 +28,10 @@ log = logging.getLogger(__name__)
 class SlashCommands:
     """The lazy halves of the slash commands; ``register`` wires them to the app."""
 
-    def __init__(self, parley: Parley) -> None:
+    def __init__(self, parley: Parley, memory: SlackMemory) -> None:
         self.parley = parley
         self.settings = parley.settings
+        self.memory = memory
 
     def register(self, app: App) -> None:
         settings = self.settings
@@ -36,8 +40,18 @@ class SlashCommands:
         app.command(settings.slack_reindex_command)(ack=ack_now, lazy=[self.reindex])
         app.command(settings.slack_latest_command)(ack=ack_now, lazy=[self.latest])
 
+    def first_delivery(self, command: dict) -> bool:
+        """True the first time this invocation is seen (in any process); a replay is logged and left."""
+        identity = (command.get(field) or "" for field in ("team_id", "user_id", "command", "text", "trigger_id"))
+        if self.memory.claim_request("command", *identity):
+            return True
+        log.info("duplicate request ignored", extra={"command": command.get("command"), "user": command.get("user_id")})
+        return False
+
     def ask(self, command: dict, respond: Respond) -> None:
         """An answer is posted in the channel (the asker chose to share it); notices only to the asker."""
+        if not self.first_delivery(command):
+            return
         question = question_text(command.get("text", ""))
         reply = reply_or_error(lambda: self.parley.ask(question, user=command["user_id"]), "/ask",
                                user=command["user_id"])
@@ -45,11 +59,15 @@ class SlashCommands:
         respond(response_type="in_channel" if shared else "ephemeral", **message_for(reply).kwargs())
 
     def status(self, command: dict, respond: Respond) -> None:
+        if not self.first_delivery(command):
+            return
         reply = reply_or_error(self.parley.status, "status", user=command["user_id"])
         respond(response_type="ephemeral", **message_for(reply).kwargs())
 
     def reindex(self, command: dict, respond: Respond, client: WebClient) -> None:
         """Admins start a background reindex; its report goes to them in a DM when it ends."""
+        if not self.first_delivery(command):
+            return
         user = command["user_id"]
         if not self.is_admin(client, user):
             log.info("reindex refused", extra={"user": user})
@@ -82,6 +100,8 @@ class SlashCommands:
 
     def latest(self, command: dict, respond: Respond) -> None:
         """The latest summary, shown to the asker with a button to post it to the channel."""
+        if not self.first_delivery(command):
+            return
         since = command.get("text", "").strip() or None
         reply = reply_or_error(lambda: self.parley.summary(since), "summary", user=command["user_id"])
         message = (summary_message(reply, postable=True) if isinstance(reply, replies.SummaryReply)

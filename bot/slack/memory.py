@@ -5,13 +5,15 @@ Two facts survive a restart and are shared by every process on the same data dir
 * ``handled``: keys claimed once, e.g. ``message:{channel}:{ts}``. Slack delivers the same message
   as ``app_mention`` and ``message`` and retries events it thinks were lost; the first delivery to
   claim a message answers it and every other one finds the key taken. Kept for two days, far longer
-  than Slack's retries (minutes). Also used for one vote per user per answer.
+  than Slack's retries (minutes) and the 5 minutes a signed request can be replayed in. Also used
+  for one vote per user per answer, and one answer per slash command or button click.
 * ``threads``: the threads the bot answered, so a follow-up there is answered without a mention.
   Kept for 30 days.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -45,6 +47,11 @@ class SlackMemory:
             self._db.execute("DELETE FROM handled WHERE at < ?", (now - HANDLED_DAYS * 86400,))
             return self._db.execute("INSERT OR IGNORE INTO handled(key, at) VALUES(?, ?)",
                                     (key, now)).rowcount == 1
+
+    def claim_request(self, kind: str, *identity: str) -> bool:
+        """``claim`` for a request named by the fields that make it unique, e.g. a command's ``trigger_id``."""
+        digest = hashlib.sha256("\x1f".join(identity).encode()).hexdigest()
+        return self.claim(f"{kind}:{digest}")
 
     def remember_thread(self, channel: str, thread_ts: str) -> None:
         now = self._clock()

@@ -15,9 +15,10 @@ _TAG = re.compile(r"<[^<>]+>")  # no "<" inside: a stray "<" cannot make each la
 # Zero-widths, the byte-order mark, and the bidi marks, embeddings, overrides and isolates that can make
 # a quote display differently from what it says.
 _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-# C0 and C1 controls that break a line become one; the rest (NUL, escape, bell…) carry nothing readable.
+# C0 and C1 controls that break a line become one; the rest (NUL, escape, bell…) carry nothing readable,
+# and a lone surrogate (JSON's "\ud800") cannot even be stored.
 _LINE_CONTROLS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
@@ -78,6 +79,11 @@ def clean_text(raw: str) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def without_controls(raw: str) -> str:
+    """``raw`` without control characters or lone surrogates, and otherwise unchanged (for links)."""
+    return _CONTROLS.sub("", _LINE_CONTROLS.sub("", raw))
 
 
 def mostly_controls(raw: str) -> bool:

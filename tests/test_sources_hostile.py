@@ -73,6 +73,7 @@ def test_deeply_nested_values_are_failures_and_a_too_deep_line_loses_only_itself
 
 def test_yaml_front_matter_cannot_nest_or_multiply_its_way_into_a_hang(tmp_path: Path) -> None:
     (tmp_path / "deep.md").write_text("---\noutlet: " + "[" * 20 + "x" + "]" * 20 + "\n---\nBody.\n")
+    (tmp_path / "deeper.md").write_text("---\noutlet: " + "[" * 100_000 + "]" * 100_000 + "\n---\nBody.\n")
     # Four levels of twenty aliases name 160,000 copies of one value in a 200-byte file.
     for name, value in (("bomb.md", "''"), ("words.md", "Ferry talks resumed")):
         aliases = f"a0: &a0 [{value}]\n" + "".join(
@@ -86,6 +87,7 @@ def test_yaml_front_matter_cannot_nest_or_multiply_its_way_into_a_hang(tmp_path:
     assert reasons(failures, tmp_path) == [
         ("bomb.md", "the title is made of too many parts (over 100,000)", False),
         ("deep.md", "the outlet is nested too deeply (over 8 levels of lists)", False),
+        ("deeper.md", "the front matter is not valid YAML: exceeded maximum nesting depth (line 2)", True),
     ]
 
 
@@ -149,7 +151,7 @@ def test_an_unterminated_csv_quote_is_reported_not_swallowed(tmp_path: Path) -> 
 
 
 def test_a_csv_without_a_header_row_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "rows.csv").write_text(f"https://example.org/1,One,{GOOD}\nhttps://example.org/2,Two,{GOOD}\n")
+    (tmp_path / "rows.csv").write_text(f"https://example.org/1,Title,{GOOD}\nhttps://example.org/2,Two,{GOOD}\n")
     (tmp_path / "named.csv").write_text(f"Link,Headline,Body\nhttps://example.org/3,Three,{GOOD}\n")
 
     articles, failures = split(read_folder(folder(tmp_path)))
@@ -177,13 +179,15 @@ def test_a_line_that_is_not_utf8_loses_only_itself(tmp_path: Path) -> None:
 # --- item 10: empty files and garbage ------------------------------------------------------------------
 
 
-def test_empty_files_and_control_character_junk_are_reported(tmp_path: Path) -> None:
+def test_empty_files_and_junk_text_are_reported(tmp_path: Path) -> None:
     for name in ("a.jsonl", "b.csv", "c.json", "d.md"):
         (tmp_path / name).write_bytes(b"")
     (tmp_path / "e.json").write_text("  \n")
+    (tmp_path / "e.csv").write_text("\r\n\t\r\n")
+    (tmp_path / "e.list.json").write_text("[]")
     (tmp_path / "f.txt").write_bytes(b"\x00" * 5000)
     (tmp_path / "g.txt").write_bytes(b"Title\n" + bytes(range(32)) * 100 + b"\nA few words.\n")
-    jsonl(tmp_path / "h.jsonl", record(1, "\x00\x1b\x07" * 50 + "ok"), record(2))
+    jsonl(tmp_path / "h.jsonl", record(1, "\x00\x1b\x07" * 50 + "ok"), record(2), record(3, "<<< … >>> ---"))
 
     articles, failures = split(read_folder(folder(tmp_path)))
 
@@ -193,21 +197,28 @@ def test_empty_files_and_control_character_junk_are_reported(tmp_path: Path) -> 
         ("b.csv", "the file is empty", True),
         ("c.json", "the file is empty", True),
         ("d.md", "the file is empty", True),
+        ("e.csv", "the file is empty", True),
         ("e.json", "the file is empty", True),
+        ("e.list.json", "the file holds no records (an empty list)", True),
         ("f.txt", "not text: mostly control characters", False),
         ("g.txt", "not text: mostly control characters", False),
         ("h.jsonl:1", "not text: mostly control characters", False),
+        ("h.jsonl:3", "not text: no letters or digits", False),
     ]
 
 
-def test_stray_controls_and_invisible_format_characters_are_dropped(tmp_path: Path) -> None:
+def test_stray_controls_invisible_characters_and_lone_surrogates_are_dropped(tmp_path: Path) -> None:
     text = "\u202eTalks\u202c resumed\x00 in\u200b Geneva\x1b today\ufeff.\x0cA second\u2066 page\u2069."
-    path = jsonl(tmp_path / "news.jsonl", record(1, text))
+    lone = '{"url": "https://example.org/\\ud800", "title": "Lone \\udfff", "text": "Stored \\ud800at last."}'
+    path = jsonl(tmp_path / "news.jsonl", record(1, text), lone)
 
-    [article] = read_folder(folder(path))
+    first, second = read_folder(folder(path))
 
     assert clean_text(text) == "Talks resumed in Geneva today.\nA second page."
-    assert isinstance(article, Article) and article.text == "Talks resumed in Geneva today.\nA second page."
+    assert isinstance(first, Article) and first.text == "Talks resumed in Geneva today.\nA second page."
+    assert isinstance(second, Article)  # a lone surrogate cannot be encoded, so it could not be stored
+    assert (second.url, second.title, second.text) == ("https://example.org/", "Lone", "Stored at last.")
+    assert second.content_hash and second.doc_id
 
 
 # --- item 11: dates --------------------------------------------------------------------------------------

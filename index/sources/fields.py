@@ -6,6 +6,7 @@ fields accepts a list of common names; a source's ``[source.fields]`` table puts
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from index.articles import (
     mostly_controls,
     outlet_from_url,
     parse_published,
+    without_controls,
 )
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec
 
@@ -40,6 +42,7 @@ TITLE_FROM_TEXT_LIMIT = 120
 TITLE_LIMIT = 300  # every passage carries its title into BM25 and the model: a title is not a text
 MAX_NESTING = 8  # lists in lists: a record's text is a paragraph, or a list of them, never a deep tree
 MAX_PARTS = 100_000  # values read from one field: YAML aliases can make a small file name billions
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 def field_names(spec: SourceSpec, ours: str) -> tuple[str, ...]:
@@ -168,7 +171,9 @@ def article_from_record(record: Mapping[object, object], spec: SourceSpec, fallb
         text = f"{lead}\n\n{text}" if text else lead
     if not text:
         return f"no text (looked for {', '.join(field_names(spec, 'text'))})"
-    url = field_text(record, spec, "url", max_chars).strip() or fallback_url
+    if not _LETTER_OR_DIGIT.search(text):
+        return "not text: no letters or digits"
+    url = without_controls(field_text(record, spec, "url", max_chars)).strip() or fallback_url
     title = shortened(clean_title(field_text(record, spec, "title", max_chars)), TITLE_LIMIT)
     title = title or title_from_text(text)
     outlet = clean_title(field_text(record, spec, "outlet", max_chars)) or spec.outlet

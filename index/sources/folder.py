@@ -184,9 +184,9 @@ def _guarded(reader: Reader, path: Path, spec: SourceSpec, limits: ReadLimits) -
     except UnicodeDecodeError as exc:
         yield Failure(spec.name, str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", whole=True)
     except json.JSONDecodeError as exc:
-        yield Failure(spec.name, str(path), f"not valid JSON: {exc.msg} at line {exc.lineno}", whole=True)
+        yield Failure(spec.name, str(path), f"not valid JSON: {_json_problem(exc)} at line {exc.lineno}", whole=True)
     except yaml.YAMLError as exc:
-        yield Failure(spec.name, str(path), f"the front matter is not valid YAML: {_first_line(exc)}", whole=True)
+        yield Failure(spec.name, str(path), f"the front matter is not valid YAML: {_yaml_problem(exc)}", whole=True)
     except csv.Error as exc:
         yield Failure(spec.name, str(path), f"not valid CSV: {exc}", whole=True)
     except OSError as exc:
@@ -200,6 +200,18 @@ def _guarded(reader: Reader, path: Path, spec: SourceSpec, limits: ReadLimits) -
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().split("\n", 1)[0]
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    return exc.msg.removesuffix(" at")  # "Unterminated string starting at", then where
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What the YAML parser found wrong, and on which line, rather than what it was doing at the time."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        mark = exc.problem_mark
+        return exc.problem + (f" (line {mark.line + 1})" if mark is not None else "")
+    return _first_line(exc)
 
 
 def read_jsonl(path: Path, spec: SourceSpec, limits: ReadLimits) -> Iterator[Item]:
@@ -221,7 +233,7 @@ def read_jsonl(path: Path, spec: SourceSpec, limits: ReadLimits) -> Iterator[Ite
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield Failure(spec.name, item, f"not valid JSON: {exc.msg} at column {exc.colno}")
+                yield Failure(spec.name, item, f"not valid JSON: {_json_problem(exc)} at column {exc.colno}")
                 continue
             except RecursionError:
                 yield Failure(spec.name, item, TOO_DEEP)
@@ -247,6 +259,8 @@ def read_json(path: Path, spec: SourceSpec, limits: ReadLimits) -> Iterator[Item
     if not isinstance(data, list):
         yield Failure(spec.name, str(path), "expected a JSON object or a list of objects", whole=True)
         return
+    if not data:
+        yield Failure(spec.name, str(path), "the file holds no records (an empty list)", whole=True)
     for number, record in enumerate(data, start=1):
         item = f"{path}[{number}]"
         if isinstance(record, dict):
@@ -265,7 +279,7 @@ def read_csv(path: Path, spec: SourceSpec, limits: ReadLimits) -> Iterator[Item]
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = _Lines(handle)
         rows = csv.reader(lines)
-        header = next(rows, None)
+        header = next((row for row in rows if any(cell.strip() for cell in row)), None)
         if header is None:
             yield Failure(spec.name, str(path), EMPTY, whole=True)
             return
@@ -324,9 +338,10 @@ class _Lines:
 
 
 def _names_fields(header: list[str], spec: SourceSpec) -> bool:
-    """Whether a header row names at least one field we read: else its first row is data, not names."""
+    """Whether a header row names fields we read, and holds no value (a link, a sentence): else it is data."""
     known = {name.lower() for ours in DEFAULT_FIELDS for name in field_names(spec, ours)}
-    return any(cell.strip().lower() in known for cell in header)
+    cells = [cell.strip().lower() for cell in header]
+    return any(cell in known for cell in cells) and not any("://" in cell or len(cell) > 64 for cell in cells)
 
 
 def _breaks_quoting(lines: list[str]) -> bool:

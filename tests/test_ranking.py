@@ -16,6 +16,7 @@ from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
 from index.query import clean_question, parse_query
 from index.ranking import Weights, load_weights
+from index.ranking.abstention import EVIDENCE, evidence, leading_texts
 from index.ranking.candidates import gather
 from index.ranking.priors import primary_share
 from index.ranking.sentence_features import rank_sentences, sentence_coverage
@@ -346,8 +347,10 @@ def test_a_when_question_is_not_covered_by_sources_that_never_say_when(tmp_path)
         item("talks", "Envoys meet", "Example Wire", "2022-01-10",
              "The envoys met in Geneva on 10 January to discuss missile deployments."),
     ]))
-    assert not searcher.ask("When did Finland join the alliance?").answered
+    assert searcher.ask("When did Finland join the alliance?").refusal.code == "no-date"
     assert searcher.ask("When did the envoys meet in Geneva?").answered
+    others = tuple(rule for rule in Weights().rules if rule != "no-date")
+    assert with_weights(searcher, rules=others).ask("When did Finland join the alliance?").answered
 
 
 def test_a_question_naming_what_no_leading_passage_mentions_is_not_covered(tmp_path):
@@ -582,3 +585,28 @@ def test_a_primary_source_is_preferred_to_a_report_of_it_when_the_two_score_alik
     assert primary_share("news", 0.6, primary, True, weights) == 0.0
     # No prior: the report's wording scores a little higher.
     assert with_weights(searcher, primary=0.0).ask(question).quotes[0].url.endswith("report")
+
+
+@pytest.mark.parametrize(("question", "rule"), [
+    ("Who won the council?", "weak-evidence"),
+    ("How long should I boil an egg?", "far-in-meaning"),
+    ("What did the envoys discuss in Geneva in 1995?", "year-outside-sources"),
+    ("What did the envoys discuss in Geneva in March 2022?", "dates-outside-sources"),
+])
+def test_each_abstention_rule_refuses_alone_with_its_reason(searcher, question, rule):
+    refused = with_weights(searcher, rules=(rule,)).ask(question)
+    assert not refused.answered and refused.refusal.code == rule and refused.closest
+    assert with_weights(searcher, rules=()).ask(question).answered  # no rule: some quote always answers
+
+
+def test_the_learned_rule_refuses_when_the_evidence_model_gives_a_low_chance(searcher):
+    question = "How long did the harbour council session go on?"
+    unlikely = with_weights(searcher, rules=("unlikely-answer",), abstain_bias=-20.0, abstain_at=0.5).ask(question)
+    assert not unlikely.answered and unlikely.refusal.code == "unlikely-answer"
+    likely = with_weights(searcher, rules=("unlikely-answer",), abstain_bias=20.0, abstain_at=0.5).ask(question)
+    assert likely.answered
+    ranker = searcher.ranker()
+    query = ranker.read(question)
+    ranked = ranker.rank(query)
+    facts = evidence(query, ranked, leading_texts(ranked, ranker.weights), ranker.coverage)
+    assert set(facts) == set(EVIDENCE) and facts["names"] == 1.0 and 0 < facts["words"] <= 1

@@ -94,7 +94,7 @@ def load_sources(path: Path) -> list[SourceSpec]:
         specs.append(SourceSpec(
             name=name,
             kind=kind,
-            path=(base / raw_path).resolve() if raw_path else None,
+            path=_resolved(base / raw_path) if raw_path else None,
             urls=tuple(str(url) for url in urls),
             outlet=str(entry.get("outlet", "")),
             fields=fields,
@@ -105,6 +105,14 @@ def load_sources(path: Path) -> list[SourceSpec]:
     if not specs:
         raise SourcesFileError(f"sources file {path} lists no [[source]]")
     return specs
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with its links resolved, or as written if they loop: reading it then says so."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop, as Python versions differ in saying
+        return path
 
 
 def read_source(spec: SourceSpec, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Article | Failure]:

@@ -151,3 +151,16 @@ def test_the_good_page_and_feed_still_read(site: HostileSite) -> None:
 
     assert isinstance(page, Article) and "every hour until the spring thaw" in page.text
     assert isinstance(item, Article) and item.text == page.text
+
+
+def test_a_long_feed_item_is_cut_and_the_cut_reported(tmp_path):
+    limits = ReadLimits(fetch_timeout=5, article_max_chars=1_000)
+    long_text = "".join(f"<p>Paragraph {n} says the envoys met again and talked for hours.</p>" for n in range(60))
+    feed = tmp_path / "long.rss"
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>Long</title>'
+                    f'<link>https://example.org/long</link><description><![CDATA[{long_text}]]></description>'
+                    "</item></channel></rss>")
+    items = list(read_source(SourceSpec(name="wire", kind="feed", path=feed), limits))
+    [article] = [i for i in items if isinstance(i, Article)]
+    [note] = [i for i in items if isinstance(i, Failure)]
+    assert len(article.text) <= 1_000 and "cut" in note.reason and not note.whole

@@ -19,7 +19,7 @@ import feedparser
 from index.articles import Article, Failure
 from index.sources import ReadLimits, SourceSpec
 from index.sources.fetch import FetchError, fetch
-from index.sources.fields import record_item
+from index.sources.fields import record_items
 from index.sources.folder import files_under, html_record
 
 FEED_SUFFIXES = (".rss", ".xml", ".atom")
@@ -56,7 +56,7 @@ def read_feed(spec: SourceSpec, limits: ReadLimits) -> Iterator[Article | Failur
             else:
                 yield Failure(spec.name, f"{where}, item {number}", "the item has no link or id")
     for item in items.values():
-        yield article_from_item(item, spec, limits)
+        yield from article_from_item(item, spec, limits)
 
 
 def feed_documents(spec: SourceSpec, limits: ReadLimits) -> Iterator[tuple[str, bytes] | Failure]:
@@ -111,12 +111,13 @@ def feed_problem(parsed: feedparser.FeedParserDict, data: bytes) -> str | None:
     return "not an RSS or Atom feed: it has no rss, feed or RDF element"
 
 
-def article_from_item(item: FeedItem, spec: SourceSpec, limits: ReadLimits) -> Article | Failure:
-    """The article of one feed item; full text from the feed, else the item's page, else its summary."""
+def article_from_item(item: FeedItem, spec: SourceSpec, limits: ReadLimits) -> list[Article | Failure]:
+    """The article of one feed item (full text from the feed, else the item's page, else its summary) and
+    notes on what indexing it changed."""
     try:
         text = item_text(item, spec, limits)
     except FetchError as exc:
-        return Failure(spec.name, item.link, f"{exc}, and the item has no summary")
+        return [Failure(spec.name, item.link, f"{exc}, and the item has no summary")]
     record = {
         "url": item.link,
         "title": item.entry.get("title"),
@@ -124,7 +125,7 @@ def article_from_item(item: FeedItem, spec: SourceSpec, limits: ReadLimits) -> A
         "outlet": spec.outlet or item.feed_title,
         "text": text,
     }
-    return record_item(record, spec, item.link, item.link)
+    return record_items(record, spec, item.link, item.link, limits)
 
 
 def item_text(item: FeedItem, spec: SourceSpec, limits: ReadLimits) -> str:

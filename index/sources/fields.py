@@ -124,15 +124,6 @@ def shortened(line: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def record_item(record: Mapping[object, object], spec: SourceSpec, item: str, fallback_url: str,
-                limits: ReadLimits = DEFAULT_LIMITS) -> Article | Failure:
-    """The article of one record, or a Failure naming where the record is (``item``); its notes are dropped.
-
-    For a caller that yields one item a record; ``record_items`` also reports a cut text or a future date.
-    """
-    return record_items(record, spec, item, fallback_url, limits)[0]
-
-
 def record_items(record: Mapping[object, object], spec: SourceSpec, item: str, fallback_url: str,
                  limits: ReadLimits = DEFAULT_LIMITS) -> list[Article | Failure]:
     """The article of one record followed by notes on what was changed to index it, or a Failure saying why not.

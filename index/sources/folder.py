@@ -402,15 +402,6 @@ def read_html_file(path: Path, spec: SourceSpec, limits: ReadLimits) -> Iterator
     yield from page_items(path.read_bytes(), spec, str(path), path.resolve().as_uri(), limits)
 
 
-def article_from_page(page: bytes | str, spec: SourceSpec, item: str, url: str,
-                      limits: ReadLimits = DEFAULT_LIMITS) -> Item:
-    """A web page's article (main text, with title, date, canonical link and site name), notes dropped.
-
-    For a caller that yields one item a page; ``page_items`` also reports a cut text or a future date.
-    """
-    return page_items(page, spec, item, url, limits)[0]
-
-
 def page_items(page: bytes | str, spec: SourceSpec, item: str, url: str,
                limits: ReadLimits = DEFAULT_LIMITS) -> list[Item]:
     """A web page's article followed by its notes, or a Failure saying why the page has none."""

@@ -13,12 +13,12 @@ from datetime import datetime
 from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit
 
+from index.articles import visible as visible  # re-exported: every front end cleans what it shows with it
 from index.quotes import Answer, Quote
 
 MAX_QUESTION_CHARS = 500
 MAX_URL_CHARS = 2000
 _HIDDEN = frozenset({"Cc", "Cf", "Cs"})  # control and format characters, lone surrogates
-_KEPT_CONTROLS = frozenset("\t\n\r")
 _URL_KEEPS = "!#$%&'()*+,-./:;=?@[]_~"  # what RFC 3986 allows unencoded besides letters and digits
 _HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # a name, or IPv6
 _BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -143,17 +143,6 @@ def source_line(quote: Quote) -> str:
 
 def date_label(moment: datetime | None) -> str:
     return f"{moment:%-d %b %Y}" if moment else ""
-
-
-def visible(text: str) -> str:
-    """``text`` without what a reader can't see but a screen or a tokenizer acts on.
-
-    Format characters (zero-width, bidi overrides, BOM), lone surrogates and control characters go;
-    tab, newline and carriage return stay, and a control that separates words (form feed, NEL)
-    becomes a space so the words stay apart.
-    """
-    return "".join(char if char in _KEPT_CONTROLS or unicodedata.category(char) not in _HIDDEN
-                   else " " if char.isspace() else "" for char in text)
 
 
 def link_url(url: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -12,9 +13,6 @@ from functools import cached_property
 from dateutil import parser as date_parser
 
 _TAG = re.compile(r"<[^<>]+>")  # no "<" inside: a stray "<" cannot make each later one scan to the end
-# Zero-widths, the byte-order mark, and the bidi marks, embeddings, overrides and isolates that can make
-# a quote display differently from what it says.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # C0 and C1 controls that break a line become one; the rest (NUL, escape, bell…) carry nothing readable,
 # and a lone surrogate (JSON's "\ud800") cannot even be stored.
 _LINE_CONTROLS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
@@ -67,13 +65,27 @@ class Failure:
     whole: bool = False
 
 
+_HIDDEN = frozenset({"Cc", "Cf", "Cs"})  # control and format characters, lone surrogates
+_KEPT_CONTROLS = frozenset("\t\n\r")
+
+
+def visible(text: str) -> str:
+    """``text`` without what a reader can't see but a screen or a tokenizer acts on.
+
+    Format characters (zero-width, bidi overrides and isolates, BOM), lone surrogates and control characters
+    go, so a quote or question shows and matches exactly what it says; tab, newline and carriage return stay,
+    and a control that separates words (form feed, NEL) becomes a space so the words stay apart.
+    """
+    return "".join(char if char in _KEPT_CONTROLS or unicodedata.category(char) not in _HIDDEN
+                   else " " if char.isspace() else "" for char in text)
+
+
 def clean_text(raw: str) -> str:
     """Unescape entities, drop stray markup, controls and invisible characters, tidy whitespace, keep paragraphs.
 
     Invisible characters go so that a quote shows exactly what it says, and words match as typed.
     """
-    text = _INVISIBLE.sub("", html.unescape(html.unescape(raw or "")))
-    text = _CONTROLS.sub("", _LINE_CONTROLS.sub("\n", text))
+    text = visible(_LINE_CONTROLS.sub("\n", html.unescape(html.unescape(raw or ""))))
     text = _TAG.sub(" ", text) if "<" in text and ">" in text else text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from index.answer_types import NOT_NAMES, asked_kinds
+from index.articles import visible
 from index.lexical import tokenize
 from index.spelling import correct
 
@@ -71,8 +72,8 @@ class Query:
 
 
 def clean_question(text: str) -> str:
-    """The question without mentions, greetings or surrounding whitespace."""
-    text = _MENTION.sub(" ", text or "")
+    """The question without invisible characters, mentions, greetings or surrounding whitespace."""
+    text = _MENTION.sub(" ", visible(text or ""))
     previous = None
     while previous != text:
         previous, text = text, _GREETING.sub("", text)

@@ -278,6 +278,8 @@ def test_every_candidate_is_scored_by_both_words_and_meaning(searcher):
 def test_empty_questions_are_not_answered(searcher):
     assert not searcher.ask("   ").answered
     assert not searcher.ask("<@U0123ABC>").answered
+    assert not searcher.ask("\u200b\u2066\u200b").answered  # invisible characters alone
+    assert searcher.ask("\ud800Who headed the Russian delegation in Geneva?\u202e").answered  # searched without them
 
 
 def with_weights(searcher: Searcher, **changes) -> Searcher:

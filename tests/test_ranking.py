@@ -279,7 +279,8 @@ def test_empty_questions_are_not_answered(searcher):
     assert not searcher.ask("   ").answered
     assert not searcher.ask("<@U0123ABC>").answered
     assert not searcher.ask("\u200b\u2066\u200b").answered  # invisible characters alone
-    assert searcher.ask("\ud800Who headed the Russian delegation in Geneva?\u202e").answered  # searched without them
+    hidden = searcher.ask("\ud800How long did the harbour \u202ecouncil session go on?\u200b")  # searched without them
+    assert hidden.answered and hidden.quotes == searcher.ask("How long did the harbour council session go on?").quotes
 
 
 def with_weights(searcher: Searcher, **changes) -> Searcher:

@@ -17,7 +17,7 @@ from bot import replies
 from bot.logs import setup_logging
 from bot.service import Parley
 from config import Settings, SettingsError, load_settings
-from index.build import ReindexBusy, settle_interrupted_runs
+from index.build import ReindexBusy
 from index.embed import ModelError
 from index.evaluation import evaluate, format_report, load_questions
 from index.sources import SourcesFileError
@@ -124,7 +124,6 @@ def cmd_chat(parley: Parley, args: argparse.Namespace) -> int:
 
 
 def cmd_status(parley: Parley, args: argparse.Namespace) -> int:
-    settle_interrupted_runs(parley.settings.data_dir)  # a killed run shows as interrupted, not running
     status = parley.status()
     if args.json:
         print(json.dumps(status.__dict__, default=str))

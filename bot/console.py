@@ -69,7 +69,7 @@ def render_summary(console: Console, reply: replies.SummaryReply) -> None:
 def render_status(console: Console, status: replies.StatusReply) -> None:
     table = Table("source", "kind", "articles", "passages", "last indexed", "status", title="Sources")
     for row in status.sources:
-        failed = failed_count(row["last_report"])
+        failed = replies.failed_count(row["last_report"])
         table.add_row(escape(row["name"]), row["kind"], f"{row['articles']:,}", f"{row['passages']:,}",
                       row["last_indexed_at"] or "never",
                       row["last_status"] + (f" ({failed:,} failed)" if failed else ""))
@@ -85,18 +85,13 @@ def render_status(console: Console, status: replies.StatusReply) -> None:
     console.print(f"Feedback: {status.feedback['up']} 👍 · {status.feedback['down']} 👎")
 
 
-def failed_count(report: dict) -> int:
-    """How many items of a source failed; a report lists only the first few (older ones listed them all)."""
-    return report.get("failed_count", len(report.get("failed", [])))
-
-
 def render_reindex(console: Console, report: replies.ReindexReply) -> None:
     table = Table("source", "new", "changed", "unchanged", "removed", "failed", "passages embedded", "time",
                   title="Reindex")
     table.columns[0].no_wrap = True
     for source in report.sources:
         table.add_row(escape(source["name"]), str(source["new"]), str(source["changed"]), str(source["unchanged"]),
-                      str(source["removed"]), f"{failed_count(source):,}", f"{source['passages_embedded']:,}",
+                      str(source["removed"]), f"{replies.failed_count(source):,}", f"{source['passages_embedded']:,}",
                       f"{source['seconds']:.1f} s")
     console.print(table)
     for source in report.sources:
@@ -107,7 +102,7 @@ def render_reindex(console: Console, report: replies.ReindexReply) -> None:
             examples = ", ".join(items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
             console.print(f"[yellow]{escape(source['name'])}: skipped {len(items)} — {escape(reason)}: "
                           f"{escape(examples)}[/yellow]")
-        unlisted = failed_count(source) - len(source["failed"])
+        unlisted = replies.failed_count(source) - len(source["failed"])
         if unlisted > 0:
             console.print(f"[yellow]{escape(source['name'])}: and {unlisted:,} more skipped, not listed[/yellow]")
     console.print(f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "

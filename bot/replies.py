@@ -145,6 +145,11 @@ def date_label(moment: datetime | None) -> str:
     return f"{moment:%-d %b %Y}" if moment else ""
 
 
+def failed_count(report: dict) -> int:
+    """How many items of a source failed; a report lists only the first few (older ones listed them all)."""
+    return report.get("failed_count", len(report.get("failed", [])))
+
+
 def link_url(url: str) -> str | None:
     """The article's URL as a link target Slack and Discord accept, or None when it can't be one.
 

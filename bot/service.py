@@ -12,7 +12,7 @@ from collections.abc import Callable
 from bot import replies
 from bot.ratelimit import RateLimiter
 from config import Settings
-from index.build import ReindexBusy, reindex, running_reindex
+from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
 from index.embed import load_embedder
 from index.query import clean_question
 from index.search import NotIndexed, OutdatedIndex, Searcher
@@ -62,6 +62,7 @@ class Parley:
                                    answer.refusal)
 
     def status(self) -> replies.StatusReply:
+        settle_interrupted_runs(self.settings.data_dir)  # a killed run shows as interrupted, not running
         sources = self.store.source_rows()
         version = self._served_version()
         return replies.StatusReply(

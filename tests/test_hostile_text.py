@@ -25,6 +25,7 @@ from bot import console, replies
 from bot.cli import main
 from bot.discord import render as discord_render
 from bot.service import Parley
+from bot.slack import render as slack_render
 from bot.slack.app import create_app, make_http_server
 from bot.slack.render import answer_message, message_for, summary_message
 from config import load_settings
@@ -256,3 +257,15 @@ def test_article_urls_become_links_only_in_a_form_slack_and_discord_accept(url, 
     else:
         assert slack.startswith(f"<{link.replace('&', '&amp;')}|") and slack.count("|") == 1
         assert slack.count("<") == slack.count(">") == 1
+
+
+def test_a_reindex_report_with_thousands_of_failures_shows_their_count_everywhere():
+    listed = [{"item": f"news.jsonl:{n}", "reason": "not valid JSON"} for n in range(20)]
+    source = {"name": "news", "new": 1, "changed": 0, "unchanged": 0, "removed": 0, "failed": listed,
+              "failed_count": 103_615, "passages_embedded": 3, "seconds": 1.0}
+    report = replies.ReindexReply("cli", 1.0, 3, [source], "1")
+    shown_in_slack = json.dumps(slack_render.reindex_message(report).kwargs(), default=lambda b: b.to_dict(),
+                                ensure_ascii=False)
+    assert "103,615 failed" in shown_in_slack and "… and 103,605 more" in shown_in_slack
+    shown_in_discord = discord_render.render_reindex(report).embeds[0].description
+    assert "103,615 failed" in shown_in_discord and "… and 103,605 more" in shown_in_discord

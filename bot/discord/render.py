@@ -171,7 +171,7 @@ def render_status(status: replies.StatusReply) -> Rendered:
     """Sources one a line, then the index, the last and running reindex and the feedback counts."""
     lines = []
     for row in status.sources:
-        failed = len(row["last_report"].get("failed", []))
+        failed = replies.failed_count(row["last_report"])
         lines.append(f"**{inert(row['name'])}** ({row['kind']}) · {row['articles']:,} articles · "
                      f"{row['passages']:,} passages · last indexed {row['last_indexed_at'] or 'never'} · "
                      f"{row['last_status']}" + (f" ({failed} failed)" if failed else ""))
@@ -197,14 +197,16 @@ def render_status(status: replies.StatusReply) -> Rendered:
 def render_reindex(report: replies.ReindexReply) -> Rendered:
     """What changed per source, the first skipped items with reasons, and the time it took."""
     lines = [f"**{inert(source['name'])}**: {source['new']} new · {source['changed']} changed · "
-             f"{source['unchanged']} unchanged · {source['removed']} removed · {len(source['failed'])} failed · "
-             f"{source['passages_embedded']:,} passages embedded · {source['seconds']:.1f} s"
+             f"{source['unchanged']} unchanged · {source['removed']} removed · "
+             f"{replies.failed_count(source):,} failed · {source['passages_embedded']:,} passages embedded · "
+             f"{source['seconds']:.1f} s"
              for source in report.sources]
     for source in report.sources:
         lines += [f"{inert(source['name'])}: skipped {inert(failure['item'])}: {inert(failure['reason'])}"
                   for failure in source["failed"][:MAX_FAILURES_SHOWN]]
-        if len(source["failed"]) > MAX_FAILURES_SHOWN:
-            lines.append(f"{inert(source['name'])}: … and {len(source['failed']) - MAX_FAILURES_SHOWN} more")
+        shown = min(len(source["failed"]), MAX_FAILURES_SHOWN)
+        if replies.failed_count(source) > shown:
+            lines.append(f"{inert(source['name'])}: … and {replies.failed_count(source) - shown:,} more")
     embed = discord.Embed(title="Reindex", description=_lines_within(lines, DESCRIPTION_LIMIT) or None,
                           colour=COLOUR)
     embed.set_footer(text=cut(escape_mentions(replies.visible(

@@ -255,7 +255,7 @@ def status_message(status: replies.StatusReply) -> SlackMessage:
     """Sources with their counts and last run, the index version and the feedback counts."""
     lines = ["*Sources*"]
     for row in status.sources:
-        failed = len(row["last_report"].get("failed", []))
+        failed = replies.failed_count(row["last_report"])
         lines.append(f"• *{escape_within(row['name'], MAX_LABEL)}* ({escape(row['kind'])}): "
                      f"{row['articles']:,} articles · {row['passages']:,} passages · "
                      f"last indexed {row['last_indexed_at'] or 'never'} · {escape(row['last_status'] or '—')}"
@@ -281,13 +281,14 @@ def reindex_message(report: replies.ReindexReply) -> SlackMessage:
         name = escape_within(source["name"], MAX_LABEL)
         lines.append(f"• *{name}*: {source['new']} new · {source['changed']} changed · "
                      f"{source['unchanged']} unchanged · {source['removed']} removed · "
-                     f"{len(source['failed'])} failed · {source['passages_embedded']:,} passages embedded · "
+                     f"{replies.failed_count(source):,} failed · {source['passages_embedded']:,} passages embedded · "
                      f"{source['seconds']:.1f} s")
         for failure in source["failed"][:MAX_FAILURES_SHOWN]:
             lines.append(f"    ◦ {name}: skipped {escape_within(failure['item'], MAX_LABEL)}: "
                          f"{escape_within(failure['reason'], MAX_LABEL)}")
-        if len(source["failed"]) > MAX_FAILURES_SHOWN:
-            lines.append(f"    ◦ {name}: … and {len(source['failed']) - MAX_FAILURES_SHOWN} more")
+        shown = min(len(source["failed"]), MAX_FAILURES_SHOWN)
+        if replies.failed_count(source) > shown:
+            lines.append(f"    ◦ {name}: … and {replies.failed_count(source) - shown:,} more")
     summary = (f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
                f"serving index version {escape(report.version or '—')}.")
     lines.append(summary)

@@ -139,7 +139,7 @@ class Ranker:
         article = self.store.article_text(p.doc_id, p.content_hash)
         if article[p.start:p.end] == p.text:
             text, offset = article, p.start
-        else:  # the article changed since this version was built: quote the passage alone
+        else:  # its revision is gone (a store migrated while an older version served): the passage alone
             text, offset = p.text, 0
         focus = (c.focus[0] + offset, c.focus[1] + offset)
         start, end = window(text, focus, MAX_QUOTE_CHARS)

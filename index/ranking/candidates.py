@@ -31,12 +31,13 @@ class Candidate:
 
     def contributions(self, weights: Weights) -> dict[str, float]:
         """Each feature's weighted share of the score (what ``parley ask --explain`` prints)."""
-        table = weights.feature_weights()
+        table = weights.feature_weights
         return {name: table[name] * value for name, value in self.features.items() if name in table}
 
     def rescore(self, weights: Weights) -> float:
         """Set and return Σ weight × feature."""
-        self.score = sum(self.contributions(weights).values())
+        table = weights.feature_weights
+        self.score = sum(table[name] * value for name, value in self.features.items() if name in table)
         return self.score
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
@@ -75,8 +76,9 @@ class Weights:
     rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "no-date", "other-year",
                               "year-outside-sources", "dates-outside-sources")  # the abstention rules that run
 
+    @cached_property
     def feature_weights(self) -> dict[str, float]:
-        """The weight of each feature, by name."""
+        """The weight of each feature, by name (built once: every candidate's score reads it)."""
         return {name: getattr(self, name) for name in FEATURES}
 
     def to_dict(self) -> dict:

@@ -289,7 +289,12 @@ def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) ->
         passages.append(text)
         titles.append(title)
         vectors.append(np.frombuffer(blob, dtype=np.float32))
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, load_embedder(model).dim), dtype=np.float32)
+    if not vectors:  # every source empty or unreadable: nothing to search, so the served version stays
+        log.warning("no passages left to serve; the served version stays", extra={"version": served and
+                                                                                  served.get("version")})
+        report.version = served and served.get("version")
+        return
+    matrix = np.vstack(vectors)
     dim = matrix.shape[1]
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, model, titles), dim)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, title_vectors,

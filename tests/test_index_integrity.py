@@ -269,3 +269,14 @@ def test_two_items_with_one_link_keep_the_later_and_report_the_earlier(tmp_path,
     assert news.failed == [{"item": V1["url"],
                             "reason": 'same link as an earlier item ("An early draft"); the later one is kept'}]
     assert_serves_v1(data)
+
+
+def test_a_run_where_every_item_fails_keeps_the_served_version(tmp_path, embedder):
+    src, data = tmp_path / "src", tmp_path / "data"
+    toml = write_corpus(src, [V1])
+    first = run(data, toml).version
+    (src / "news.jsonl").write_text("{not json\n" * 3)  # every line fails, so its one article is gone
+    report = run(data, toml)
+    assert report.version == first and current_name(data) == first
+    assert report.to_dict()["sources"][0]["failed_count"] == 3
+    assert Searcher(data).ask(QUESTION).answered  # the old version still answers

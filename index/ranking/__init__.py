@@ -3,7 +3,7 @@
 ``candidates`` (BM25 + FAISS) → ``sentence_features`` (the answering sentence, its words and meaning) →
 ``priors`` (dates, outlets, topic, titles, primary sources) → ``dedup`` (copies, per-article cap) →
 ``abstention`` ("not covered" and why), run in order by ``ranker``. A candidate's score is
-Σ weight × feature over the table in ``weights`` (fitted values in ``weights.json``).
+Σ weight × feature over the table in ``weights`` (values, and how they were chosen, in ``weights.json``).
 """
 
 from index.ranking.ranker import Ranker

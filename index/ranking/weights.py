@@ -1,8 +1,9 @@
-"""The ranking's one table of weights, thresholds and limits, and the file that records how they were fitted.
+"""The ranking's one table of weights, thresholds and limits, and the file that records how they were chosen.
 
 A candidate's score is Σ weight × feature over ``FEATURES``; every other field shapes a feature or an
-abstention rule. The values ship in ``weights.json`` beside this file, written by
-``benchmarks/fit_ranker.py`` together with the data, folds and cross-validated scores they came from.
+abstention rule. The values ship in ``weights.json`` beside this file with the record of how they were
+chosen: ``benchmarks/fit_ranker.py`` and ``fit_abstention.py`` rewrite it, with their data, folds and
+cross-validated scores, when a fit beats the values there.
 Tests and benchmarks switch a part off with ``replace(weights, title=0.0)``, never by patching modules.
 """
 

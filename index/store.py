@@ -259,7 +259,7 @@ class Store:
                                       row[8], parse_published(row[9]), row[10]) for row in rows}
 
     def passage_texts(self, ids: Iterable[int]) -> list[str]:
-        """The texts of these passages, in the order given (for a version saved without its sentences)."""
+        """The texts of these passages, in the order given."""
         texts = dict(self._db().execute("SELECT id, text FROM passages"))
         return [texts[int(pid)] for pid in ids]
 

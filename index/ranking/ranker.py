@@ -4,10 +4,11 @@
 1. ``candidates``: BM25 and FAISS candidates, fused.
 2. ``sentence_features``: each candidate's answering sentence and its word features; then the leaders'
    sentences reread by the bi-encoder (when reranking).
-3. ``priors``: dates, outlets and "latest" named by the question; topic, title and primary source.
-   Added after the leaders are chosen: the passages' own evidence picks them, the priors only reorder.
-4. ``dedup``: copies merged, at most two quotes an article; a configured cross-encoder reorders the leaders.
-5. ``abstention``: "not covered", with its reason and the closest headlines.
+3. ``priors``: dates, outlets and "latest" named by the question count before the leaders are chosen;
+   topic, title and primary source after: the passages' own evidence picks the leaders, these only reorder.
+4. ``abstention``: "not covered", with its reason and the closest headlines, decided on that order.
+5. ``dedup``: copies merged, at most two quotes an article; then a configured cross-encoder's relevance
+   is added to the leading distinct candidates, which it reorders among themselves.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ class Ranker:
         ranked = self.rank(query, rerank)
         refused = abstention.refusal(query, ranked, self.coverage, self.weights)
         ranked = dedup.deduplicate(ranked, self.weights, self._shingles)
+        if rerank and self.cross_encoder is not None and self.weights.cross_encoder:
+            top = self.weights.cross_encode_top
+            self.cross_encode(query.text, ranked[:top])
+            ranked[:top] = sorted(ranked[:top], key=lambda c: c.score, reverse=True)
         quotes: list[Quote] = []
         for c in ranked:
             quote = self._quote(c)
@@ -97,7 +102,7 @@ class Ranker:
                            lambda token: self._sentences.is_name(lexical.vocabulary.get(token, -1)))
 
     def rank(self, query: Query, rerank: bool = True) -> list[Candidate]:
-        """Stages 1–3: the candidates with their features, best score first."""
+        """Stages 1–3: the candidates with their features, best score first (no cross-encoder yet)."""
         w = self.weights
         lexical = self.version.lexical
         qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
@@ -111,16 +116,11 @@ class Ranker:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:w.leaders]
             sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self.embedder, w)
         rows = [c.row for c in candidates]
-        titled = (self.version.titles.similarity(qvec, rows) if self.version.titles is not None
-                  else np.zeros(len(rows), dtype=np.float32))
+        titled = self.version.titles.similarity(qvec, rows)
         for c, topical, title in zip(candidates, self._topical[rows].tolist(), titled.tolist(), strict=True):
             priors.source_priors(c, topical, title, self.primary, self._has_topic, w)
             c.rescore(w)
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-        if rerank and self.cross_encoder is not None and w.cross_encoder:
-            self.cross_encode(query.text, ranked[:w.cross_encode_top])
-            ranked.sort(key=lambda c: c.score, reverse=True)
-        return ranked
+        return sorted(candidates, key=lambda c: c.score, reverse=True)
 
     def cross_encode(self, question: str, leaders: list[Candidate]) -> None:
         """``cross_encoder``: the cross-encoder's relevance of each leader (its logit, clipped to ±10, over 10),

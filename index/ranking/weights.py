@@ -37,7 +37,7 @@ class Weights:
     topic: float = 0.2  # × the passage's similarity to PARLEY_TOPIC
     title: float = 0.15  # × the similarity of the passage's title to the question
     primary: float = 0.03  # a source marked primary (an office's own record), scaled by topicality
-    cross_encoder: float = 1.0  # the configured cross-encoder's relevance (−1…1) of the leading candidates
+    cross_encoder: float = 1.0  # the configured cross-encoder's relevance (−1…1) of the leading distinct quotes
 
     # -- shaping the features ------------------------------------------------------------------------
     neighbour_share: float = 0.25  # of the question words a neighbouring sentence adds, credited to a sentence

@@ -62,7 +62,7 @@ class Parley:
                                    answer.refusal)
 
     def status(self) -> replies.StatusReply:
-        settle_interrupted_runs(self.settings.data_dir)  # a killed run shows as interrupted, not running
+        settle_interrupted_runs(self.store, self.settings.data_dir)  # a killed run shows as interrupted
         sources = self.store.source_rows()
         version = self._served_version()
         return replies.StatusReply(

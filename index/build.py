@@ -158,13 +158,13 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
         lock.release()
 
 
-def settle_interrupted_runs(data_dir: Path) -> int:
+def settle_interrupted_runs(store: Store, data_dir: Path) -> int:
     """Record as interrupted the runs still marked running that no process runs any more; returns how many.
 
     A run is live exactly while its process holds the reindex lock (a killed process loses it), so
-    with the lock free, or held by the caller, every run still "running" was killed mid-way.
+    with the lock free every run still "running" was killed mid-way.
     """
-    if not (data_dir / "parley.sqlite3").exists():
+    if not store.has_running_runs():
         return 0
     lock = FileLock(data_dir / "reindex.lock")
     try:
@@ -172,7 +172,7 @@ def settle_interrupted_runs(data_dir: Path) -> int:
     except Timeout:
         return 0
     try:
-        return Store(data_dir / "parley.sqlite3").interrupt_running_runs()
+        return store.interrupt_running_runs()
     finally:
         lock.release()
 

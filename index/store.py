@@ -334,6 +334,9 @@ class Store:
             db.execute("UPDATE runs SET finished_at=?, status=?, report=? WHERE id=?",
                        (now(), status, json.dumps(report), run_id))
 
+    def has_running_runs(self) -> bool:
+        return self._db().execute("SELECT 1 FROM runs WHERE status='running' LIMIT 1").fetchone() is not None
+
     def interrupt_running_runs(self) -> int:
         """Mark every run still 'running' as 'interrupted'; only for a caller that holds the reindex lock."""
         with self.transaction() as db:

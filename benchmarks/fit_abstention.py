@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from fit_ranker import article_folds  # a sibling script: benchmarks/ is on the path when run
+from fit_ranker import TRAIN_QUESTIONS, article_folds  # a sibling script: benchmarks/ is on the path when run
 from sklearn.linear_model import LogisticRegression
 
 from config import load_settings
@@ -36,7 +36,6 @@ from index.ranking.abstention import EVIDENCE, evidence, leading_texts, refusal
 from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
 
-TRAIN_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")
 FLOORS = ("weak-evidence", "far-in-meaning")
 LEARNED = "unlikely-answer"
 

@@ -1,6 +1,7 @@
 """Fit the ranking's feature weights on train.jsonl by grouped k-fold cross-validation, then check dev.
 
-usage: python benchmarks/fit_ranker.py [--train FILE] [--dev FILE] [--data-dir DIR] [--folds 5] [--write]
+usage: python benchmarks/fit_ranker.py [--train FILE] [--dev FILE] [--data-dir DIR] [--folds 5]
+                                      [--reranker NAME] [--dev-guard] [--write]
 
 1. Every train question is run once through the real stages up to the features (``candidates``,
    ``sentence_features``, ``priors``), with the bi-encoder rereading the 12 leading candidates instead
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import time
 from dataclasses import dataclass, replace
 from datetime import date
@@ -31,12 +33,11 @@ import numpy as np
 
 from config import load_settings
 from index.evaluation import DEV_QUESTIONS, load_questions, metrics, normalise
-from index.query import parse_query
 from index.ranking import FEATURES, Weights, load_weights
 from index.ranking.candidates import gather
 from index.ranking.priors import question_priors, source_priors
 from index.ranking.sentence_features import read_sentences, reread_meaning
-from index.ranking.weights import save_weights
+from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
 
 TRAIN_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")
@@ -68,8 +69,7 @@ def article_folds(items: list[dict], folds: int) -> list[int]:
 def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     """Run the real stages up to the features for one question (None when nothing is found)."""
     lexical = ranker.version.lexical
-    query = parse_query(item["question"], ranker.coverage.last, ranker.outlets, lexical.passages_with,
-                        lambda token: ranker._sentences.is_name(lexical.vocabulary.get(token, -1)))
+    query = ranker.read(item["question"])
     qvec = ranker.query_encoder.encode_query(query.text)
     candidates = gather(ranker.version, ranker._matrix, ranker._rows, query.words, qvec, weights)
     passages = ranker.store.passages_by_id([c.pid for c in candidates])
@@ -213,6 +213,7 @@ def main() -> None:
     guard = [cache_question(ranker, item, shipped) if not item.get("unanswerable") else None
              for item in dev] if args.dev_guard else None
     fitted_pairs, shipped_pairs = [], []
+    searcher_shipped = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker)
     header = f"{'':34} hit@1  hit@3  hit@5  MRR@5  false-nc  abst-acc"
     print(header)
     for fold in range(args.folds):
@@ -220,7 +221,6 @@ def main() -> None:
         held = [item for item, f in zip(train, folds, strict=True) if f == fold]
         fitted = coordinate_ascent(inside, shipped, guard)
         searcher_fit = Searcher(data_dir, topic=settings.topic, weights=fitted, reranker=args.reranker)
-        searcher_shipped = Searcher(data_dir, topic=settings.topic, weights=shipped)
         fitted_pairs += [(item, searcher_fit.ask(item["question"], k=5).to_dict()) for item in held]
         shipped_pairs += [(item, searcher_shipped.ask(item["question"], k=5).to_dict()) for item in held]
         changed = {name: getattr(fitted, name) for name in FREE if getattr(fitted, name) != getattr(shipped, name)}
@@ -235,7 +235,7 @@ def main() -> None:
             print(row(f"  {key}={value}: shipped", before))
             print(row(f"  {key}={value}: fitted", after))
     final = coordinate_ascent(cache, shipped, guard)
-    dev_shipped = real_metrics(data_dir, settings.topic, shipped, dev, "")
+    dev_shipped = real_metrics(data_dir, settings.topic, shipped, dev, args.reranker)
     dev_fitted = real_metrics(data_dir, settings.topic, final, dev, args.reranker)
     print(row("dev, shipped weights", dev_shipped))
     print(row("dev, fitted on all of train", dev_fitted))
@@ -243,7 +243,9 @@ def main() -> None:
     better = (cv_fitted["mrr@5"] + cv_fitted["hit@1"] > cv_shipped["mrr@5"] + cv_shipped["hit@1"]
               and dev_fitted["mrr@5"] + dev_fitted["hit@1"] >= dev_shipped["mrr@5"] + dev_shipped["hit@1"])
     if args.write and better:
-        save_weights(final, {
+        kept = {key: value for key, value in json.loads(WEIGHTS_FILE.read_text())["fit"].items()
+                if key == "abstention"}  # fit_abstention.py's part of the record stays
+        save_weights(final, {**kept,
             "method": f"coordinate ascent on {args.train.name} (steps {STEPS}, {ROUNDS} rounds) from the last table"
                       + (", each step kept only if dev (replayed) does not fall" if args.dev_guard else ""),
             "objective": "MRR@5 + hit@1 on answerable questions, replayed from cached features",

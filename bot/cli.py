@@ -82,10 +82,10 @@ def _print_explanation(reply) -> None:
     if not isinstance(reply, replies.AnswerReply):
         return
     if reply.refusal is not None:
-        out.print(f"[bold]Not covered:[/bold] {reply.refusal} [dim]({reply.refusal.code})[/dim]")
+        out.print(f"[bold]Not covered:[/bold] {render.escape(str(reply.refusal))} [dim]({reply.refusal.code})[/dim]")
     for number, quote in enumerate(reply.quotes or reply.closest, start=1):
-        table = Table(title=f"{number}. score {quote.score:.3f} · {quote.outlet} · {quote.title[:60]}",
-                      title_justify="left")
+        table = Table(title=f"{number}. score {quote.score:.3f} · {render.escape(quote.outlet)} · "
+                            f"{render.escape(quote.title[:60])}", title_justify="left")
         for column in ("feature", "value", "contribution"):
             table.add_column(column, justify="left" if column == "feature" else "right")
         for name, value in sorted(quote.features.items(), key=lambda kv: -abs(quote.contributions.get(kv[0], 0))):
@@ -103,6 +103,7 @@ def _reply_json(question: str, reply, explain: bool = False) -> dict:
 
 def _ask_file(parley: Parley, args: argparse.Namespace) -> int:
     for item in load_questions(Path(args.questions)):
+        item = item if isinstance(item, dict) else {}
         question = item.get("question") if isinstance(item.get("question"), str) else ""  # a bad line gets the help
         answer = _reply_json(question, parley.ask(question, k=args.k), args.explain)
         print(json.dumps({"id": item.get("id"), **answer}), flush=True)

@@ -9,7 +9,7 @@ import pytest
 from bot.cli import main
 from config import load_settings
 from index.quotes import REASONS
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, index_corpus
 
 
 @pytest.fixture
@@ -131,3 +131,14 @@ def test_ask_explain_shows_each_quote_s_features_and_why_not_covered(env, capsys
     assert main(["ask", "What is the boiling point of mercury?", "--explain"]) == 0
     shown = capsys.readouterr().out
     assert "Not covered:" in shown and "contribution" in shown
+
+
+def test_explain_shows_article_titles_as_written(tmp_path, monkeypatch, capsys):
+    data = index_corpus(tmp_path, [{"url": "https://example.org/markup", "title": "Talks [/] resume [link=x]",
+                                    "outlet": "Wire [b]", "published": "2022-01-10",
+                                    "text": "The envoys met in Geneva on 10 January to discuss missile deployments."}])
+    monkeypatch.setenv("PARLEY_DATA_DIR", str(data))
+    monkeypatch.setenv("PARLEY_SOURCES", str(tmp_path / "sources.toml"))
+    assert main(["ask", "Where did the envoys meet to discuss missile deployments?", "--explain"]) == 0
+    shown = capsys.readouterr().out
+    assert "Talks [/] resume [link=x]" in shown and "Wire [b]" in shown

@@ -7,7 +7,6 @@ wording of help, refusals and reports lives here so every platform says the same
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote as percent_encode
@@ -18,7 +17,6 @@ from index.quotes import Answer, Quote
 
 MAX_QUESTION_CHARS = 500
 MAX_URL_CHARS = 2000
-_HIDDEN = frozenset({"Cc", "Cf", "Cs"})  # control and format characters, lone surrogates
 _URL_KEEPS = "!#$%&'()*+,-./:;=?@[]_~"  # what RFC 3986 allows unencoded besides letters and digits
 _HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # a name, or IPv6
 _BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -158,7 +156,7 @@ def link_url(url: str) -> str | None:
     would let ``https://reuters.com@evil.example`` pass as Reuters), and hold no control character.
     """
     url = re.sub("[\t\n\r]", "", url).strip(" ")
-    if len(url) > MAX_URL_CHARS or any(unicodedata.category(char) in _HIDDEN for char in url):
+    if len(url) > MAX_URL_CHARS or visible(url) != url:  # a control or format character
         return None
     try:
         parts = urlsplit(url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,24 +12,11 @@ from index.articles import Article, Failure, clean_text
 from index.build import reindex
 from index.sources import ReadLimits, SourceSpec, load_sources
 from index.sources.folder import read_folder
+from tests.test_sources import folder, split
 
 GOOD = "Envoys from both capitals met in Geneva and talked for eight hours about missiles."
 
 
-def folder(path: Path) -> SourceSpec:
-    return SourceSpec(name="lake", kind="folder", path=path)
-
-
-def split(items: Iterator[Article | Failure]) -> tuple[dict[str, Article], list[Failure]]:
-    """Articles by URL, and the failures in order."""
-    articles: dict[str, Article] = {}
-    failures: list[Failure] = []
-    for item in items:
-        if isinstance(item, Article):
-            articles[item.url] = item
-        else:
-            failures.append(item)
-    return articles, failures
 
 
 def jsonl(path: Path, *lines: object) -> Path:

@@ -1,0 +1,174 @@
+"""Who speaks each sentence: transcript labels, quotes, reported speech, pronouns, paraphrase.
+
+The texts are short made-up fixtures in the shapes the shared corpus has (White House and State
+Department transcripts, Kremlin transcripts, news), not corpus text.
+"""
+
+from __future__ import annotations
+
+from index.sentences import sentence_spans
+from index.speakers import Speaker, attribute
+
+
+def who(text: str, title: str = "") -> list[tuple[str, str | None, str | None, str | None]]:
+    """(sentence, speaker name, kind, form) for each sentence, in order."""
+    return [(text[item.start:item.end], item.speaker.name if item.speaker else None, item.kind, item.form)
+            for item in attribute(text, title)]
+
+
+def speaker_of(text: str, sentence_start: str, title: str = "") -> Speaker | None:
+    """The speaker of the one sentence that begins with ``sentence_start``."""
+    matches = [item.speaker for item in attribute(text, title) if text[item.start:].startswith(sentence_start)]
+    assert len(matches) == 1, f"{sentence_start!r} opens {len(matches)} sentences"
+    return matches[0]
+
+
+BRIEFING = """James S. Brady Press Briefing Room
+
+1:05 P.M. EST
+
+MS. PSAKI: Good afternoon. I have one item at the top.
+
+The talks in Geneva start on Monday. We expect them to be frank.
+
+Q Thanks, Jen. Will the President call Mr. Putin again?
+
+MS. PSAKI: I don't have a call to predict. (Laughter.)
+
+SECRETARY BLINKEN: Let me add one point. Diplomacy is the better path.
+
+END 1:40 P.M. EST
+
+Secretary of State Antony J. Blinken will travel to Kyiv next week.
+"""
+
+
+def test_white_house_labels_carry_across_paragraphs_until_the_next_label():
+    rows = who(BRIEFING, "Press Briefing by Press Secretary Jen Psaki and Secretary of State Antony J. Blinken")
+    by_sentence = {sentence: (name, kind, form) for sentence, name, kind, form in rows}
+    assert by_sentence["James S. Brady Press Briefing Room"][0] is None  # before the first label
+    assert by_sentence["MS. PSAKI: Good afternoon."] == ("Jen Psaki", "words", "label")
+    assert by_sentence["We expect them to be frank."] == ("Jen Psaki", "words", "label")  # two paragraphs on
+    assert by_sentence["Q Thanks, Jen."][0] == "Reporter"
+    assert by_sentence["Will the President call Mr. Putin again?"][0] == "Reporter"
+    assert by_sentence["MS. PSAKI: I don't have a call to predict."][0] == "Jen Psaki"
+    assert by_sentence["(Laughter.)"][0] is None  # a stage note is nobody's words
+    assert by_sentence["SECRETARY BLINKEN: Let me add one point."][0] == "Antony J. Blinken"
+    assert by_sentence["Diplomacy is the better path."][0] == "Antony J. Blinken"
+    assert by_sentence["Secretary of State Antony J. Blinken will travel to Kyiv next week."][0] is None  # after END
+
+
+def test_a_capitals_heading_with_a_colon_is_not_a_label():
+    text = "NOMINATIONS SENT TO THE SENATE:\n\nJane Roe, of Ohio, to be an Ambassador.\n\nSUBJECT: Travel to Kyiv.\n"
+    assert [name for _, name, _, _ in who(text)] == [None, None, None]
+
+
+def test_a_label_gives_the_role_the_article_introduced_the_speaker_with():
+    text = "MS. PSAKI: Good afternoon.\n\nQ Hello.\n"
+    assert speaker_of(text, "MS. PSAKI", "Press Briefing by Press Secretary Jen Psaki") == \
+        Speaker("Jen Psaki", "Press Secretary")
+
+
+def test_the_president_label_is_the_president_the_title_names():
+    text = "THE PRESIDENT: Thank you all for coming. We stand with our allies.\n"
+    assert speaker_of(text, "We stand", "Remarks by President Biden and Prime Minister Doe") == \
+        Speaker("Biden", "President")
+
+
+def test_state_department_labels_on_single_lines():
+    text = ("Ned Price, Department Spokesperson\nMR PRICE: Good afternoon.\nQUESTION: Is there a date for the talks?\n"
+            "MR PRICE: Not yet. We will say when there is.\n")
+    rows = who(text)
+    assert [name for _, name, _, _ in rows] == ["Ned Price", "Reporter", "Ned Price", "Ned Price"]
+    assert speaker_of(text, "We will say") == Speaker("Ned Price", "Department Spokesperson")
+
+
+KREMLIN = ("Vladimir Putin held a meeting with the Foreign Minister. President of Russia Vladimir Putin: Colleagues, "
+           "good afternoon. We will discuss the replies. Foreign Minister Sergei Lavrov Lavrov SergeiForeign Minister "
+           "of Russia: Mr President, the replies came last week. They are not satisfactory. Vladimir Putin: Thank you. "
+           "What do you propose? Sergei Lavrov: To continue the talks.")
+
+
+def test_kremlin_labels_inline_including_the_scraped_doubled_form():
+    rows = who(KREMLIN)
+    assert rows[0][1] is None  # the narration before the first label
+    names = [name for _, name, _, _ in rows[1:]]
+    assert names == ["Vladimir Putin"] * 2 + ["Sergei Lavrov"] * 2 + ["Vladimir Putin"] * 2 + ["Sergei Lavrov"]
+    assert speaker_of(KREMLIN, "They are not") == Speaker("Sergei Lavrov", "Foreign Minister of Russia")
+    assert speaker_of(KREMLIN, "President of Russia Vladimir Putin:").role == "President of Russia"
+
+
+def test_a_heading_with_a_colon_is_not_a_speaker():
+    text = "World Outlook: The fund will publish its report on Tuesday. Markets expect little change."
+    assert [name for _, name, _, _ in who(text)] == [None, None]
+
+
+NEWS = ("Russian Deputy Foreign Minister Sergei Ryabkov told reporters that the talks had been difficult. "
+        "“We have no reason to be optimistic,” Ryabkov said. “But we will keep talking.” "
+        "The meeting lasted almost eight hours. "
+        "According to Stoltenberg, the alliance remains open to dialogue. "
+        "“NATO will not compromise on its core principles,” said Jens Stoltenberg, NATO's secretary general. "
+        "He added that allies were united. "
+        "The Kremlin said the proposals were clear. "
+        "Lavrov said Moscow would not wait forever.")
+
+
+def test_reported_speech_forms_with_roles_and_full_names():
+    rows = {sentence: (name, kind, form) for sentence, name, kind, form in who(NEWS)}
+    assert rows["Russian Deputy Foreign Minister Sergei Ryabkov told reporters that the talks had been difficult."] == \
+        ("Sergei Ryabkov", "account", "reported")
+    assert rows["“We have no reason to be optimistic,” Ryabkov said."] == ("Sergei Ryabkov", "words", "quote")
+    assert rows["“But we will keep talking.”"] == ("Sergei Ryabkov", "words", "quote")  # the quote carries on
+    assert rows["The meeting lasted almost eight hours."][0] is None
+    assert rows["The Kremlin said the proposals were clear."][0] is None  # an institution, not a person
+    assert speaker_of(NEWS, "“We have no reason") == Speaker("Sergei Ryabkov", "Russian Deputy Foreign Minister")
+    assert speaker_of(NEWS, "“NATO will not") == Speaker("Jens Stoltenberg", "NATO's secretary general")
+
+
+def test_according_to_names_the_speaker_of_an_account():
+    text = "Jens Stoltenberg met ministers on Friday. According to Stoltenberg, the alliance remains open to dialogue."
+    rows = who(text)
+    assert rows[0][1] is None
+    assert rows[1][1:] == ("Jens Stoltenberg", "account", "reported")
+
+
+def test_a_paraphrase_is_the_outlets_account_and_a_quote_the_speakers_words():
+    text = ("Foreign Minister Sergei Lavrov said Moscow would not wait forever for an answer. "
+            "Lavrov said: “We will not wait forever.”")
+    rows = who(text)
+    assert rows[0][1:] == ("Sergei Lavrov", "account", "reported")
+    assert rows[1][1:] == ("Sergei Lavrov", "words", "quote")
+
+
+def test_a_pronoun_is_the_last_named_speaker_when_no_one_else_was_named_since():
+    text = ("Deputy Secretary of State Wendy Sherman said the talks were frank. "
+            "The two sides met for eight hours. "
+            "She added that no date was set for another round.")
+    assert speaker_of(text, "She added") == Speaker("Wendy Sherman", "Deputy Secretary of State")
+
+
+def test_an_ambiguous_pronoun_gets_no_speaker():
+    text = ("Deputy Secretary of State Wendy Sherman said the talks were frank. "
+            "Russian Deputy Foreign Minister Sergei Ryabkov called them difficult. "
+            "He added that no date was set.")
+    assert speaker_of(text, "He added") is None
+    assert speaker_of("He said the talks would go on.", "He said") is None  # no one named before
+
+
+def test_a_pronoun_after_a_long_quotation_is_its_speaker_not_someone_it_mentions():
+    text = ("Senator John Doe told reporters the sanctions were too weak. "
+            "“I told President Smith last week. It was not enough. Nobody listened. We need more,” he said.")
+    assert speaker_of(text, "“I told").name == "John Doe"
+    assert speaker_of(text, "We need more").name == "John Doe"
+
+
+def test_a_statement_by_title_is_its_authors_words():
+    text = ("The United States condemns the attack.\n\nWe stand with the people of Ukraine.\n\n###")
+    rows = who(text, "Statement by NSC Spokesperson Emily Horne on the Attack")
+    assert [name for _, name, _, _ in rows] == ["Emily Horne", "Emily Horne", None]
+    assert rows[0][2:] == ("words", "statement")
+
+
+def test_attributions_line_up_with_the_sentence_splitter():
+    items = attribute(NEWS + "\n\n" + BRIEFING)
+    assert [(item.start, item.end) for item in items] == sentence_spans(NEWS + "\n\n" + BRIEFING)

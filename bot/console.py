@@ -48,7 +48,8 @@ def render_answer(console: Console, reply: replies.AnswerReply) -> None:
     for number, quote in enumerate(reply.quotes, start=1):
         also = f"\n[dim]Also carried by {escape(', '.join(quote.also))}[/dim]" if quote.also else ""
         console.print(Panel(f"“{quote_markup(quote)}”\n\n[dim]{escape(replies.source_line(quote))}\n"
-                            f"{escape(quote.url)}[/dim]{also}", title=str(number), title_align="left"))
+                            f"{escape(replies.quote_link(quote) or quote.url)}[/dim]{also}", title=str(number),
+                            title_align="left"))
     for quote in reply.closest:
         console.print(f"  • {escape(replies.source_line(quote))} [dim]{escape(quote.url)}[/dim]")
 
@@ -61,7 +62,7 @@ def render_summary(console: Console, reply: replies.SummaryReply) -> None:
     for quote in reply.bullets:
         source = replies.source_line(replace(quote, published=None))  # the date leads the bullet instead
         console.print(f"\n• [bold]{escape(replies.date_label(quote.published))}[/bold]  “{escape(quote.text)}”")
-        console.print(f"  [dim]{escape(source)}\n  {escape(quote.url)}[/dim]")
+        console.print(f"  [dim]{escape(source)}\n  {escape(replies.quote_link(quote) or quote.url)}[/dim]")
         if quote.also:
             console.print(f"  [dim]Also carried by {escape(', '.join(quote.also))}[/dim]")
 

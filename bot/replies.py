@@ -20,6 +20,8 @@ MAX_URL_CHARS = 2000
 _URL_KEEPS = "!#$%&'()*+,-./:;=?@[]_~"  # what RFC 3986 allows unencoded besides letters and digits
 _HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")  # a name, or IPv6
 _BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+FRAGMENT_WORDS = 4  # words in each of textStart and textEnd when a quoted sentence is long
+_FRAGMENT_EDGES = re.compile(r"^[^\w]+|[^\w]+$")  # quotation marks and punctuation around the words
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,42 @@ def link_url(url: str) -> str | None:
         return None
     encoded = _BARE_PERCENT.sub("%25", percent_encode(url, safe=_URL_KEEPS))
     return encoded if len(encoded) <= MAX_URL_CHARS else None
+
+
+def quote_link(quote: Quote) -> str | None:
+    """The link of a quote shown: ``link_url``, with a text fragment that scrolls to and highlights the
+    quoted sentence (the answering one when marked, else the whole quote), or None when no link can be."""
+    target = link_url(quote.url)
+    if target is None:
+        return None
+    text = quote.text[quote.highlight[0]:quote.highlight[1]] if quote.highlight else quote.text
+    return with_text_fragment(target, text)
+
+
+def with_text_fragment(url: str, text: str) -> str:
+    """``url#:~:text=…`` (WICG Text Fragments) for ``text``; ``url`` unchanged where it is no web page,
+    already holds a text directive, or would grow too long.
+
+    A short text is one ``textStart``; a long one ``textStart,textEnd`` of its first and last
+    ``FRAGMENT_WORDS`` words. Quotation marks and punctuation at its two ends are left out (the page
+    may print them differently); each term is percent-encoded as UTF-8, ``-``, ``,`` and ``&`` included,
+    as the spec requires. An existing ``#fragment`` is kept: ``url#fragment:~:text=…``.
+    """
+    if urlsplit(url).scheme.lower() not in {"http", "https"} or ":~:" in url:
+        return url
+    words = _FRAGMENT_EDGES.sub("", " ".join(text.split())).split(" ")
+    if not words or not words[0]:
+        return url
+    if len(words) > 3 * FRAGMENT_WORDS:
+        directive = f"{_fragment_term(words[:FRAGMENT_WORDS])},{_fragment_term(words[-FRAGMENT_WORDS:])}"
+    else:
+        directive = _fragment_term(words)
+    linked = f"{url}{':~:' if '#' in url else '#:~:'}text={directive}"
+    return linked if len(linked) <= MAX_URL_CHARS else url
+
+
+def _fragment_term(words: list[str]) -> str:
+    return percent_encode(" ".join(words), safe="").replace("-", "%2D")
 
 
 def check_question(text: str) -> Notice | None:

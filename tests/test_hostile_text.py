@@ -163,7 +163,7 @@ def test_slack_shows_article_text_literally_without_invisible_controls(slack_bot
     assert plain and all(obj["emoji"] is False for obj in plain)
     assert f"the {FORMATTED} pipeline review would resume in March." in plain[0]["text"]
     assert "Pipeline *review* _today_" in "\n".join(obj["text"] for obj in objects if obj["type"] == "plain_text")
-    assert f"<{REVIEW_LINK}|example.org>" in mrkdwn
+    assert f"<{REVIEW_LINK}#:~:text=" in mrkdwn and "|example.org>" in mrkdwn  # to the quoted sentence
     assert "When will the pipeline review resume?" in mrkdwn + post["text"]
 
 
@@ -178,7 +178,7 @@ def test_discord_accepts_the_answer_and_shows_it_literally_without_invisible_con
     assert followup.status == 200, "Discord refused the answer"
     assert not set().union(*map(hidden, strings(followup.body))), "an invisible control reached Discord"
     embed = followup.body["embeds"][0]
-    assert embed["url"] == REVIEW_LINK
+    assert embed["url"].startswith(REVIEW_LINK + "#:~:text=")
     assert embed["title"] == "Pipeline \\*review\\* \\_today\\_"
     assert "\\*bold\\* \\_it\\_ \\~s\\~ \\`code\\`" in embed["description"]
     assert "When will the pipeline review resume?" in followup.body["content"]
@@ -247,6 +247,7 @@ def test_a_summary_bullet_with_mrkdwn_markers_is_plain_text_in_slack():
 ])
 def test_article_urls_become_links_only_in_a_form_slack_and_discord_accept(url, link):
     quote = Quote("The talks resumed.", url, "Talks resume", "Wire", None, 1.0)
+    link = link and link + "#:~:text=The%20talks%20resumed"  # a quote's link goes to its sentence
     embed = discord_render.render(replies.AnswerReply("When?", True, [quote])).embeds[0]
     assert embed.url == link
     assert link is None or WELL_FORMED_URL.fullmatch(link)

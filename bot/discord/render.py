@@ -99,7 +99,7 @@ def render_answer(reply: replies.AnswerReply) -> Rendered:
     headline = content(reply.headline)
     if reply.answered:
         return Rendered(headline, quote_embeds(reply.quotes))
-    return Rendered(headline, [source_embed(quote) for quote in reply.closest[:EMBEDS_LIMIT]])
+    return Rendered(headline, [source_embed(quote, quoted=False) for quote in reply.closest[:EMBEDS_LIMIT]])
 
 
 def render_summary(reply: replies.SummaryReply) -> Rendered:
@@ -119,10 +119,11 @@ def quote_embeds(quotes: list[Quote]) -> list[discord.Embed]:
     return embeds
 
 
-def source_embed(quote: Quote) -> discord.Embed:
-    """The article's title linked to it, and ``outlet · date`` (plus other outlets) as the footer."""
-    embed = discord.Embed(title=_fit(quote.title or quote.url, TITLE_LIMIT), url=replies.link_url(quote.url),
-                          colour=COLOUR)
+def source_embed(quote: Quote, quoted: bool = True) -> discord.Embed:
+    """The article's title linked to it (to the quoted sentence when ``quoted``, ``replies.quote_link``), and
+    ``outlet · date`` (plus other outlets) as the footer."""
+    url = replies.quote_link(quote) if quoted else replies.link_url(quote.url)
+    embed = discord.Embed(title=_fit(quote.title or quote.url, TITLE_LIMIT), url=url, colour=COLOUR)
     footer = replies.source_line(dataclasses.replace(quote, title=""))
     if quote.also:
         footer += "\nAlso carried by " + ", ".join(quote.also)

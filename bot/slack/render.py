@@ -106,7 +106,8 @@ def answer_message(reply: replies.AnswerReply) -> SlackMessage:
         for quote in reply.quotes[:(MAX_BLOCKS - 2) // 2]:
             blocks += quote_blocks(quote)
     else:
-        blocks += [ContextBlock(elements=source_elements(quote)) for quote in reply.closest[:MAX_BLOCKS - 2]]
+        blocks += [ContextBlock(elements=source_elements(quote, quoted=False))
+                   for quote in reply.closest[:MAX_BLOCKS - 2]]
     blocks.append(ActionsBlock(elements=[
         ButtonElement(text=PlainTextObject(text="👍", emoji=True), action_id=VOTE_UP, value=feedback_value(reply)),
         ButtonElement(text=PlainTextObject(text="👎", emoji=True), action_id=VOTE_DOWN,
@@ -174,23 +175,24 @@ def _bold(text: str) -> str:
     return f"{lead}*{core}*{trail}"
 
 
-def source_elements(quote: Quote) -> list[TextObject]:
-    """``outlet · date · title`` (and the other outlets carrying it) linked to the article.
+def source_elements(quote: Quote, quoted: bool = True) -> list[TextObject]:
+    """``outlet · date · title`` (and the other outlets carrying it) linked to the article: to the quoted
+    sentence itself when ``quoted`` (``replies.quote_link``), to the page for a closest headline.
 
     A source line that mrkdwn would format is shown as plain text, followed by a link labelled
     with the article's host; with no usable URL there is no link.
     """
     label = escape_within(replies.source_line(quote), MAX_LABEL)
     also = " · also carried by " + escape_within(", ".join(quote.also), MAX_LABEL) if quote.also else ""
-    url = safe_url(quote.url)
+    url = safe_url(replies.quote_link(quote) if quoted else quote.url)
     if formats(label + also):
         return [_literal(label + also)] + ([_mrkdwn(str(Link(url=url, text=urlsplit(url).hostname)))] if url else [])
     return [_mrkdwn((str(Link(url=url, text=label)) if url else label) + also)]
 
 
-def safe_url(url: str) -> str | None:
+def safe_url(url: str | None) -> str | None:
     """The URL in a form that can sit inside ``<url|label>`` (``replies.link_url``, ``&`` escaped), or None."""
-    target = replies.link_url(url)
+    target = replies.link_url(url) if url else None
     return target.replace("&", "&amp;") if target else None
 
 

@@ -117,7 +117,8 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(folder)))
+        """The saved index, its postings memory-mapped: a question reads only its words' postings."""
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False))
 
     @property
     def vocabulary(self) -> dict[str, int]:

@@ -1,10 +1,10 @@
 """Index versions on disk, switched atomically.
 
-Each version is a folder ``versions/<n>/`` holding ``vectors.faiss``, the BM25 folder, the
-passages' sentences and words (``sentence_words``), their titles' embeddings (``titles``), the
-passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served version
-and is replaced with ``os.replace``: a reader sees the old version or the new one, never half of
-one, and a crash while a version is written leaves ``CURRENT`` untouched.
+Each version is a folder ``versions/<n>/`` holding the passages' vectors and their FAISS index
+(``vectors``), the BM25 folder, the passages' sentences and words (``sentence_words``), their titles'
+embeddings (``titles``), the passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names
+the served version and is replaced with ``os.replace``: a reader sees the old version or the new one,
+never half of one, and a crash while a version is written leaves ``CURRENT`` untouched.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import numpy as np
 from index.lexical import TOKENIZER, LexicalIndex
 from index.sentence_words import SentenceWords
 from index.titles import TitleVectors
-from index.vectors import build_vectors, load_vectors, save_vectors
+from index.vectors import Vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
-LAYOUT = "sentence-words-4-titles-1"
+LAYOUT = "sentence-words-4-titles-1-vectors-2"
 
 
 def signature(live: str) -> str:
@@ -42,15 +42,15 @@ def built_by_older_rules(manifest: dict) -> bool:
 
 @dataclass
 class IndexVersion:
-    """A loaded, searchable version: FAISS for meaning, BM25 for words, ids shared by both.
+    """A loaded, searchable version: vectors for meaning, BM25 for words, ids shared by both.
 
-    ``sentences`` and ``titles`` are None for a version written before they were saved with it.
+    ``vectors``, ``sentences`` and ``titles`` are None for a version written before they were saved with it.
     """
 
     name: str
     manifest: dict
     ids: np.ndarray
-    vectors: object
+    vectors: Vectors | None
     lexical: LexicalIndex
     sentences: SentenceWords | None
     titles: TitleVectors | None
@@ -69,12 +69,12 @@ def served_manifest(data_dir: Path) -> dict | None:
 
 
 def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], passages: list[str],
-                  titles: TitleVectors, manifest: dict) -> str:
+                  titles: TitleVectors, manifest: dict, vector_index: str = "auto") -> str:
     """Write a complete new version and make it current; returns its name.
 
     ``texts`` are what BM25 indexes (title and passage), ``passages`` the passage texts alone,
     whose sentences quotes are cut from, and ``titles`` their titles' embeddings; all in the row
-    order of ``ids``.
+    order of ``ids``; ``vector_index`` forces a FAISS index kind (``vectors.choose_kind``).
     """
     root = data_dir / "versions"
     root.mkdir(parents=True, exist_ok=True)
@@ -83,13 +83,15 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     staging = root / f".{name}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    save_vectors(build_vectors(ids, matrix), staging / "vectors.faiss")
+    vectors = Vectors.build(ids, matrix, vector_index)
+    vectors.save(staging)
     np.save(staging / "ids.npy", ids.astype(np.int64))
     lexical = LexicalIndex.build(texts)
     lexical.save(staging / "bm25")
     SentenceWords.build(passages, lexical.vocabulary).save(staging)
     titles.save(staging)
-    (staging / "manifest.json").write_text(json.dumps({**manifest, "version": name, "passages": len(ids)}))
+    (staging / "manifest.json").write_text(json.dumps({**manifest, "version": name, "passages": len(ids),
+                                                               "vector_index": vectors.kind}))
     _fsync_tree(staging)
     os.replace(staging, root / name)
     pointer = data_dir / "CURRENT.tmp"
@@ -105,8 +107,9 @@ def load_version(data_dir: Path, name: str | None = None) -> IndexVersion | None
         return None
     folder = data_dir / "versions" / name
     manifest = json.loads((folder / "manifest.json").read_text())
-    return IndexVersion(name, manifest, np.load(folder / "ids.npy"), load_vectors(folder / "vectors.faiss"),
-                        LexicalIndex.load(folder / "bm25"), SentenceWords.load(folder), TitleVectors.load(folder))
+    ids = np.load(folder / "ids.npy")
+    return IndexVersion(name, manifest, ids, Vectors.load(folder, ids), LexicalIndex.load(folder / "bm25"),
+                        SentenceWords.load(folder), TitleVectors.load(folder))
 
 
 def served_ids(data_dir: Path) -> set[int]:

@@ -1,6 +1,7 @@
 """Stage 1, candidates: the top passages by BM25 (words) and by FAISS (meaning), each scored by both.
 
-Fused by normalised score rather than by rank: a passage strong on both wins clearly.
+Fused by normalised score rather than by rank: a passage strong on both wins clearly. Every candidate's
+``dense`` feature is its exact cosine from the saved vectors, however the FAISS index found it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def gather(version, matrix: np.ndarray, rows: dict[int, int], words: tuple[str, 
     if len(lexical) and lexical.max() > 0:
         top = np.argpartition(-lexical, min(weights.candidates, len(lexical) - 1))[:weights.candidates]
         top = top[lexical[top] > 0]
-        similarities = matrix[top] @ qvec  # words-only candidates get their cosine too
+        similarities = matrix[top].astype(np.float32) @ qvec  # words-only candidates get their cosine too
         for row, similarity in zip(top.tolist(), similarities.tolist(), strict=True):
             pid = int(version.ids[row])
             found.setdefault(pid, Candidate(pid, row, {"dense": similarity, "lexical": 0.0}))

@@ -17,7 +17,6 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-import faiss
 import numpy as np
 
 from index.cross_encoder import CrossEncoderReranker
@@ -63,11 +62,9 @@ class Ranker:
                                             {token for name in (*names, *names.values()) for token in tokenize(name)},
                                             first, last)
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
-        flat = faiss.downcast_index(version.vectors.index)
-        self._matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
-        # Each passage's similarity to the topic, once per version.
-        self._topical = (self._matrix @ self.query_encoder.encode_query(topic) if topic and flat.ntotal
-                         else np.zeros(flat.ntotal, dtype=np.float32))
+        self._matrix = version.vectors.matrix  # memory-mapped: only the candidates' rows are ever read
+        # The topic's vector, once per version; each candidate's similarity to it is taken from its row.
+        self._topic = self.query_encoder.encode_query(topic) if topic else None
         self._sentences: SentenceWords = version.sentences
         self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(dedup.shingles)
 
@@ -117,7 +114,9 @@ class Ranker:
             sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self.embedder, w)
         rows = [c.row for c in candidates]
         titled = self.version.titles.similarity(qvec, rows)
-        for c, topical, title in zip(candidates, self._topical[rows].tolist(), titled.tolist(), strict=True):
+        topics = (self.version.vectors.similarity(self._topic, rows) if self._topic is not None
+                  else np.zeros(len(rows), dtype=np.float32))
+        for c, topical, title in zip(candidates, topics.tolist(), titled.tolist(), strict=True):
             priors.source_priors(c, topical, title, self.primary, self._has_topic, w)
             c.rescore(w)
         return sorted(candidates, key=lambda c: c.score, reverse=True)

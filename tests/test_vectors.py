@@ -1,0 +1,82 @@
+"""The vector index of a version: its kind chosen by size, an approximate one agreeing with exact search,
+and an index of the older layout refused until a reindex rebuilds it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from config.settings import DEFAULT_MODEL
+from index.build import reindex
+from index.search import OutdatedIndex, Searcher
+from index.sources import load_sources
+from index.vectors import APPROXIMATE_FROM, MATRIX_FILE, Vectors, choose_kind
+from index.versions import LAYOUT, current_name
+from tests.conftest import FIXTURES
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ["How do I connect Parley to Slack?", "Which settings change the ranking?",
+             "How is a crash during a reindex handled?", "What does the cross-encoder do?",
+             "Where are the embeddings stored?", "How are typos in a question corrected?"]
+
+
+def test_the_index_kind_follows_the_size_unless_forced():
+    assert choose_kind(10_000) == "flat"
+    assert choose_kind(APPROXIMATE_FROM - 1) == "flat"
+    assert choose_kind(APPROXIMATE_FROM) == "hnsw"
+    assert choose_kind(1_000_000) == "hnsw"
+    assert choose_kind(50, "ivfpq") == "ivfpq"
+    assert choose_kind(1_000_000, "flat") == "flat"
+    with pytest.raises(ValueError, match="hnsw"):
+        choose_kind(10, "annoy")
+
+
+def real_sentences(limit: int) -> list[str]:
+    """Sentences of the project's own documentation: real English, a few hundred of them."""
+    text = " ".join(path.read_text() for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n\n+", text) if len(s.split()) >= 6]
+    return list(dict.fromkeys(sentences))[:limit]
+
+
+def test_an_approximate_index_finds_the_same_nearest_passages_as_exact_search(embedder, tmp_path):
+    texts = real_sentences(240)
+    matrix = embedder.encode(texts)
+    ids = np.arange(1000, 1000 + len(texts), dtype=np.int64)  # passage ids are not row numbers
+    exact = Vectors.build(ids, matrix, "flat")
+    for kind in ("hnsw", "ivfpq"):
+        folder = tmp_path / kind
+        folder.mkdir()
+        Vectors.build(ids, matrix, kind).save(folder)
+        approximate = Vectors.load(folder, ids)
+        assert approximate.kind == kind and exact.kind == "flat"
+        assert approximate.matrix.dtype == np.float16 and isinstance(approximate.matrix, np.memmap)
+        for question in QUESTIONS:
+            query = embedder.encode_query(question)
+            truth = exact.nearest(query, 5)
+            assert [pid for pid, _ in approximate.nearest(query, 5)] == [pid for pid, _ in truth]
+            best, similarity = truth[0]
+            assert similarity == pytest.approx(float(matrix[best - 1000] @ query), abs=2e-3)  # float16 rows
+
+
+def test_a_version_of_the_older_layout_is_refused_until_reindexed(indexed_dir, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(indexed_dir, data_dir)
+    folder = data_dir / "versions" / current_name(data_dir)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    # As the previous Parley wrote it: no saved vectors beside the FAISS index, and its layout in the signature.
+    manifest["signature"] = manifest["signature"].replace(LAYOUT, "sentence-words-4-titles-1")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / MATRIX_FILE).unlink()
+    with pytest.raises(OutdatedIndex, match="parley index"):
+        Searcher(data_dir, rerank=False).ask("Who led the US delegation?")
+    report = reindex(data_dir, load_sources(FIXTURES / "corpus" / "sources.toml"), DEFAULT_MODEL)
+    assert report.new_version and report.passages_embedded == 0
+    searcher = Searcher(data_dir, rerank=False)
+    answer = searcher.ask("Who led the US delegation?")
+    assert searcher.version().vectors.kind == "flat"
+    assert "Sherman" in (answer.quotes or answer.closest)[0].text

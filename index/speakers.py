@@ -57,8 +57,9 @@ _VERBS = ("said|says|told|tells|added|adds|stated|states|warned|warns|noted|note
           "promised|promises|threatened|threatens|expressed|expresses|pointed out|points out|assured|assures|"
           "accused|accuses|demanded|demands|proposed|proposes|signaled|signalled|indicated|indicates|contended|"
           "contends|maintained|maintains|highlighted|highlights|condemned|condemns|informed|informs|"
-          "congratulated|congratulates|called on|calls on|called for|calls for|saying|telling|warning|insisting|"
-          "arguing|urging|claiming")
+          "congratulated|congratulates|alleged|alleges|briefed|briefs|criticized|criticised|criticizes|"
+          "criticises|made it clear|makes it clear|called on|calls on|called for|calls for|saying|telling|warning|"
+          "insisting|arguing|urging|claiming")
 _VERB = re.compile(rf"\b(?:{_VERBS})\b")
 _INTRODUCED_QUOTE = re.compile(rf"\b(?:{_VERBS})\b[^“\"\n]{{0,40}}:\s*[“\"]")  # "… wrote on Twitter: “…"
 _AUX = re.compile(r"(?:\b(?:also|further|later|then|previously|earlier|again|once|has|had|have|would|will|was|is|"
@@ -75,8 +76,8 @@ _ROLE_WORDS = {
     "top", "administrator", "surgeon", "first", "lady", "majority", "minority", "house", "department", "council",
     "office", "kremlin", "white", "pentagon", "moderator", "host", "anchor", "correspondent", "reporter",
     "analyst", "professor", "economist", "expert", "lawmaker", "politician", "congressman", "congresswoman", "member",
-    "premier", "ceo", "founder", "presidential", "executive", "affairs", "staff", "joint", "army",
-    "navy", "air", "force", "forces", "armed", "intelligence", "agency", "federal", "deputies", "duma",
+    "premier", "ceo", "founder", "presidential", "gov", "sen", "rep", "treasurer", "executive", "affairs", "staff",
+    "joint", "army", "navy", "air", "force", "forces", "armed", "intelligence", "agency", "federal", "deputies", "duma",
     "parliament", "republic", "federation", "chamber", "committee", "service", "sheikh",
 }
 _NATIONALITIES = {
@@ -104,7 +105,7 @@ _ORG_WORDS = {
     "media", "reports", "says", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "act", "treaty", "accords", "agreement", "declaration", "statement", "conference",
-    "summit", "talks", "meeting", "day", "week", "year",
+    "summit", "talks", "meeting", "day", "week", "year", "index", "rights",
 }
 _NOT_NAMES = {
     "the", "a", "an", "this", "that", "these", "those", "after", "before", "when", "while", "if", "as", "but",
@@ -117,10 +118,12 @@ _NOT_NAMES = {
     "northern", "southern", "eastern", "western", "central", "russia", "ukraine", "moscow", "washington",
     "kyiv", "kiev", "beijing", "london", "paris", "berlin", "brussels", "geneva", "europe", "america", "china",
     "britain", "france", "germany", "nato", "god", "sir", "madam", "thank", "thanks", "good", "dear", "well",
-    "yes", "okay", "please", "let", "said", "says", "told", "like", "just", "even", "only", "because",
+    "yes", "okay", "please", "let", "said", "says", "told", "like", "just", "even", "only", "because", "had", "has",
+    "have", "is", "was", "were", "will", "would", "do", "does", "did", "can", "could", "should", "may", "might",
 }
 _CONNECTORS = {"of", "the", "for", "to", "on", "in"}
-_HONORIFICS = {"mr.", "ms.", "mrs.", "dr.", "mr", "ms", "mrs", "dr", "prof.", "sen.", "rep.", "gen.", "amb.", "gov.",
+_HONORIFICS = {"mr.", "ms.", "mrs.", "dr.", "mr", "ms", "mrs", "dr", "prof.", "prof", "sen.", "rep.", "gen.", "amb.",
+               "gov.",
                "lt.", "col.", "adm.", "sgt.", "capt.", "st.", "jr.", "sr."}
 _PARTICLES = {"le", "la", "de", "del", "da", "di", "von", "van", "der", "den", "bin", "al", "el", "ibn", "abu"}
 _PRONOUNS = {"he", "she"}
@@ -131,13 +134,14 @@ _ROLE_HEADS = {
     "emir", "pope", "patriarch", "commander", "admiral", "general", "secretary-general", "negotiator", "diplomat",
     "aide", "counselor", "counsellor", "undersecretary", "administrator", "director", "chief", "head",
     "moderator", "host", "anchor", "correspondent", "analyst", "professor", "economist", "lawmaker",
-    "congressman", "congresswoman", "premier", "ceo", "founder", "lady", "sen.", "rep.", "gen.", "colonel",
+    "congressman", "congresswoman", "premier", "ceo", "founder", "lady", "sen.", "rep.", "gen.", "colonel", "treasurer",
 }
 _UPPER_LABEL = re.compile(r"(?:(MR|MS|MRS|DR)\.?\s+)?([A-Z][A-Z'’.\-]*(?:\s+[A-Z][A-Z'’.\-]*){0,5})\s*:[ \t]+(?=\S)")
 _Q_LABEL = re.compile(r"Q(?::|\.)?[ \t]+(?=\S)")
-_TITLE_LABEL = re.compile(r"([A-Z][^:\n]{1,140}?)\s?(?:\([^)\n]{1,40}\))?:[ \t]+(?=[\"“‘(\[A-Z0-9])")
+_TITLE_LABEL = re.compile(r"([A-Z][^:\n]{1,240}?)\s?(?:\([^)\n]{1,40}\))?:[ \t]+(?=[\"“‘(\[A-Z0-9])")
 _DOUBLED = re.compile(r"(?P<role>.*?)\b(?P<given>[A-Z][\w'’\-]+) (?P<sur>[A-Z][\w'’\-]+) (?P=sur),? (?P=given)"
                       r"(?P<role2>.*)")  # the Kremlin's scraped "Sergei Lavrov Lavrov SergeiForeign Minister of Russia"
+_DOUBLED_LABEL = re.compile(r"\b([A-Z][\w'’\-]+) ([A-Z][\w'’\-]+) \2,? \1([^:\n]{2,200}?)\s?:[ \t]")
 _GENERIC_LABELS = {"QUESTION": "Reporter", "Q": "Reporter", "QUESTION(RETRANSLATED)": "Reporter"}
 _GENERIC_TAILS = ("OFFICIAL", "MODERATOR", "OPERATOR", "AIDE", "MEMBER", "PARTICIPANT", "INTERPRETER", "REPORTER",
                   "OFFICIAL ONE", "OFFICIAL TWO", "OFFICIAL THREE")
@@ -145,13 +149,15 @@ _LABEL_TITLES = {"SECRETARY", "PRESIDENT", "GOVERNOR", "ADMINISTRATOR", "AMBASSA
                  "GENERAL", "MAYOR", "SENATOR", "AMIR", "EMIR", "KING", "QUEEN", "PRINCE", "LADY", "ADMINSTRATOR",
                  "SPOKESPERSON", "DIRECTOR", "CHAIRMAN", "COMMISSIONER", "REPRESENTATIVE", "LEADER", "DEPUTY"}
 _TURN_END = re.compile(r"(?m)^[ \t]*(?:END\b.*|\*[ \t]*\*[ \t]*\*[ \t]*)$")
+_SECTION = re.compile(r"\*[ \t]*\*[ \t]*\*[ \t]+")
+_LABEL_PREFIX = re.compile(r"^(?:Q|[A-Z][^:\n]{0,240}:)\s*")
 _STAGE = re.compile(r"[(\[][^)\]]*[)\]][.]?")  # "(Laughter.)", "[inaudible]": no one's words
 _FULL_NAME = re.compile(r"\b(?=([A-Z][\w'’\-]+(?:\s+[A-Z]\.)?(?:\s+(?:[Ll]e|[Dd]e|von|van|der|bin|al|Al))?"
                         r"\s+[A-Z][a-z][\w'’\-]*))")
 _NAME_LABEL = re.compile(r"(?:^|(?<=[.?!…\"”]\s))([A-Z][\w'’\-]+ [A-Z][\w'’\-]+):\s", re.M)
 _TITLED_SURNAME = re.compile(r"\b([A-Za-z][\w\-]*\.?)\s+([A-Z][a-z][\w'’\-]+)\b(?!\s+[A-Z]|[\w'’\-])")
-_INTERJECTION = re.compile(r",\s+(?:when|while|asked|speaking|in|at|on|during|after|before|who|whose)\b"
-                           r"[^,“”\"]{2,100},$")  # "Scholz, when asked how …, said"
+_INTERJECTION = re.compile(r",\s+(?:(?:when|while|asked|speaking|in|at|on|during|after|before|who|whose|also)\b"
+                           r"[^,“”\"]{2,100}|[RDI]-[A-Z][a-z]{1,5}\.?),$")  # "Scholz, when asked …," "Scott, R-Fla.,"
 _PLACE_PHRASE = re.compile(r"\s+(?:at|in|on|during|from|after|before|with)\s+[^,;:“”\"]{1,60}$")
 _BARE_LABEL = re.compile(r"([A-Z][\w'’\-]+ [A-Z][\w'’\-]+)\s+(?=[A-Z])")
 _QUOTE_MARK = re.compile(r"[\"“”]")
@@ -198,7 +204,7 @@ def attribute(text: str, title: str = "") -> list[Attribution]:
     quotes = _quote_spans(text)
     turn_ends = [match.start() for match in _TURN_END.finditer(text)]
     people.labels = Counter(match.group(1) for match in _NAME_LABEL.finditer(text))
-    author = _statement_author(title, people)
+    author = _statement_author(title, people) or _byline(text, people)
     results: list[Attribution] = []
     turn: Speaker | None = None
     last: tuple[int, Speaker] | None = None  # the sentence index and speaker last named in reported speech
@@ -206,10 +212,13 @@ def attribute(text: str, title: str = "") -> list[Attribution]:
         if turn and bisect.bisect_left(turn_ends, results[-1].end) < bisect.bisect_right(turn_ends, start):
             turn = None
         author = _attributable(text, start, end, people) or author
-        label = _label(text, start, end, people, title)
-        if label:
-            turn = label
-            results.append(Attribution(start, end, label, "words", "label"))
+        found = _label(text, start, end, people, title)
+        if found:
+            turn, at = found
+            said = _LABEL_PREFIX.sub("", text[at:end], count=1)
+            late = at - start > (end - start) / 2  # a turn opening late in a sentence: most of it is not theirs
+            results.append(Attribution(start, end) if late or _STAGE.fullmatch(said) else
+                           Attribution(start, end, turn, "words", "label"))  # "Q (Cross-talk.)" says nothing
             continue
         if turn:
             speaker = None if _STAGE.fullmatch(text[start:end]) else turn
@@ -241,6 +250,23 @@ def _statement_author(title: str, people: _People) -> Speaker | None:
     return _person(_WORD.findall(match.group(1)), people, require_full=True) if match else None
 
 
+def _byline(text: str, people: _People) -> Speaker | None:
+    """An official text's first line naming its author, ``Antony J. Blinken, Secretary of State``."""
+    match = re.match(r"([A-Z][^,\n]{3,60}),\s+([^,\n]{3,80})\n", text)
+    if not match or not _is_role_phrase(match.group(2)):
+        return None
+    speaker = _person(_WORD.findall(match.group(1)), people, require_full=True) or \
+        _person(_WORD.findall(match.group(1)), _People())
+    return Speaker(speaker.name, match.group(2).strip()) if speaker and " " in speaker.name else None
+
+
+def _is_role_phrase(words: str) -> bool:
+    """``Secretary of State``, ``Department Spokesperson``: role words and connectors only, with a role noun."""
+    tokens = _WORD.findall(words)
+    return any(_is_head(token) for token in tokens) and all(_is_role(token) or token.lower() in _CONNECTORS
+                                                            or token.isupper() for token in tokens)
+
+
 def _attributable(text: str, start: int, end: int, people: _People) -> Speaker | None:
     """``The below is attributable to Spokesperson Ned Price:``: the author of what follows."""
     match = re.search(r"(?:below|following) is attributable to\s+([^:\n]{3,120}):", text[start:end])
@@ -253,25 +279,42 @@ def _statement_sentence(sentence: str) -> bool:
         and sentence.rstrip()[-1:] in ".!?”\")"
 
 
-def _label(text: str, start: int, end: int, people: _People, title: str) -> Speaker | None:
-    """The speaker a transcript label names at this sentence's start or at a line start inside it (a single
-    line break does not end a sentence), or None."""
+def _label(text: str, start: int, end: int, people: _People, title: str) -> tuple[Speaker, int] | None:
+    """The speaker a transcript label names and where the label starts: at this sentence's start, at a line
+    start inside it (a single line break does not end a sentence) or after a ``* * *`` section break."""
     line_start = start == 0 or not text[max(text.rfind("\n", 0, start) + 1, start - 80):start].strip() and (
         start <= 80 or "\n" in text[start - 80:start])
     starts = ([start] if line_start else []) + [match.end() for match in re.finditer(r"\n[ \t]*", text[start:end])]
     for at in sorted({at if at == start else start + at for at in starts}):
         if _Q_LABEL.match(text, at, end):
-            return Speaker("Reporter")
+            return Speaker("Reporter"), at
         upper = _UPPER_LABEL.match(text, at, end)
-        if upper:
-            speaker = _upper_label(upper.group(1), upper.group(2), people, title)
+        speaker = upper and _upper_label(upper.group(1), upper.group(2), people, title)
+        if speaker:
+            return speaker, at
+    titled = _TITLE_LABEL.match(text, start, end)
+    speaker = titled and _title_label(titled.group(1), people)
+    if speaker:
+        return speaker, start
+    for section in _SECTION.finditer(text, start, end):  # "… * * * Speech at … President of Russia Vladimir Putin: …"
+        heading = _TITLE_LABEL.match(text, section.end(), end)
+        speaker = heading and _label_suffix(heading.group(1), people)
+        if speaker:
+            return speaker, section.end()
+    bare = _BARE_LABEL.match(text, start, end)  # "Vladimir Putin Fine, do this": a recurring label that lost its colon
+    speaker = _title_label(bare.group(1), people) if bare and people.labels[bare.group(1)] >= 2 else None
+    return (speaker, start) if speaker else None
+
+
+def _label_suffix(heading: str, people: _People) -> Speaker | None:
+    """The label ending a section heading (``Speech at ceremony President of Russia Vladimir Putin``)."""
+    words = heading.split()
+    for first in range(len(words)):
+        if words[first][:1].isupper():
+            speaker = _title_label(" ".join(words[first:]), people)
             if speaker:
                 return speaker
-    titled = _TITLE_LABEL.match(text, start, end)
-    if titled:
-        return _title_label(titled.group(1), people)
-    bare = _BARE_LABEL.match(text, start, end)  # "Vladimir Putin Fine, do this": a recurring label that lost its colon
-    return _title_label(bare.group(1), people) if bare and people.labels[bare.group(1)] >= 2 else None
+    return None
 
 
 def _upper_label(honorific: str | None, label: str, people: _People, title: str) -> Speaker | None:
@@ -410,6 +453,8 @@ def _plausible_full(name: list[str]) -> bool:
 def _plausible_surname(word: str) -> bool:
     """Capitalised, some lower-case letters, not an acronym, a month, a place, role or common word, nor a title."""
     lower = word.lower()
+    if any(len(part) > 3 and not part[:1].isupper() for part in word.split("-")[1:]):
+        return False  # "Facebook-owner" is no name; "Lvova-Belova" and "Chien-min" are
     return (word[:1].isupper() and bool(re.search("[a-z]", word)) and lower not in _NOT_NAMES
             and lower not in _ORG_WORDS and not _is_role(word) and lower not in _NATIONALITIES
             and lower not in _HONORIFICS and not lower.endswith(("'s", "’s")))
@@ -420,9 +465,8 @@ def _introductions(text: str) -> _People:
     people = _People()
     for match in _FULL_NAME.finditer(text):
         end = match.start() + len(match.group(1))
-        after = re.match(r"\s+([A-Z][\w.]*)", text[end:end + 40])
-        if after and after.group(1).lower().rstrip(".").removesuffix("'s").removesuffix("’s") in _ORG_WORDS | {"co"}:
-            continue  # "Walt Disney Company": a firm, not a person
+        if re.match(r"[ \t]+[A-Z][\w.]", text[end:end + 3]):
+            continue  # "Walt Disney Company", "Conservative Political Action": part of a longer proper name
         speaker = _person(_run_before(text, match.start()) + _WORD.findall(match.group(1)), _People())
         if speaker and len(speaker.name.split()) >= 2:
             people.add(speaker.name, speaker.role or _apposition(text, end))
@@ -430,10 +474,8 @@ def _introductions(text: str) -> _People:
         if (match.group(1).lower() in _ROLE_HEADS | _HONORIFICS or match.group(1).lower() + "." in _HONORIFICS) \
                 and _plausible_surname(match.group(2)):
             people.add(match.group(2), match.group(1).rstrip(".") if match.group(1).lower() in _ROLE_HEADS else None)
-    for match in re.finditer(r"^(.{3,160}?)\s?:[ \t]", text, re.M):
-        doubled = _DOUBLED.fullmatch(match.group(1))
-        if doubled and doubled.group("role2").strip():
-            people.add(f"{doubled.group('given')} {doubled.group('sur')}", doubled.group("role2").strip(" ,"))
+    for doubled in _DOUBLED_LABEL.finditer(text):
+        people.add(f"{doubled.group(1)} {doubled.group(2)}", doubled.group(3).strip(" ,"))
     return people
 
 
@@ -448,8 +490,8 @@ def _trailing_run(tokens: list[str]) -> list[str]:
     for token in reversed(tokens):
         ends_sentence = token.endswith(".") and token.lower() not in _HONORIFICS | _ROLE_WORDS \
             and not re.fullmatch(r"(?:[A-Za-z]\.)+", token)  # "China." ends a sentence, "U.S." and "Gov." do not
-        if ends_sentence or not ((token[:1].isupper() and token[0].isalpha()) or _is_role(token)
-                                 or token.lower() in _CONNECTORS):
+        wordlike = (token[:1].isupper() and token[0].isalpha()) or _is_role(token) or token.lower() in _CONNECTORS
+        if ends_sentence or token.endswith(("'", "’")) or not wordlike:  # a closing quote ends the run too
             break
         run.insert(0, token)
     return run
@@ -500,7 +542,7 @@ def _subject_before(sentence: str, verb_at: int, people: _People) -> tuple[Speak
     appositive = re.search(r",\s+(?:the\s+|a\s+|an\s+)?([^,“”\"]{3,80}),?$", head)
     if appositive and _appositive_role(appositive.group(1)):
         role, head = appositive.group(1).strip(), head[:appositive.start()].rstrip()
-    found = _subject_run(head, people)
+    found = _subject_run(head.rstrip(","), people)  # "Ukraine's president, Volodymyr Zelensky, said"
     if found is None and role is None:
         place = _PLACE_PHRASE.search(head)  # "Jen Psaki at Monday's briefing said"
         if place:
@@ -572,7 +614,8 @@ def _subject_after(sentence: str, verb_end: int, people: _People) -> tuple[Speak
 
 def _role_holder(run: list[str], people: _People) -> Speaker | None:
     """``the Secretary``, ``the Foreign Minister``: the one person the article gave that role, if exactly one."""
-    if run[:1] not in (["the"], ["The"]) or len(run) < 2 or not all(_is_role(word) for word in run[1:]):
+    if run[:1] not in (["the"], ["The"]) or len(run) < 2 or not all(_is_role(word) for word in run[1:]) \
+            or not _is_head(run[-1]):  # "the Secretary", not "the White House"
         return None
     phrase = " ".join(run[1:]).lower()
     holders = {person.name: person for person in people.by_key.values()

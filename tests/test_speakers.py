@@ -172,3 +172,29 @@ def test_a_statement_by_title_is_its_authors_words():
 def test_attributions_line_up_with_the_sentence_splitter():
     items = attribute(NEWS + "\n\n" + BRIEFING)
     assert [(item.start, item.end) for item in items] == sentence_spans(NEWS + "\n\n" + BRIEFING)
+
+
+def test_an_institution_is_not_the_person_whose_role_names_it():
+    text = "White House press secretary Jen Psaki said the call went well. The White House said it would follow up."
+    assert speaker_of(text, "White House press").name == "Jen Psaki"
+    assert speaker_of(text, "The White House said") is None
+
+
+def test_an_official_texts_author_line_makes_it_their_statement():
+    text = "Antony J. Blinken, Secretary of State\nToday the United States joins the council. We will speak plainly."
+    assert [name for _, name, _, _ in who(text)] == ["Antony J. Blinken", "Antony J. Blinken"]
+    assert speaker_of(text, "We will").role == "Secretary of State"
+
+
+def test_a_label_followed_only_by_a_stage_note_says_nothing():
+    text = "THE PRESIDENT: We will see.\n\nQ (Cross-talk.)\n\nQ Will you call him?\n"
+    assert [name for _, name, _, _ in who(text, "Remarks by President Biden")] == ["Biden", None, "Reporter"]
+
+
+def test_a_kremlin_label_after_a_section_break_opens_a_turn():
+    text = ("Taking part in the meeting were Deputy Prime Minister Jan Doe and Minister of Finance Petr Roe, as well "
+            "as heads of regions and many others. * * * President of Russia Vladimir Putin: Colleagues, good "
+            "afternoon. We will review the programme today.")
+    rows = who(text)
+    assert rows[0][1] is None  # the list of participants is most of that sentence: not Putin's words
+    assert rows[1][1:] == ("Vladimir Putin", "words", "label")

@@ -4,16 +4,19 @@ usage: python benchmarks/ask_latency.py [QUESTIONS.jsonl] [--data-dir DIR] [--ro
                                         [--query-model auto|same|…] (repeatable, to compare)
                                         [--reranker CROSS_ENCODER] (a third row: reranking with it)
 
-Questions default to ../shared/eval/dev.jsonl when it exists. Prints p50/p95/max in ms and the
-process's peak memory; nothing is asserted (speed goals are read here, not tested).
+Questions default to ../shared/eval/dev.jsonl when it exists. Each row (a question encoder, with or
+without reranking) runs in a fresh process, so its peak RSS is its own: it prints p50/p95/max in ms
+and that peak, in MiB. Nothing is asserted (speed and memory goals are read here, not tested).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import statistics
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from config import load_settings
@@ -41,6 +44,15 @@ def measure(searcher: Searcher, questions: list[str], rounds: int) -> list[list[
     return timings
 
 
+def run_row(data_dir: Path, questions: list[str], rounds: int, query_model: str, rerank: bool, reranker: str,
+            topic: str) -> tuple[list[list[float]], str, float]:
+    """One row, in a fresh process: its timings, its question encoder's class and its peak RSS in MiB."""
+    searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker, topic=topic)
+    timings = measure(searcher, questions, rounds)
+    encoder = type(searcher.ranker().query_encoder).__name__
+    return timings, encoder, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def line(label: str, timings: list[float]) -> str:
     return (f"{label:11} p50 {statistics.median(timings):6.1f} ms  p95 {percentile(timings, 95):6.1f} ms  "
             f"max {max(timings):6.1f} ms")
@@ -63,15 +75,15 @@ def main() -> None:
     print(f"index: {data_dir}  questions: {len(questions)} × {args.rounds}")
     for query_model in args.query_models or [settings.query_model]:
         for rerank, reranker in [(False, ""), (True, ""), *([(True, args.reranker)] if args.reranker else [])]:
-            searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker,
-                                topic=settings.topic)
-            first, *later = measure(searcher, questions, args.rounds)
-            setup = (f"query model {query_model:6} ({type(searcher.ranker().query_encoder).__name__:12}) "
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+                (first, *later), encoder, peak = fresh.submit(
+                    run_row, data_dir, questions, args.rounds, query_model, rerank, reranker, settings.topic).result()
+            setup = (f"query model {query_model:6} ({encoder:12}) "
                      f"rerank={'on ' if rerank else 'off'}{' + cross-encoder' if reranker else ''}")
             print(f"{setup}  {line('first pass', first)}")
             if later:
                 print(f"{setup}  {line('later', [ms for timings in later for ms in timings])}")
-    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+            print(f"{setup}  peak RSS {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

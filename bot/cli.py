@@ -1,4 +1,9 @@
-"""The ``parley`` command: index, ask, chat, status, eval, summary and serve."""
+"""The ``parley`` command: index, ask, chat, status, eval, summary and serve.
+
+What only some commands need (progress bars, tables, the evaluation, the chat front ends) is imported
+when they run, and the commands that answer start loading the model first, while the rest of Parley
+is imported: a question from a fresh process is answered sooner.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,26 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
 from bot import console as render
 from bot import replies
 from bot.logs import setup_logging
-from bot.service import Parley
 from config import Settings, SettingsError, load_settings
-from index.build import ReindexBusy
-from index.embed import ModelError
-from index.evaluation import evaluate, format_report, load_questions
+from index.embed import ModelError, preload_encoder
 from index.sources import SourcesFileError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from bot.service import Parley
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
-
-
-class RateColumn(ProgressColumn):
-    """Passages embedded per second, the number that says how long a big reindex will take."""
-
-    def render(self, task: Task) -> Text:
-        return Text(f"{task.speed or 0:5.1f} passages/s", style="cyan")
+#: Commands that answer from the index: they load the model as soon as the settings are read.
+ANSWERING = {"ask", "chat", "eval", "summary", "serve"}
 
 
 class RichListener:
@@ -49,6 +49,15 @@ class RichListener:
 
 
 def cmd_index(parley: Parley, args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Passages embedded per second, the number that says how long a big reindex will take."""
+
+        def render(self, task) -> Text:
+            return Text(f"{task.speed or 0:5.1f} passages/s", style="cyan")
+
     progress = Progress(TextColumn("{task.description:>28}"), BarColumn(), MofNCompleteColumn(),
                         RateColumn(),
                         TimeElapsedColumn(), console=err, disable=args.json)
@@ -79,6 +88,8 @@ def cmd_ask(parley: Parley, args: argparse.Namespace) -> int:
 
 def _print_explanation(reply) -> None:
     """Why each quote won: its features, their weights and contributions; and why "not covered", if so."""
+    from rich.table import Table
+
     if not isinstance(reply, replies.AnswerReply):
         return
     if reply.refusal is not None:
@@ -102,6 +113,8 @@ def _reply_json(question: str, reply, explain: bool = False) -> dict:
 
 
 def _ask_file(parley: Parley, args: argparse.Namespace) -> int:
+    from index.evaluation import load_questions
+
     for item in load_questions(Path(args.questions)):
         item = item if isinstance(item, dict) else {}
         question = item.get("question") if isinstance(item.get("question"), str) else ""  # a bad line gets the help
@@ -134,6 +147,8 @@ def cmd_status(parley: Parley, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(parley: Parley, args: argparse.Namespace) -> int:
+    from index.evaluation import evaluate, format_report
+
     result = evaluate(parley.searcher, Path(args.file), k=5, misses_path=Path(args.misses))
     print(json.dumps(result) if args.json else format_report(result))
     return 0
@@ -223,6 +238,7 @@ def pick_platform(settings: Settings) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides = {key: value for key, value in (("sources", args.sources), ("data_dir", args.data_dir)) if value}
+    preload = None
     try:
         settings = load_settings(**overrides)
         setup_logging(settings.log_level)
@@ -230,10 +246,24 @@ def main(argv: list[str] | None = None) -> int:
             args.platform = pick_platform(settings)
             if args.platform == "slack" and settings.slack_signing_secret and not settings.slack_app_token:
                 args.http = True
-        return args.run(Parley(settings), args)
+        if args.command in ANSWERING:
+            preload = preload_encoder(settings.data_dir, settings.query_model, settings.rerank)
+        return run(args, settings)
     except (SettingsError, SourcesFileError, ModelError) as exc:
         err.print(f"[red]parley: {exc}[/red]")
         return 2
+    finally:
+        if preload:
+            preload.join()
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """The command's exit status; 3 when a reindex is already running."""
+    from bot.service import Parley  # imported while the model loads
+    from index.build import ReindexBusy
+
+    try:
+        return args.run(Parley(settings), args)
     except ReindexBusy as exc:
         err.print(f"[yellow]parley: {exc}; try again when it has finished.[/yellow]")
         return 3

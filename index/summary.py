@@ -5,7 +5,8 @@ It is extractive on purpose, so it can never say anything a source did not write
 1. **Window.** ``24h``, ``3d``, ``2w`` or a date, relative to now (or to ``--until``); an
    ``until`` date includes that whole day.
 2. **Topic.** An article counts when its best passage is close enough to the topic. The
-   passage vectors stored at index time are reused, so only the topic is embedded here.
+   passage vectors ``model`` stored at index time are reused, so only the topic is embedded here,
+   by ``embedder``: that model or its ONNX copy (which serving uses, so it never loads PyTorch).
 3. **Candidates.** The opening sentences (Lead-3) of the on-topic articles: news puts the point
    first. Datelines, fragments and sentences cut inside a quotation are skipped.
 4. **Centrality.** Topic-biased LexRank over the candidates' embeddings: a sentence that other
@@ -35,7 +36,7 @@ from itertools import combinations
 import numpy as np
 
 from index.articles import parse_published
-from index.embed import Embedder
+from index.embed import Embedder, OnnxEmbedder
 from index.quotes import Quote
 from index.sentences import sentence_spans
 from index.store import Store
@@ -165,17 +166,18 @@ def _parse_moment(text: str, option: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def summarize(store: Store, embedder: Embedder, topic: str, asked: Window) -> Summary:
-    """The latest summary of ``topic`` in ``asked``, or in the newest window with coverage."""
+def summarize(store: Store, model: str, embedder: Embedder | OnnxEmbedder, topic: str, asked: Window) -> Summary:
+    """The latest summary of ``topic`` in ``asked``, or in the newest window with coverage, from the passages
+    ``model`` embedded; ``embedder`` encodes the topic and sentences in the same space."""
     topic_vector = embedder.encode_query(topic)
-    relevant = _on_topic(store, embedder, topic_vector, asked)
+    relevant = _on_topic(store, model, topic_vector, asked)
     shown = asked
     if not relevant:
-        end = _newest_covered_end(store, embedder, topic_vector, asked.length)
+        end = _newest_covered_end(store, model, topic_vector, asked.length)
         if end is None:
             return Summary(asked, asked)
         shown = Window(end - asked.length, end)
-        relevant = _on_topic(store, embedder, topic_vector, shown)
+        relevant = _on_topic(store, model, topic_vector, shown)
     candidates = _candidates(relevant[:MAX_ARTICLES])
     if not candidates:
         return Summary(asked, shown)
@@ -189,22 +191,21 @@ def summarize(store: Store, embedder: Embedder, topic: str, asked: Window) -> Su
     return Summary(asked, shown, bullets)
 
 
-def _on_topic(store: Store, embedder: Embedder, topic_vector: np.ndarray, window: Window) -> list[dict]:
+def _on_topic(store: Store, model: str, topic_vector: np.ndarray, window: Window) -> list[dict]:
     """Live articles of the window whose best passage is about the topic, most on-topic first."""
     rows = {row["doc_id"]: dict(row) for row in store.articles_between(window.since - SQL_MARGIN,
                                                                         window.until + SQL_MARGIN)}
     rows = {doc_id: row for doc_id, row in rows.items() if window.holds(parse_published(row["published"]))}
     if not rows:
         return []
-    best = _best_similarity(store.passage_vectors(embedder.name, window.since - SQL_MARGIN,
-                                                  window.until + SQL_MARGIN),
-                            embedder.dim, topic_vector, wanted=rows.keys())
+    best = _best_similarity(store.passage_vectors(model, window.since - SQL_MARGIN, window.until + SQL_MARGIN),
+                            topic_vector, wanted=rows.keys())
     relevant = [dict(rows[doc_id], topic=score) for doc_id, (score, *_) in best.items()
                 if score >= TOPIC_MIN_SIMILARITY]
     return sorted(relevant, key=lambda row: -row["topic"])
 
 
-def _newest_covered_end(store: Store, embedder: Embedder, topic_vector: np.ndarray,
+def _newest_covered_end(store: Store, model: str, topic_vector: np.ndarray,
                         length: timedelta) -> datetime | None:
     """The end (a midnight) of the newest window of ``length`` that has coverage of the topic.
 
@@ -212,7 +213,7 @@ def _newest_covered_end(store: Store, embedder: Embedder, topic_vector: np.ndarr
     them: a story several outlets reported, not one outlet's stream of press releases near the
     topic. An index with no such window (a single source) gets its newest on-topic article's day.
     """
-    best = _best_similarity(store.passage_vectors(embedder.name), embedder.dim, topic_vector)
+    best = _best_similarity(store.passage_vectors(model), topic_vector)
     found = sorted((moment, outlet) for score, published, outlet in best.values()
                    if score >= TOPIC_MIN_SIMILARITY and (moment := parse_published(published)))
     if not found:
@@ -227,7 +228,7 @@ def _newest_covered_end(store: Store, embedder: Embedder, topic_vector: np.ndarr
     return ends[0]
 
 
-def _best_similarity(rows: Iterable[tuple[str, str, str, bytes]], dim: int, topic_vector: np.ndarray,
+def _best_similarity(rows: Iterable[tuple[str, str, str, bytes]], topic_vector: np.ndarray,
                      wanted: Iterable[str] | None = None, chunk: int = 4096) -> dict[str, tuple[float, str, str]]:
     """doc_id → (best passage similarity to the topic, published, outlet), a chunk of vectors at a time."""
     keep = set(wanted) if wanted is not None else None
@@ -235,7 +236,8 @@ def _best_similarity(rows: Iterable[tuple[str, str, str, bytes]], dim: int, topi
     batch: list[tuple[str, str, str, bytes]] = []
 
     def flush() -> None:
-        scores = np.frombuffer(b"".join(blob for *_, blob in batch), dtype=np.float32).reshape(-1, dim) @ topic_vector
+        vectors = np.frombuffer(b"".join(blob for *_, blob in batch), dtype=np.float32)
+        scores = vectors.reshape(-1, len(topic_vector)) @ topic_vector
         for (doc_id, published, outlet, _), score in zip(batch, scores.tolist(), strict=True):
             if doc_id not in best or score > best[doc_id][0]:
                 best[doc_id] = (score, published, outlet)

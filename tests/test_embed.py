@@ -31,6 +31,14 @@ def test_same_uses_the_embedding_model_itself(embedder):
     assert load_query_embedder(DEFAULT_MODEL, embedder.dim, "same") is embedder
 
 
+def test_the_serving_encoder_is_logged_once_with_its_backend(embedder, caplog):
+    with caplog.at_level(logging.INFO, logger="index.embed"):
+        for _ in range(2):
+            assert load_query_embedder(DEFAULT_MODEL, embedder.dim, "same", spin=True) is embedder
+    loads = [record for record in caplog.records if record.message == "serving encoder loaded"]
+    assert [(record.backend, record.encoder) for record in loads] == [("sentence-transformers", DEFAULT_MODEL)]
+
+
 def test_an_unusable_query_model_falls_back_with_a_warning(embedder, tmp_path, caplog):
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"not a model")

@@ -7,6 +7,7 @@ document (``SLACK_BOT_TOKEN``…), so an app configured by their guides works un
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".parley"), description="Folder for SQLite and the FAISS files.")
     sources: Path = Field(Path("config/sources.toml"), description="The TOML file listing sources.")
     model: str = Field(DEFAULT_MODEL, description="Embedding model: PyPI package, hub name or path.")
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="How indexing runs the embedding model: 'auto' is bfloat16 on CPUs that compute it "
+        "natively (AMX, AVX-512 BF16), several times faster with vectors within rounding; else float32.")
     query_model: str = Field("auto", description="Encoder for questions: 'auto' (the model's quantized ONNX "
                              "twin when installed), 'same', or an ONNX copy of the model (package or file).")
     topic: str = Field(DEFAULT_TOPIC, description="What the sources are about: the latest summary covers it, "

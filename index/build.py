@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -53,6 +53,17 @@ class Listener(Protocol):
     def source_started(self, name: str, articles: int, to_embed: int) -> None: ...
 
     def embedded(self, count: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """The model a reindex embeds with, loaded on first use: a run with nothing new never loads it."""
+
+    model: str
+    precision: str
+
+    def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        return load_embedder(self.model, self.precision).encode(texts, progress=progress)
 
 
 @dataclass
@@ -140,8 +151,9 @@ def running_reindex(data_dir: Path) -> dict | None:
 
 def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | None = None,
             started_by: str = "command line", listener: Listener | None = None,
-            limits: ReadLimits = DEFAULT_LIMITS) -> ReindexReport:
-    """Bring the index up to date with ``specs`` (or just the source named ``only``)."""
+            limits: ReadLimits = DEFAULT_LIMITS, precision: str = "auto") -> ReindexReport:
+    """Bring the index up to date with ``specs`` (or just the source named ``only``); ``precision`` is how the
+    embedding model runs (``embed.PRECISIONS``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(data_dir / "reindex.lock")
     try:
@@ -151,8 +163,8 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
     try:
         since = now()
         holder_path(data_dir).write_text(json.dumps({"by": started_by, "since": since, "pid": os.getpid()}))
-        return _reindex_locked(data_dir, specs, model, only, started_by, since, listener or _Silent(),
-                               limits)
+        return _reindex_locked(data_dir, specs, Embedding(model, precision), only, started_by, since,
+                               listener or _Silent(), limits)
     finally:
         holder_path(data_dir).unlink(missing_ok=True)
         lock.release()
@@ -177,8 +189,8 @@ def settle_interrupted_runs(store: Store, data_dir: Path) -> int:
         lock.release()
 
 
-def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: str | None, started_by: str,
-                    since: str, listener: Listener, limits: ReadLimits) -> ReindexReport:
+def _reindex_locked(data_dir: Path, specs: list[SourceSpec], embedding: Embedding, only: str | None,
+                    started_by: str, since: str, listener: Listener, limits: ReadLimits) -> ReindexReport:
     started = time.perf_counter()
     store = Store(data_dir / "parley.sqlite3")
     report = ReindexReport(started_by=started_by, started_at=since)
@@ -192,8 +204,8 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
             store.set_meta("primary_sources", json.dumps([spec.name for spec in specs if spec.primary]))
         for spec in specs:
             if only is None or spec.name == only:
-                report.sources.append(_index_source(store, spec, model, listener, limits))
-        _publish(data_dir, store, model, report)
+                report.sources.append(_index_source(store, spec, embedding, listener, limits))
+        _publish(data_dir, store, embedding, report)
     except BaseException as exc:
         store.finish_run(run_id, "crashed", {"error": repr(exc)})
         raise
@@ -202,10 +214,11 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], model: str, only: s
     return report
 
 
-def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener,
+def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener: Listener,
                   limits: ReadLimits) -> SourceReport:
-    """Read one source, embed what changed, record how it went."""
+    """Read one source, embed what changed (passages and new titles together), record how it went."""
     started = time.perf_counter()
+    model = embedding.model
     report = SourceReport(spec.name, spec.kind)
     articles: dict[str, Article] = {}
     unread = False  # a whole file, feed or page could not be read: its articles are not known to be gone
@@ -239,9 +252,14 @@ def _index_source(store: Store, spec: SourceSpec, model: str, listener: Listener
         store.mark_removed(missing)
         report.removed = len(missing)
     listener.source_started(spec.name, len(articles), sum(len(passages) for _, passages in todo))
+    titled = store.embedded_titles(model) if todo else set()
     for batch in _batches(todo):
         texts = [searchable_text(article.title, p.text) for article, passages in batch for p in passages]
-        vectors = load_embedder(model).encode(texts, progress=listener.embedded)  # loaded only when needed
+        vectors = embedding.encode(texts, progress=listener.embedded)
+        new_titles = sorted({article.title for article, _ in batch if article.title} - titled)
+        if new_titles:
+            store.save_title_vectors(model, dict(zip(new_titles, embedding.encode(new_titles), strict=True)))
+            titled.update(new_titles)
         offset, rows = 0, []
         for article, passages in batch:
             rows.append((article, passages, vectors[offset:offset + len(passages)]))
@@ -274,8 +292,9 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
         yield batch
 
 
-def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) -> None:
+def _publish(data_dir: Path, store: Store, embedding: Embedding, report: ReindexReport) -> None:
     """Write and switch to a new version when the live passages differ from the served ones."""
+    model = embedding.model
     built_from = signature(store.live_signature(model))
     served = served_manifest(data_dir)
     if served and served.get("signature") == built_from:
@@ -296,7 +315,7 @@ def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) ->
         return
     matrix = np.vstack(vectors)
     dim = matrix.shape[1]
-    title_vectors = TitleVectors.build(titles, _embedded_titles(store, model, titles), dim)
+    title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, title_vectors,
                                    {"model": model, "dim": dim, "signature": built_from,
                                     "created": now()})
@@ -305,13 +324,14 @@ def _publish(data_dir: Path, store: Store, model: str, report: ReindexReport) ->
     prune_versions(data_dir)
 
 
-def _embedded_titles(store: Store, model: str, titles: list[str]) -> dict[str, np.ndarray]:
-    """Every non-empty title's embedding: those of earlier runs from the store, new ones embedded now
-    (short texts: the 5,000 titles of the shared corpus take about 20 seconds, once)."""
-    known = store.title_vectors(model)
+def _embedded_titles(store: Store, embedding: Embedding, titles: list[str]) -> dict[str, np.ndarray]:
+    """Every non-empty title's embedding: stored while its articles were embedded, or embedded now when a
+    store from before titles were kept with them lacks it."""
+    known = store.title_vectors(embedding.model)
     new = sorted({title for title in titles if title} - set(known))
     if new:
-        fresh = dict(zip(new, load_embedder(model).encode(new), strict=True))
-        store.save_title_vectors(model, fresh)
+        fresh = dict(zip(new, embedding.encode(new), strict=True))
+        store.save_title_vectors(embedding.model, fresh)
         known.update(fresh)
     return known
+

@@ -38,6 +38,8 @@ QUANTIZED_TWINS = {
 }
 ONNX_THREADS = 2
 _LOADING = threading.Lock()  # serving encoders load one at a time, each once (``load_query_embedder``)
+#: How an indexing model may run (``Embedder``): "auto" is bfloat16 where the CPU computes it natively.
+PRECISIONS = ("auto", "float32", "bfloat16")
 T = TypeVar("T")
 
 
@@ -78,36 +80,66 @@ def load_model(name: str, build: Callable[[str], T], setting: str, kind: str) ->
 
 
 class Embedder:
-    """Encodes text to unit vectors; one instance per model and process (see ``load_embedder``)."""
+    """Encodes text to unit vectors; one instance per model, precision and process (see ``load_embedder``).
 
-    def __init__(self, name: str) -> None:
+    ``precision`` "bfloat16" runs the model in bfloat16, which CPUs with AMX or AVX-512 BF16 multiply
+    natively: passages embed several times faster, to vectors within rounding of full precision.
+    "auto" picks it on such a CPU and float32 elsewhere, where bfloat16 would be emulated and slow.
+    """
+
+    def __init__(self, name: str, precision: str = "float32") -> None:
         self.name = name
+        self.precision = resolve_precision(precision)
 
         def build(location: str):
             from sentence_transformers import SentenceTransformer
 
-            return SentenceTransformer(location, device="cpu")
+            model = SentenceTransformer(location, device="cpu")
+            if self.precision == "bfloat16":
+                import torch
+
+                model = model.to(torch.bfloat16)
+            return model
 
         self._model = load_model(name, build, "PARLEY_MODEL", "embedding model")
         self.dim = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64,
+    def encode(self, texts: Sequence[str], batch_size: int = 32,
                progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Vectors for ``texts`` (float32, L2-normalised); ``progress`` gets the count after each batch."""
+        """Vectors for ``texts`` (float32, L2-normalised); ``progress`` gets the count after each batch.
+
+        Batches are cut from the texts sorted by length, so a batch pads its short texts to little.
+        """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            batch = list(texts[start:start + batch_size])
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
             with self._lock:
-                out[start:start + len(batch)] = self._model.encode(
-                    batch, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+                vectors = self._model.encode([texts[i] for i in rows], batch_size=len(rows),
+                                             convert_to_numpy=True)
+            vectors = vectors.astype(np.float32)
+            out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             if progress:
-                progress(len(batch))
+                progress(len(rows))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question's vector."""
         return self.encode([text])[0]
+
+
+def resolve_precision(precision: str) -> str:
+    """The precision "auto" stands for on this CPU; "float32" and "bfloat16" stand for themselves."""
+    if precision not in PRECISIONS:
+        raise ModelError(f"setting PARLEY_EMBED_PRECISION: {precision!r} is not one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return "float32"
+    return "bfloat16" if {"amx_bf16", "avx512_bf16"} & set(flags) else "float32"
 
 
 class OnnxEmbedder:
@@ -163,10 +195,10 @@ class OnnxEmbedder:
         return self.encode([text])[0]
 
 
-@lru_cache(maxsize=2)
-def load_embedder(name: str) -> Embedder:
-    """The process-wide embedder for ``name``: loading takes seconds, encoding milliseconds."""
-    return Embedder(name)
+@lru_cache(maxsize=4)
+def load_embedder(name: str, precision: str = "float32") -> Embedder:
+    """The process-wide embedder for ``name`` at ``precision``: loading takes seconds, encoding milliseconds."""
+    return Embedder(name, precision)
 
 
 def serving_encoder(manifest: dict, query_model: str, rerank: bool) -> Embedder | OnnxEmbedder:

@@ -224,6 +224,10 @@ class Store:
         rows = self._db().execute("SELECT title, embedding FROM titles WHERE model=?", (model,))
         return {row[0]: np.frombuffer(row[1], dtype=np.float32) for row in rows}
 
+    def embedded_titles(self, model: str) -> set[str]:
+        """The titles embedded so far with ``model`` (without loading their vectors)."""
+        return {row[0] for row in self._db().execute("SELECT title FROM titles WHERE model=?", (model,))}
+
     def save_title_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO titles(model, title, embedding) VALUES(?,?,?)",

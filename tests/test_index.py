@@ -136,7 +136,7 @@ def test_a_crash_mid_reindex_leaves_the_old_index_serving_and_the_next_run_resum
 
     def crashing_encode(self, texts, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 5:  # each batch encodes its passages, then its new titles: the third batch's passages
             raise Crash("power cut")
         return real_encode(self, texts, **kwargs)
 
@@ -229,7 +229,7 @@ def test_titles_are_embedded_once_and_kept_with_each_version(tmp_path, embedder,
     assert version.titles is not None and len(version.titles.rows) == len(version.ids) == 3
     kept = Store(data / "parley.sqlite3").title_vectors(DEFAULT_MODEL)
     assert sorted(kept) == [f"Talks resume, day {n}" for n in range(3)]
-    np.testing.assert_allclose(kept["Talks resume, day 1"], embedder.encode(["Talks resume, day 1"])[0], atol=1e-5)
+    assert float(kept["Talks resume, day 1"] @ embedder.encode(["Talks resume, day 1"])[0]) > 0.999  # any precision
     query = embedder.encode_query("Talks resume, day 1")
     assert version.titles.similarity(query, [0, 1, 2]).argmax() == 1
     encoded: list[int] = []

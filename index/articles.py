@@ -66,7 +66,7 @@ class Failure:
 
 
 _HIDDEN = frozenset({"Cc", "Cf", "Cs"})  # control and format characters, lone surrogates
-_KEPT_CONTROLS = frozenset("\t\n\r")
+_NOT_PLAIN = re.compile(r"[^\t\n\r\x20-\x7e]")  # all but printable ASCII, tab and line ends: the chars to look up
 
 
 def visible(text: str) -> str:
@@ -76,8 +76,12 @@ def visible(text: str) -> str:
     go, so a quote or question shows and matches exactly what it says; tab, newline and carriage return stay,
     and a control that separates words (form feed, NEL) becomes a space so the words stay apart.
     """
-    return "".join(char if char in _KEPT_CONTROLS or unicodedata.category(char) not in _HIDDEN
-                   else " " if char.isspace() else "" for char in text)
+    return _NOT_PLAIN.sub(_visible_char, text)
+
+
+def _visible_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return char if unicodedata.category(char) not in _HIDDEN else " " if char.isspace() else ""
 
 
 def clean_text(raw: str) -> str:

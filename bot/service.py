@@ -97,7 +97,8 @@ class Parley:
         """Run a reindex in this thread; raises ReindexBusy when one is running."""
         specs = load_sources(self.settings.sources)
         return reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
-                       listener=listener, limits=self.settings.read_limits(), precision=self.settings.embed_precision)
+                       listener=listener, limits=self.settings.read_limits(), precision=self.settings.embed_precision,
+                       vector_index=self.settings.vector_index)
 
     def start_reindex(self, started_by: str, on_done: Callable[[object], None]) -> replies.Notice:
         """Start a background reindex; ``on_done`` gets a ReindexReply or a Notice when it ends."""

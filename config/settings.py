@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="How indexing runs the embedding model: 'auto' is bfloat16 on CPUs that compute it "
         "natively (AMX, AVX-512 BF16), several times faster with vectors within rounding; else float32.")
+    vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
+        "auto", description="The FAISS index of a version: 'auto' is exact (flat) below 100,000 passages and HNSW "
+        "from there; 'ivfpq' takes a few bytes a passage where memory is shorter than time.")
     query_model: str = Field("auto", description="Encoder for questions: 'auto' (the model's quantized ONNX "
                              "twin when installed), 'same', or an ONNX copy of the model (package or file).")
     topic: str = Field(DEFAULT_TOPIC, description="What the sources are about: the latest summary covers it, "

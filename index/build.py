@@ -151,9 +151,10 @@ def running_reindex(data_dir: Path) -> dict | None:
 
 def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | None = None,
             started_by: str = "command line", listener: Listener | None = None,
-            limits: ReadLimits = DEFAULT_LIMITS, precision: str = "auto") -> ReindexReport:
+            limits: ReadLimits = DEFAULT_LIMITS, precision: str = "auto",
+            vector_index: str = "auto") -> ReindexReport:
     """Bring the index up to date with ``specs`` (or just the source named ``only``); ``precision`` is how the
-    embedding model runs (``embed.PRECISIONS``)."""
+    embedding model runs (``embed.PRECISIONS``), ``vector_index`` the FAISS index kind (``vectors.choose_kind``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(data_dir / "reindex.lock")
     try:
@@ -164,7 +165,7 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
         since = now()
         holder_path(data_dir).write_text(json.dumps({"by": started_by, "since": since, "pid": os.getpid()}))
         return _reindex_locked(data_dir, specs, Embedding(model, precision), only, started_by, since,
-                               listener or _Silent(), limits)
+                               listener or _Silent(), limits, vector_index)
     finally:
         holder_path(data_dir).unlink(missing_ok=True)
         lock.release()
@@ -190,7 +191,8 @@ def settle_interrupted_runs(store: Store, data_dir: Path) -> int:
 
 
 def _reindex_locked(data_dir: Path, specs: list[SourceSpec], embedding: Embedding, only: str | None,
-                    started_by: str, since: str, listener: Listener, limits: ReadLimits) -> ReindexReport:
+                    started_by: str, since: str, listener: Listener, limits: ReadLimits,
+                    vector_index: str) -> ReindexReport:
     started = time.perf_counter()
     store = Store(data_dir / "parley.sqlite3")
     report = ReindexReport(started_by=started_by, started_at=since)
@@ -205,7 +207,7 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], embedding: Embeddin
         for spec in specs:
             if only is None or spec.name == only:
                 report.sources.append(_index_source(store, spec, embedding, listener, limits))
-        _publish(data_dir, store, embedding, report)
+        _publish(data_dir, store, embedding, report, vector_index)
     except BaseException as exc:
         store.finish_run(run_id, "crashed", {"error": repr(exc)})
         raise
@@ -292,10 +294,12 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
         yield batch
 
 
-def _publish(data_dir: Path, store: Store, embedding: Embedding, report: ReindexReport) -> None:
-    """Write and switch to a new version when the live passages differ from the served ones."""
+def _publish(data_dir: Path, store: Store, embedding: Embedding, report: ReindexReport, vector_index: str) -> None:
+    """Write and switch to a new version when the live passages (or the vector index asked for) differ from the
+    served ones'."""
     model = embedding.model
-    built_from = signature(store.live_signature(model))
+    live = store.live_signature(model)
+    built_from = signature(live if vector_index == "auto" else f"{live}:{vector_index}")  # auto: by size, from live
     served = served_manifest(data_dir)
     if served and served.get("signature") == built_from:
         report.version = served["version"]
@@ -318,7 +322,7 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, title_vectors,
                                    {"model": model, "dim": dim, "signature": built_from,
-                                    "created": now()})
+                                    "created": now()}, vector_index)
     report.new_version = True
     store.collect_garbage(previous, model)
     prune_versions(data_dir)

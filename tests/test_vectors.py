@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.service import Parley
+from config import load_settings
 from config.settings import DEFAULT_MODEL
 from index.build import reindex
 from index.search import OutdatedIndex, Searcher
@@ -80,3 +82,15 @@ def test_a_version_of_the_older_layout_is_refused_until_reindexed(indexed_dir, t
     answer = searcher.ask("Who led the US delegation?")
     assert searcher.version().vectors.kind == "flat"
     assert "Sherman" in (answer.quotes or answer.closest)[0].text
+
+
+def test_the_vector_index_setting_rebuilds_the_version_with_that_kind(settings, monkeypatch):
+    monkeypatch.setenv("PARLEY_VECTOR_INDEX", "hnsw")
+    parley = Parley(load_settings(data_dir=settings.data_dir, sources=settings.sources))
+    report = parley.reindex_now("test")
+    assert report.new_version and report.passages_embedded == 0
+    searcher = Searcher(settings.data_dir, rerank=False)
+    assert searcher.version().vectors.kind == "hnsw"
+    answer = searcher.ask("Who led the US delegation?")
+    assert "Sherman" in (answer.quotes or answer.closest)[0].text
+    assert not parley.reindex_now("test").new_version  # the same kind asked again: nothing to rebuild

@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             args.platform = pick_platform(settings)
             if args.platform == "slack" and settings.slack_signing_secret and not settings.slack_app_token:
                 args.http = True
-        if args.command in ANSWERING:
+        # Not before the HTTP server: it forks its worker, and neither the loading thread nor its lock crosses a fork.
+        if args.command in ANSWERING and not getattr(args, "http", False):
             preload = preload_encoder(settings.data_dir, settings.query_model, settings.rerank)
         return run(args, settings)
     except (SettingsError, SourcesFileError, ModelError) as exc:

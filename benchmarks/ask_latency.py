@@ -49,7 +49,7 @@ def run_row(data_dir: Path, questions: list[str], rounds: int, query_model: str,
     """One row, in a fresh process: its timings, its question encoder's class and its peak RSS in MiB."""
     searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker, topic=topic)
     timings = measure(searcher, questions, rounds)
-    encoder = type(searcher.ranker().query_encoder).__name__
+    encoder = type(searcher.ranker().encoder).__name__
     return timings, encoder, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -70,7 +70,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     """Run the real stages up to the features for one question (None when nothing is found)."""
     lexical = ranker.version.lexical
     query = ranker.read(item["question"])
-    qvec = ranker.query_encoder.encode_query(query.text)
+    qvec = ranker.encoder.encode_query(query.text)
     candidates = gather(ranker.version, ranker._matrix, ranker._rows, query.words, qvec, weights)
     passages = ranker.store.passages_by_id([c.pid for c in candidates])
     ranked = read_sentences(candidates, query, lexical, ranker._sentences, passages, weights)
@@ -87,7 +87,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
 
     by_words = [hits(c) for c in candidates]
     leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:REREAD]
-    reread_meaning(leaders, ranked, qvec, ranker.embedder, weights)
+    reread_meaning(leaders, ranked, qvec, ranker.encoder, weights)
     rows = [c.row for c in candidates]
     titled = ranker.version.titles.similarity(qvec, rows)
     for c, topical, title in zip(candidates, ranker._topical[rows].tolist(), titled.tolist(), strict=True):

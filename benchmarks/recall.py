@@ -98,7 +98,7 @@ def rankings(ranker, question: str, sentence_model, sentence_first) -> dict[str,
     """For each generator and depth, the rows it proposes for one question."""
     version, deepest = ranker.version, max(DEPTHS)
     query = ranker.read(question)
-    qvec = ranker.query_encoder.encode_query(query.text)
+    qvec = ranker.encoder.encode_query(query.text)
     bm25 = top_rows(version.lexical.scores(query.words), deepest)
     dense = [ranker._rows[pid] for pid, _ in nearest(version.vectors, qvec, deepest)]
     cosine = ranker._matrix @ qvec

@@ -220,7 +220,7 @@ def recall(args: argparse.Namespace) -> dict:
     version = load_version(args.data_dir)
     vectors = version.vectors
     searcher = Searcher(args.data_dir, rerank=False)
-    encoder = searcher.ranker().query_encoder
+    encoder = searcher.ranker().encoder
     queries = np.vstack([encoder.encode_query(q) for q in questions(args)]).astype(np.float32)
     best = np.zeros((len(queries), 0), dtype=np.int64)
     best_scores = np.zeros((len(queries), 0), dtype=np.float32)

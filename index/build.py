@@ -22,7 +22,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from index.articles import Article, Failure
-from index.embed import load_embedder
+from index.embed import load_embedder, resolve_precision
 from index.passages import Passage, searchable_text, split_passages
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
 from index.store import Store, now
@@ -57,7 +57,8 @@ class Listener(Protocol):
 
 @dataclass(frozen=True)
 class Embedding:
-    """The model a reindex embeds with, loaded on first use: a run with nothing new never loads it."""
+    """The model a reindex embeds with, at a resolved precision (never "auto", so one copy is loaded), loaded
+    on first use: a run with nothing new never loads it."""
 
     model: str
     precision: str
@@ -164,8 +165,9 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
     try:
         since = now()
         holder_path(data_dir).write_text(json.dumps({"by": started_by, "since": since, "pid": os.getpid()}))
-        return _reindex_locked(data_dir, specs, Embedding(model, precision), only, started_by, since,
-                               listener or _Silent(), limits, vector_index)
+        embedding = Embedding(model, resolve_precision(precision))
+        return _reindex_locked(data_dir, specs, embedding, only, started_by, since, listener or _Silent(), limits,
+                               vector_index)
     finally:
         holder_path(data_dir).unlink(missing_ok=True)
         lock.release()

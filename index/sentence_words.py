@@ -69,16 +69,11 @@ class SentenceWords:
                  names=self.names, captions=self.captions)
 
     @classmethod
-    def load(cls, folder: Path) -> SentenceWords | None:
-        """The arrays saved with a version, or None for a version written before they were."""
-        path = folder / FILE
-        if not path.exists():
-            return None
-        with np.load(path) as saved:
-            # a version saved before names and captions were: no known names, no captions
-            names = saved["names"] if "names" in saved.files else np.zeros(0, dtype=bool)
-            captions = saved["captions"] if "captions" in saved.files else np.zeros(len(saved["spans"]), dtype=bool)
-            return cls(saved["first"], saved["spans"], saved["starts"], saved["words"], names, captions)
+    def load(cls, folder: Path) -> SentenceWords:
+        """The arrays saved with a version."""
+        with np.load(folder / FILE) as saved:
+            return cls(saved["first"], saved["spans"], saved["starts"], saved["words"], saved["names"],
+                       saved["captions"])
 
     def is_name(self, word: int) -> bool:
         """Whether the sources capitalise the word of this vocabulary id inside sentences."""

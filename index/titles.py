@@ -44,10 +44,7 @@ class TitleVectors:
         np.savez(folder / FILE, matrix=self.matrix, rows=self.rows)
 
     @classmethod
-    def load(cls, folder: Path) -> TitleVectors | None:
-        """The vectors saved with a version, or None for a version written before they were."""
-        path = folder / FILE
-        if not path.exists():
-            return None
-        with np.load(path) as saved:
+    def load(cls, folder: Path) -> TitleVectors:
+        """The vectors saved with a version."""
+        with np.load(folder / FILE) as saved:
             return cls(saved["matrix"], saved["rows"])

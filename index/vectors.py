@@ -131,10 +131,8 @@ class Vectors:
         return cls(kind, build_index(matrix, kind), matrix.astype(np.float16), ids.astype(np.int64))
 
     @classmethod
-    def load(cls, folder: Path, ids: np.ndarray) -> Vectors | None:
-        """The saved vectors, memory-mapped; None for a version written before they were saved beside the index."""
-        if not (folder / MATRIX_FILE).exists():
-            return None
+    def load(cls, folder: Path, ids: np.ndarray) -> Vectors:
+        """The saved vectors, memory-mapped, and their index."""
         index = faiss.read_index(str(folder / INDEX_FILE))
         typed = faiss.downcast_index(index)  # a view of ``index``, which must outlive it
         kind = next(kind for kind, type_ in _TYPES.items() if isinstance(typed, type_))

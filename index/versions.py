@@ -42,18 +42,15 @@ def built_by_older_rules(manifest: dict) -> bool:
 
 @dataclass
 class IndexVersion:
-    """A loaded, searchable version: vectors for meaning, BM25 for words, ids shared by both.
-
-    ``vectors``, ``sentences`` and ``titles`` are None for a version written before they were saved with it.
-    """
+    """A loaded, searchable version: vectors for meaning, BM25 for words, ids shared by both."""
 
     name: str
     manifest: dict
     ids: np.ndarray
-    vectors: Vectors | None
+    vectors: Vectors
     lexical: LexicalIndex
-    sentences: SentenceWords | None
-    titles: TitleVectors | None
+    sentences: SentenceWords
+    titles: TitleVectors
 
 
 def current_name(data_dir: Path) -> str | None:
@@ -61,9 +58,9 @@ def current_name(data_dir: Path) -> str | None:
     return pointer.read_text().strip() or None if pointer.exists() else None
 
 
-def served_manifest(data_dir: Path) -> dict | None:
-    """The current version's manifest (what it was built from), without loading its indexes."""
-    name = current_name(data_dir)
+def served_manifest(data_dir: Path, name: str | None = None) -> dict | None:
+    """The named (default: current) version's manifest (what it was built from), without loading its indexes."""
+    name = name or current_name(data_dir)
     path = data_dir / "versions" / (name or "-") / "manifest.json"
     return json.loads(path.read_text()) if path.exists() else None
 

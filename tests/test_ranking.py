@@ -263,7 +263,7 @@ def test_one_article_may_answer_twice_but_never_with_the_same_sentences(searcher
 def test_every_candidate_is_scored_by_both_words_and_meaning(searcher):
     ranker = searcher.ranker()
     query = parse_query("diplomats described the negotiations as candid", ranker.coverage.last, ranker.outlets)
-    qvec = ranker.query_encoder.encode_query(query.text)
+    qvec = ranker.encoder.encode_query(query.text)
     lexical = ranker.version.lexical.scores(query.words)
     rows = {int(pid): row for row, pid in enumerate(ranker.version.ids)}
     two = replace(ranker.weights, candidates=2)  # two by words, two by meaning: the lists differ

@@ -44,14 +44,12 @@ def squash(name: str) -> str:
 class Ranker:
     """Answers questions from one index version; built once per version (its lookups are cached)."""
 
-    def __init__(self, version, store, embedder, query_encoder=None,
-                 cross_encoder: CrossEncoderReranker | None = None, topic: str = "",
-                 weights: Weights | None = None) -> None:
+    def __init__(self, version, store, encoder, cross_encoder: CrossEncoderReranker | None = None,
+                 topic: str = "", weights: Weights | None = None) -> None:
         self.version = version
         self.store = store
         self.weights = weights or load_weights()
-        self.embedder = embedder  # the model the passages were embedded with: sentences in a batch
-        self.query_encoder = query_encoder or embedder  # the same model, maybe a faster copy: one question
+        self.encoder = encoder  # the passages' model or its ONNX copy: questions, topic, reread sentences
         self.cross_encoder = cross_encoder
         names = store.outlet_names()
         self.outlets = {squash(name): outlet for name, outlet in names.items()}
@@ -64,7 +62,7 @@ class Ranker:
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
         self._matrix = version.vectors.matrix  # memory-mapped: only the candidates' rows are ever read
         # The topic's vector, once per version; each candidate's similarity to it is taken from its row.
-        self._topic = self.query_encoder.encode_query(topic) if topic else None
+        self._topic = self.encoder.encode_query(topic) if topic else None
         self._sentences: SentenceWords = version.sentences
         self._shingles = lru_cache(maxsize=DEDUPLICATED_PASSAGES)(dedup.shingles)
 
@@ -102,7 +100,7 @@ class Ranker:
         """Stages 1–3: the candidates with their features, best score first (no cross-encoder yet)."""
         w = self.weights
         lexical = self.version.lexical
-        qvec = self.query_encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
+        qvec = self.encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
         candidates = gather(self.version, self._matrix, self._rows, query.words, qvec, w)
         passages = self.store.passages_by_id([c.pid for c in candidates])
         ranked_sentences = sentence_features.read_sentences(candidates, query, lexical, self._sentences, passages, w)
@@ -111,7 +109,7 @@ class Ranker:
             c.rescore(w)
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:w.leaders]
-            sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self.embedder, w)
+            sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self.encoder, w)
         rows = [c.row for c in candidates]
         titled = self.version.titles.similarity(qvec, rows)
         topics = (self.version.vectors.similarity(self._topic, rows) if self._topic is not None

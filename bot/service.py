@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bot import replies
 from bot.ratelimit import RateLimiter
+from bot.state.db import open_state
 from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
 from index.embed import serving_encoder
@@ -32,6 +33,7 @@ class Parley:
         self.searcher = Searcher(settings.data_dir, rerank=settings.rerank, query_model=settings.query_model,
                                  reranker=settings.reranker, topic=settings.topic)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.state = open_state(settings.data_dir, settings.database_url)
         self._reindex_thread: threading.Thread | None = None
 
     @property

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
     reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
     log_level: str = Field("INFO")
+    database_url: str = Field("", description="Where the bot keeps its own state (questions, watches, digests): "
+                              "a SQLAlchemy URL; empty: bot.sqlite3 in the data directory.")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN",
                                                                            "PARLEY_SLACK_BOT_TOKEN"))

@@ -1,0 +1,102 @@
+"""The tables of the bot's own state, in SQLAlchemy Core: one code path for the SQLite file in the data
+directory (the default) and a server database named by a URL, which replicas can share.
+
+The search index is not here: it is built by one reindex and read from the data directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+FILE = "bot.sqlite3"
+
+metadata = MetaData()
+
+#: Every question asked, for the admin report; times are Unix seconds (UTC).
+questions = Table(
+    "questions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("asked_at", Float, nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("platform", String(16), nullable=False),  # slack, discord, console
+    Column("channel_kind", String(16), nullable=False),  # channel, dm, thread, command
+    Column("answered", Boolean, nullable=False),
+    Column("reason", String(32), nullable=True),  # the refusal code or notice kind when not answered
+    Column("closest", Text, nullable=False, default="[]"),  # JSON: the headlines Parley gave
+    Column("up", Integer, nullable=False, default=0),
+    Column("down", Integer, nullable=False, default=0),
+)
+
+#: A question watched in a channel: new passages that answer it are posted there once.
+watches = Table(
+    "watches", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("team", String(64), nullable=False, default=""),  # Slack workspace or Discord guild
+    Column("channel", String(64), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+#: What a watch already posted, so a restart or a second reindex never posts it again.
+watch_posts = Table(
+    "watch_posts", metadata,
+    Column("watch_id", Integer, ForeignKey("watches.id", ondelete="CASCADE"), nullable=False),
+    Column("passage_key", String(128), nullable=False),  # doc_id and content hash: stable across versions
+    Column("posted_at", Float, nullable=False),
+    UniqueConstraint("watch_id", "passage_key"),
+)
+
+#: A channel's digest schedule and the last slot it posted, so each slot posts once across restarts.
+digests = Table(
+    "digests", metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("team", String(64), nullable=False, default=""),
+    Column("cadence", String(8), nullable=False),  # daily, weekly
+    Column("weekday", Integer, nullable=True),  # 0 = Monday, weekly only
+    Column("at", String(5), nullable=False),  # HH:MM local time
+    Column("timezone", String(64), nullable=False, default="UTC"),
+    Column("created_by", String(64), nullable=False),
+    Column("last_slot", Float, nullable=True),  # the slot last posted or skipped
+    Column("last_window_end", Float, nullable=True),  # the next digest covers coverage since this
+)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """WAL lets the reindex thread write while answers read; foreign keys make watch deletes cascade."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def open_state(data_dir: Path, url: str = "") -> Engine:
+    """The state database: ``url`` when given, else ``bot.sqlite3`` in the data directory; tables made if missing."""
+    if not url:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(data_dir) / FILE}"
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    metadata.create_all(engine)
+    return engine

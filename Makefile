@@ -9,6 +9,7 @@ run: setup
 	.venv/bin/parley serve
 
 test: setup
+	@./scripts/postgres.sh
 	.venv/bin/ruff check .
 	.venv/bin/pytest
 

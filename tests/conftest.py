@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from config.settings import DEFAULT_MODEL
 from index.build import reindex
 from index.embed import load_embedder
 from index.sources import load_sources
+from tests import postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -72,3 +74,22 @@ def settings(tmp_path, indexed_dir, monkeypatch):
 def parley(settings) -> Parley:
     """A Parley service over the test corpus."""
     return Parley(settings)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster for the session; skipped, saying why, where it can't start."""
+    try:
+        server = postgres_server.start()
+    except postgres_server.Unavailable as why:
+        pytest.skip(f"PostgreSQL state tests skipped: {why}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request) -> str:
+    """``PARLEY_DATABASE_URL`` for a state test run on both databases: empty (SQLite) or a fresh PostgreSQL one."""
+    if request.param == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres").create_database(f"t{uuid.uuid4().hex[:12]}")

@@ -61,7 +61,7 @@ def create_app(parley: Parley) -> App:
     # body whole, so it is off (Socket Mode needs none).
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False, name="parley",
               process_before_response=True, request_verification_enabled=False)
-    memory = SlackMemory(settings.data_dir / "slack.sqlite")
+    memory = SlackMemory(parley.state)
     MessageResponder(parley, memory).register(app)
     SlashCommands(parley, memory).register(app)
     ButtonActions(parley, memory).register(app)

@@ -1,12 +1,13 @@
-"""What the Slack bot has already handled, in a small SQLite file next to the index.
+"""What the Slack bot has already handled, in the bot's state database (``bot.state.db``).
 
-Two facts survive a restart and are shared by every process on the same data directory:
+Two facts survive a restart and are shared by every process on the same database:
 
 * ``handled``: keys claimed once, e.g. ``message:{channel}:{ts}``. Slack delivers the same message
   as ``app_mention`` and ``message`` and retries events it thinks were lost; the first delivery to
-  claim a message answers it and every other one finds the key taken. Kept for two days, far longer
-  than Slack's retries (minutes) and the 5 minutes a signed request can be replayed in. Also used
-  for one vote per user per answer, and one answer per slash command or button click.
+  claim a message answers it and every other one finds the key taken (the primary key decides, in
+  SQLite and PostgreSQL alike). Kept for two days, far longer than Slack's retries (minutes) and
+  the 5 minutes a signed request can be replayed in. Also used for one vote per user per answer,
+  and one answer per slash command or button click.
 * ``threads``: the threads the bot answered, so a follow-up there is answered without a mention.
   Kept for 30 days.
 """
@@ -14,39 +15,36 @@ Two facts survive a restart and are shared by every process on the same data dir
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import threading
 import time
-from pathlib import Path
+from contextlib import suppress
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.state.db import handled, threads
 
 HANDLED_DAYS = 2
 THREAD_DAYS = 30
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS threads (channel TEXT NOT NULL, thread_ts TEXT NOT NULL, at REAL NOT NULL,
-                                    PRIMARY KEY (channel, thread_ts));
-"""
-
 
 class SlackMemory:
-    """Claims and answered threads; one connection guarded by a lock (calls are tiny)."""
+    """Claims and answered threads; each call is one short transaction."""
 
-    def __init__(self, path: Path, clock=time.time) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
-        self._lock = threading.Lock()
+    def __init__(self, engine: Engine, clock=time.time) -> None:
+        self._engine = engine
         self._clock = clock
 
     def claim(self, key: str) -> bool:
         """True for the first caller with ``key`` (in any process), False for every later one."""
         now = self._clock()
-        with self._lock:
-            self._db.execute("DELETE FROM handled WHERE at < ?", (now - HANDLED_DAYS * 86400,))
-            return self._db.execute("INSERT OR IGNORE INTO handled(key, at) VALUES(?, ?)",
-                                    (key, now)).rowcount == 1
+        with self._engine.begin() as db:
+            db.execute(delete(handled).where(handled.c.at < now - HANDLED_DAYS * 86400))
+        try:
+            with self._engine.begin() as db:
+                db.execute(insert(handled).values(key=key, at=now))
+        except IntegrityError:
+            return False
+        return True
 
     def claim_request(self, kind: str, *identity: str) -> bool:
         """``claim`` for a request named by the fields that make it unique, e.g. a command's ``trigger_id``."""
@@ -55,12 +53,16 @@ class SlackMemory:
 
     def remember_thread(self, channel: str, thread_ts: str) -> None:
         now = self._clock()
-        with self._lock:
-            self._db.execute("DELETE FROM threads WHERE at < ?", (now - THREAD_DAYS * 86400,))
-            self._db.execute("INSERT OR REPLACE INTO threads(channel, thread_ts, at) VALUES(?, ?, ?)",
-                             (channel, thread_ts, now))
+        known = and_(threads.c.channel == channel, threads.c.thread_ts == thread_ts)
+        with self._engine.begin() as db:
+            db.execute(delete(threads).where(threads.c.at < now - THREAD_DAYS * 86400))
+            if db.execute(update(threads).where(known).values(at=now)).rowcount:
+                return
+        with suppress(IntegrityError), self._engine.begin() as db:  # another process may have just added it
+            db.execute(insert(threads).values(channel=channel, thread_ts=thread_ts, at=now))
 
     def answered_thread(self, channel: str, thread_ts: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM threads WHERE channel=? AND thread_ts=? AND at >= ?",
-                                    (channel, thread_ts, self._clock() - THREAD_DAYS * 86400)).fetchone() is not None
+        since = self._clock() - THREAD_DAYS * 86400
+        with self._engine.connect() as db:
+            return db.execute(select(threads.c.at).where(threads.c.channel == channel, threads.c.thread_ts == thread_ts,
+                                                         threads.c.at >= since)).first() is not None

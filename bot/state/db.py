@@ -28,6 +28,21 @@ FILE = "bot.sqlite3"
 
 metadata = MetaData()
 
+#: Keys claimed once by the first delivery of a message, command or click (see ``bot.slack.memory``).
+handled = Table(
+    "handled", metadata,
+    Column("key", String(128), primary_key=True),
+    Column("at", Float, nullable=False, index=True),
+)
+
+#: The threads the bot answered, so a follow-up there is answered without a mention.
+threads = Table(
+    "threads", metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("thread_ts", String(32), primary_key=True),
+    Column("at", Float, nullable=False, index=True),
+)
+
 #: Every question asked, for the admin report; times are Unix seconds (UTC).
 questions = Table(
     "questions", metadata,

@@ -1,0 +1,52 @@
+"""The bot's state database on SQLite and on a real PostgreSQL server: the same tests for both."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import inspect
+
+from bot.slack.memory import HANDLED_DAYS, THREAD_DAYS, SlackMemory
+from bot.state.db import metadata, open_state
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_state_tables_are_made_on_a_fresh_database(tmp_path, database_url):
+    engine = open_state(tmp_path, database_url)
+    assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+    assert engine.dialect.name == ("postgresql" if database_url else "sqlite")
+
+
+def test_one_claim_wins_across_processes_and_threads(tmp_path, database_url):
+    """Two engines stand for two replicas; twenty deliveries of one message race, and exactly one claims it."""
+    replicas = [SlackMemory(open_state(tmp_path, database_url)) for _ in range(2)]
+    with ThreadPoolExecutor(8) as pool:
+        won = list(pool.map(lambda n: replicas[n % 2].claim("message:C1:1.0"), range(20)))
+    assert won.count(True) == 1
+    assert replicas[1].claim("message:C1:2.0") and not replicas[0].claim("message:C1:2.0")
+
+
+def test_claims_expire_after_two_days(tmp_path, database_url):
+    clock = Clock()
+    memory = SlackMemory(open_state(tmp_path, database_url), clock)
+    assert memory.claim_request("command", "trigger-1", "U1")
+    assert not memory.claim_request("command", "trigger-1", "U1")
+    clock.now += HANDLED_DAYS * 86400 + 1
+    assert memory.claim_request("command", "trigger-1", "U1")
+
+
+def test_answered_threads_are_shared_and_expire(tmp_path, database_url):
+    clock = Clock()
+    first, second = (SlackMemory(open_state(tmp_path, database_url), clock) for _ in range(2))
+    first.remember_thread("C1", "1.0")
+    first.remember_thread("C1", "1.0")  # answering twice in one thread keeps one row
+    assert second.answered_thread("C1", "1.0") and not second.answered_thread("C1", "2.0")
+    clock.now += THREAD_DAYS * 86400 + 1
+    assert not second.answered_thread("C1", "1.0")

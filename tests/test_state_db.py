@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect
 
 from bot.slack.memory import HANDLED_DAYS, THREAD_DAYS, SlackMemory
-from bot.state.db import metadata, open_state
+from bot.state.db import FILE, OLDER_FILE, metadata, open_state, upgrade
 
 
 class Clock:
@@ -50,3 +52,35 @@ def test_answered_threads_are_shared_and_expire(tmp_path, database_url):
     assert second.answered_thread("C1", "1.0") and not second.answered_thread("C1", "2.0")
     clock.now += THREAD_DAYS * 86400 + 1
     assert not second.answered_thread("C1", "1.0")
+
+
+def test_the_slack_file_of_an_earlier_parley_is_adopted_with_its_rows(tmp_path):
+    """Claims and answered threads written by the previous release survive the move to the state database."""
+    older = sqlite3.connect(tmp_path / OLDER_FILE)
+    older.executescript("""
+        CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, at REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS threads (channel TEXT NOT NULL, thread_ts TEXT NOT NULL, at REAL NOT NULL,
+                                            PRIMARY KEY (channel, thread_ts));
+    """)
+    now = time.time()
+    older.execute("INSERT INTO handled VALUES ('message:C1:1.0', ?)", (now,))
+    older.execute("INSERT INTO threads VALUES ('C1', '1.0', ?)", (now,))
+    older.commit()
+    older.close()
+    memory = SlackMemory(open_state(tmp_path))
+    assert not memory.claim("message:C1:1.0")
+    assert memory.answered_thread("C1", "1.0")
+    assert not (tmp_path / OLDER_FILE).exists() and (tmp_path / FILE).exists()
+    assert set(metadata.tables) <= set(inspect(open_state(tmp_path)).get_table_names())
+
+
+def test_migrations_step_by_step_keep_rows(tmp_path, database_url):
+    """A database an older Parley left at the first revision reaches the newest one with its rows."""
+    engine = create_engine(database_url or f"sqlite:///{tmp_path / FILE}")
+    upgrade(engine, "0001")
+    assert "questions" not in inspect(engine).get_table_names()
+    SlackMemory(engine).remember_thread("C1", "1.0")
+    upgrade(engine)
+    assert SlackMemory(engine).answered_thread("C1", "1.0")
+    assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+    upgrade(engine)  # a second start finds nothing to do

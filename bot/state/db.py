@@ -6,8 +6,12 @@ The search index is not here: it is built by one reindex and read from the data 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from filelock import FileLock
 from sqlalchemy import (
     Boolean,
     Column,
@@ -22,9 +26,12 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 
 FILE = "bot.sqlite3"
+OLDER_FILE = "slack.sqlite"
+MIGRATION_LOCK = 0x5041524C  # the PostgreSQL advisory lock key migrations hold: "PARL"
 
 metadata = MetaData()
 
@@ -106,12 +113,39 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def open_state(data_dir: Path, url: str = "") -> Engine:
-    """The state database: ``url`` when given, else ``bot.sqlite3`` in the data directory; tables made if missing."""
+    """The state database: ``url`` when given, else ``bot.sqlite3`` in the data directory; migrated to the newest
+    schema (a fresh database and one an older Parley made alike)."""
+    lock = None
     if not url:
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(data_dir) / FILE}"
+        lock = FileLock(Path(data_dir) / f"{FILE}.migrate.lock")
+        with lock:
+            _adopt_older_file(Path(data_dir))
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    metadata.create_all(engine)
+    with lock or nullcontext():
+        upgrade(engine)
     return engine
+
+
+def _adopt_older_file(data_dir: Path) -> None:
+    """Parley kept its claims and threads in ``slack.sqlite`` before this database: that file becomes it."""
+    older, current = data_dir / OLDER_FILE, data_dir / FILE
+    if older.exists() and not current.exists():
+        for suffix in ("-wal", "-shm", ""):  # the main file last: once it has moved, the move is done
+            if Path(f"{older}{suffix}").exists():
+                Path(f"{older}{suffix}").rename(f"{current}{suffix}")
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision``; replicas starting at once take turns (a PostgreSQL advisory
+    lock, or a file lock beside the SQLite file), so each step runs once."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -25,6 +25,7 @@ from index.articles import Article, Failure
 from index.embed import load_embedder, resolve_precision
 from index.passages import Passage, searchable_text, split_passages
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
+from index.speaker_table import attribute_passages
 from index.store import Store, now
 from index.titles import TitleVectors
 from index.versions import prune_versions, served_ids, served_manifest, signature, write_version
@@ -322,9 +323,10 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     matrix = np.vstack(vectors)
     dim = matrix.shape[1]
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
+    speakers = attribute_passages(store, ids, passages)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, title_vectors,
                                    {"model": model, "dim": dim, "signature": built_from,
-                                    "created": now()}, vector_index)
+                                    "created": now()}, vector_index, speakers)
     report.new_version = True
     store.collect_garbage(previous, model)
     prune_versions(data_dir)

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import replies
 from bot.ratelimit import RateLimiter
+from bot.state import reindex_requests
 from bot.state.db import open_state
 from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
@@ -23,6 +27,9 @@ from index.summary import WindowError, parse_window, summarize
 from index.versions import IndexVersion
 
 log = logging.getLogger(__name__)
+
+REQUEST_POLL_SECONDS = 2  # how often a reindex request and its reply are looked for
+REQUEST_WAIT_SECONDS = 6 * 3600  # a requested reindex not reported back by then is reported as lost
 
 
 class Parley:
@@ -103,24 +110,59 @@ class Parley:
                        vector_index=self.settings.vector_index)
 
     def start_reindex(self, started_by: str, on_done: Callable[[object], None]) -> replies.Notice:
-        """Start a background reindex; ``on_done`` gets a ReindexReply or a Notice when it ends."""
+        """Start a background reindex; ``on_done`` gets a ReindexReply or a Notice when it ends. A replica that
+        does not reindex hands it to the reindex worker and waits for its reply in the background."""
+        if not self.settings.reindex_worker:
+            return self._request_reindex(started_by, on_done)
         holder = running_reindex(self.settings.data_dir)
         if holder:
             return replies.reindex_busy_notice(holder)
-
-        def work() -> None:
-            try:
-                result = replies.reindex_reply(self.reindex_now(started_by))
-            except ReindexBusy as busy:
-                result = replies.reindex_busy_notice(busy.holder)
-            except Exception as exc:  # noqa: BLE001 - reported to the admin, logged in full
-                log.exception("reindex failed", extra={"started_by": started_by})
-                result = replies.reindex_failed_notice(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            on_done(result)
-
-        self._reindex_thread = threading.Thread(target=work, name="reindex", daemon=True)
+        self._reindex_thread = threading.Thread(target=lambda: on_done(self._reindex_reply(started_by)),
+                                                name="reindex", daemon=True)
         self._reindex_thread.start()
         return replies.reindex_started_notice()
+
+    def _reindex_reply(self, started_by: str) -> replies.ReindexReply | replies.Notice:
+        """Reindex in this thread; what the admin who asked is told."""
+        try:
+            return replies.reindex_reply(self.reindex_now(started_by))
+        except ReindexBusy as busy:
+            return replies.reindex_busy_notice(busy.holder)
+        except Exception as exc:  # noqa: BLE001 - reported to the admin, logged in full
+            log.exception("reindex failed", extra={"started_by": started_by})
+            return replies.reindex_failed_notice(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+    def _request_reindex(self, started_by: str, on_done: Callable[[object], None]) -> replies.Notice:
+        request_id = reindex_requests.request(self.state, started_by)
+
+        def wait() -> None:
+            deadline = time.monotonic() + REQUEST_WAIT_SECONDS
+            while (reply := reindex_requests.outcome(self.state, request_id)) is None:
+                if time.monotonic() > deadline:
+                    reply = replies.reindex_failed_notice("the reindex worker did not report back")
+                    break
+                time.sleep(REQUEST_POLL_SECONDS)
+            on_done(reply)
+
+        self._reindex_thread = threading.Thread(target=wait, name="reindex-request", daemon=True)
+        self._reindex_thread.start()
+        return replies.reindex_started_notice()
+
+    def _serve_reindex_requests(self, stop: threading.Event) -> None:
+        """In the reindex worker: run the reindexes other replicas were asked for, one at a time."""
+        if reindex_requests.abandon_unfinished(self.state):
+            log.warning("reindex requests left unfinished by a stopped worker were reported as failed")
+
+        def loop() -> None:
+            while not stop.wait(REQUEST_POLL_SECONDS):
+                try:
+                    claimed = reindex_requests.claim_next(self.state)
+                    if claimed:
+                        reindex_requests.finish(self.state, claimed[0], self._reindex_reply(claimed[1]))
+                except SQLAlchemyError:  # the database is away for a moment; the next poll tries again
+                    log.exception("could not serve reindex requests")
+
+        threading.Thread(target=loop, name="reindex-requests", daemon=True).start()
 
     def wait_for_reindex(self, timeout: float | None = None) -> None:
         """Block until a background reindex ends (tests and shutdown)."""
@@ -130,7 +172,9 @@ class Parley:
     def start_background(self, stop: threading.Event) -> None:
         """What a chat bot starts beside serving: the warm-up and the reindex schedule."""
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
-        self._schedule_reindex(stop)
+        if self.settings.reindex_worker:
+            self._schedule_reindex(stop)
+            self._serve_reindex_requests(stop)
 
     def _warm_up(self) -> None:
         """Load the index and the models now, so the first question is not the one that waits for them."""

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
                           "candidates, e.g. cross-encoder/ms-marco-MiniLM-L-6-v2; empty: none.")
     rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
     reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
+    reindex_worker: bool = Field(True, description="This process writes the index: the schedule and admins' "
+                                 "reindexes run here. With replicas, true in exactly one; the others hand "
+                                 "admins' reindexes to it through the state database.")
     log_level: str = Field("INFO")
     database_url: str = Field("", description="Where the bot keeps its own state (questions, watches, digests): "
                               "a SQLAlchemy URL; empty: bot.sqlite3 in the data directory.")

@@ -103,6 +103,18 @@ digests = Table(
 )
 
 
+#: Reindexes asked for in a replica that does not reindex, run by the one that does (``PARLEY_REINDEX_WORKER``).
+reindex_requests = Table(
+    "reindex_requests", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started_by", String(64), nullable=False),
+    Column("requested_at", Float, nullable=False),
+    Column("claimed_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("outcome", Text, nullable=True),  # JSON: the reply the admin is shown
+)
+
+
 def _sqlite_pragmas(connection, _record) -> None:
     """WAL lets the reindex thread write while answers read; foreign keys make watch deletes cascade."""
     cursor = connection.cursor()

@@ -47,7 +47,7 @@ def render_answer(console: Console, reply: replies.AnswerReply) -> None:
     console.print(escape(reply.headline), style="bold" if reply.answered else "yellow")
     for number, quote in enumerate(reply.quotes, start=1):
         also = f"\n[dim]Also carried by {escape(', '.join(quote.also))}[/dim]" if quote.also else ""
-        console.print(Panel(f"“{quote_markup(quote)}”\n\n[dim]{escape(replies.source_line(quote))}\n"
+        console.print(Panel(f"“{quote_markup(quote)}”\n\n[dim]{escape(replies.attribution_line(quote))}\n"
                             f"{escape(replies.quote_link(quote) or quote.url)}[/dim]{also}", title=str(number),
                             title_align="left"))
     for quote in reply.closest:

@@ -141,6 +141,36 @@ def source_line(quote: Quote) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def speaker_line(quote: Quote) -> str:
+    """Who speaks the quote's answering sentence (plain text, unescaped), "" when the article doesn't say:
+    ``Sergei Lavrov, Russian Foreign Minister`` for their own words; a paraphrase is the outlet's account,
+    ``Sergei Lavrov, as reported by Reuters``, never passed off as their words."""
+    if quote.speaker is None:
+        return ""
+    lead = _speaker_who(quote)
+    return f"{lead}, as reported by {quote.outlet or 'the outlet'}" if quote.speaker.kind == "account" else lead
+
+
+def speaker_lead(quote: Quote) -> str:
+    """What goes before ``source_line`` under a quote whose speaker is known, "" otherwise:
+    ``— Sergei Lavrov, Russian Foreign Minister ·`` or, for the outlet's account, ``— Lavrov, as reported by``
+    (the source line then names the outlet)."""
+    if quote.speaker is None:
+        return ""
+    return f"— {_speaker_who(quote)}{', as reported by' if quote.speaker.kind == 'account' else ' ·'}"
+
+
+def attribution_line(quote: Quote) -> str:
+    """The line under a quote: ``speaker_lead`` then ``source_line``
+    (``— Sergei Lavrov, Russian Foreign Minister · Kremlin · 21 Jan 2022 · title``)."""
+    return " ".join(part for part in (speaker_lead(quote), source_line(quote)) if part)
+
+
+def _speaker_who(quote: Quote) -> str:
+    speaker = quote.speaker
+    return f"{speaker.name}, {speaker.role}" if speaker.role else speaker.name
+
+
 def date_label(moment: datetime | None) -> str:
     return f"{moment:%-d %b %Y}" if moment else ""
 

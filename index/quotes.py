@@ -39,8 +39,22 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class QuoteSpeaker:
+    """Who speaks a quote's answering sentence: ``kind`` is ``words`` (their own words) or ``account`` (the
+    outlet's paraphrase of what they said), as ``index.speakers`` reads it."""
+
+    name: str
+    role: str = ""
+    kind: str = "words"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "role": self.role, "kind": self.kind}
+
+
+@dataclass(frozen=True)
 class Quote:
-    """One sourced quote: ``text`` is verbatim; ``highlight`` marks the answering sentence in it."""
+    """One sourced quote: ``text`` is verbatim; ``highlight`` marks the answering sentence in it, and ``speaker``
+    says who speaks that sentence, when the article says."""
 
     text: str
     url: str
@@ -54,12 +68,14 @@ class Quote:
     also: tuple[str, ...] = field(default=())
     features: dict[str, float] = field(default_factory=dict, compare=False)  # the ranker's evidence, by name
     contributions: dict[str, float] = field(default_factory=dict, compare=False)  # weight × feature, by name
+    speaker: QuoteSpeaker | None = None
 
     def to_dict(self, explain: bool = False) -> dict:
         """The JSON shape of ``parley ask --json`` (with the features and their contributions if ``explain``)."""
         data = {"text": self.text, "url": self.url, "title": self.title, "outlet": self.outlet,
                 "published": self.published.date().isoformat() if self.published else None,
-                "score": round(self.score, 4), "also": list(self.also)}
+                "score": round(self.score, 4), "also": list(self.also),
+                "speaker": self.speaker.to_dict() if self.speaker else None}
         if explain:
             data["features"] = {name: round(value, 4) for name, value in self.features.items()}
             data["contributions"] = {name: round(value, 4) for name, value in self.contributions.items()}

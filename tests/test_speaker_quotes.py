@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
+from rich.console import Console
 
+from bot import console, replies
+from bot.cli import main
+from bot.discord import render as discord_render
+from bot.service import Parley
+from bot.slack import render as slack_render
 from config.settings import DEFAULT_MODEL
 from index.build import reindex
+from index.quotes import Quote, QuoteSpeaker
 from index.search import Searcher
 from index.sentence_words import SentenceWords
 from index.sources import load_sources
 from index.speaker_table import FILE, SpeakerTable
 from index.versions import LAYOUT, current_name, load_version
 from tests.conftest import index_corpus
+from tests.test_discord import ALICE, FOLLOWUP, discord_bot, pings_nobody, run
+from tests.test_slack import assert_harmless, fake_slack, mention, start_bot, texts  # noqa: F401 (fixtures)
 
 #: A briefing long enough to be cut into several passages: Psaki's turn runs on past the first passage.
 BRIEFING = "\n\n".join([
@@ -38,7 +49,14 @@ ARTICLES = [
      "outlet": "The White House", "published": "2022-01-21", "text": BRIEFING},
     {"url": "https://example.org/quillon", "title": "Lighthouse talks resume", "outlet": "Harbour Wire",
      "published": "2022-01-22", "text": NEWS},
+    {"url": "https://example.org/pier", "title": "Northern pier lighthouse repainted", "outlet": "Coast Notes",
+     "published": "2022-01-23", "text": "The lighthouse on the northern pier was repainted white in January. "
+                                        "Its lamp was replaced by a brighter one the week after."},
 ]
+URLS = {article["url"] for article in ARTICLES}
+QUOTED = "Will Quillon sign a text that leaves the northern channel dark?"  # answered by her quoted words
+REPORTED = "Did the harbour council accept the maritime signal proposals?"  # by the outlet's account of them
+NOBODY = "When was the lighthouse on the northern pier repainted?"  # by a sentence no one speaks
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +124,82 @@ def test_a_version_of_the_layout_before_speakers_is_rebuilt_by_a_reindex_without
     report = reindex(data, load_sources(spoken_dir.parent / "sources.toml"), DEFAULT_MODEL)
     assert report.new_version and report.passages_embedded == 0
     assert sentences_of(data) == sentences_of(spoken_dir)
+
+
+@pytest.fixture
+def spoken_settings(spoken_dir, tmp_path, settings):
+    """Settings on a private copy of the speakers' index (the bot writes its state beside it)."""
+    data_dir = tmp_path / "spoken-data"
+    shutil.copytree(spoken_dir, data_dir)
+    return settings.model_copy(update={"data_dir": data_dir, "sources": spoken_dir.parent / "sources.toml"})
+
+
+def test_ask_json_gives_the_speaker_of_each_quotes_answering_sentence(spoken_settings, monkeypatch, capsys):
+    monkeypatch.setenv("PARLEY_DATA_DIR", str(spoken_settings.data_dir))
+    monkeypatch.setenv("PARLEY_SOURCES", str(spoken_settings.sources))
+    answers = {}
+    for question in (QUOTED, REPORTED, NOBODY):
+        assert main(["ask", question, "--json"]) == 0
+        answers[question] = json.loads(capsys.readouterr().out)["quotes"][0]
+    assert answers[QUOTED]["url"] == "https://example.org/quillon"
+    assert answers[QUOTED]["speaker"] == {"name": "Marta Quillon", "role": "Foreign Minister", "kind": "words"}
+    assert answers[REPORTED]["speaker"] == {"name": "Marta Quillon", "role": "Foreign Minister", "kind": "account"}
+    assert answers[NOBODY]["url"] == "https://example.org/pier" and answers[NOBODY]["speaker"] is None
+
+
+def test_the_console_shows_the_speaker_or_the_outlets_account_before_the_source(spoken_settings):
+    parley = Parley(spoken_settings)
+    shown = {}
+    for question in (QUOTED, REPORTED, NOBODY):
+        out = StringIO()
+        console.render(Console(file=out, width=400), parley.ask(question))
+        shown[question] = out.getvalue()
+    assert "— Marta Quillon, Foreign Minister · Harbour Wire · 22 Jan 2022 · Lighthouse talks resume" in shown[QUOTED]
+    assert ("— Marta Quillon, Foreign Minister, as reported by Harbour Wire · 22 Jan 2022 · Lighthouse talks resume"
+            in shown[REPORTED])
+    assert "Coast Notes · 23 Jan 2022" in shown[NOBODY] and "— " not in shown[NOBODY].split("“")[1]
+
+
+def test_slack_shows_the_speaker_before_the_linked_source(start_bot, spoken_settings):  # noqa: F811
+    bot = start_bot(data_dir=spoken_settings.data_dir, sources=spoken_settings.sources)
+    bot.client.event(mention(REPORTED, "1700000100.1"))
+    post = bot.slack.wait_for("chat.postMessage")[0]
+    assert_harmless(post.args, URLS)
+    contexts = [block["elements"] for block in post.args["blocks"] if block["type"] == "context"]
+    first = [element["text"] for element in contexts[0]]
+    assert first[0] == "— Marta Quillon, Foreign Minister, as reported by"
+    assert first[1].startswith("<https://example.org/quillon#:~:text=") and first[1].endswith(
+        "|Harbour Wire · 22 Jan 2022 · Lighthouse talks resume>")
+    assert "— Marta Quillon, Foreign Minister, as reported by Harbour Wire" in post.args["text"]
+
+
+def test_discord_shows_the_speaker_as_the_quotes_author(spoken_settings, monkeypatch):
+    async def scenario():
+        async with discord_bot(Parley(spoken_settings), monkeypatch) as fake:
+            await fake.command("ask", {"question": QUOTED}, user_id=ALICE)
+            return (await fake.wait_for("POST", FOLLOWUP))[0].body
+
+    body = run(scenario())
+    assert pings_nobody(body)
+    embed = body["embeds"][0]
+    assert embed["url"].startswith("https://example.org/quillon#:~:text=")
+    assert embed["author"]["name"] == "Marta Quillon, Foreign Minister"
+    assert embed["footer"]["text"] == "Harbour Wire · 22 Jan 2022"
+
+
+def test_a_hostile_speaker_is_escaped_on_every_front_end():
+    hostile = QuoteSpeaker("<!channel> @everyone Quillon", "Minister of <b>Signals</b> & *Lights*", "words")
+    quote = Quote("“We will not sign,” she said.", "https://example.org/quillon", "Talks", "Harbour Wire",
+                  datetime(2022, 1, 22, tzinfo=UTC), 1.0, (0, 29), speaker=hostile)
+    reply = replies.AnswerReply("q?", True, [quote])
+    slack = slack_render.answer_message(reply)
+    shown = "\n".join(texts(slack.kwargs()))
+    assert "&lt;!channel&gt; @everyone Quillon, Minister of &lt;b&gt;Signals&lt;/b&gt; &amp; *Lights*" in shown
+    assert "<!channel>" not in shown and "<b>" not in shown
+    lead = [e for b in slack.kwargs()["blocks"] if b["type"] == "context" for e in b["elements"]][0]
+    assert lead["type"] == "plain_text"  # *Lights* would be bold in mrkdwn: shown as written instead
+    author = discord_render.render(reply).embeds[0].author.name
+    assert "@everyone" not in author and "@\u200beveryone" in author
+    out = StringIO()
+    console.render(Console(file=out, width=400), reply)
+    assert "— <!channel> @everyone Quillon, Minister of <b>Signals</b> & *Lights* · Harbour Wire" in out.getvalue()

@@ -24,6 +24,7 @@ from index.sentences import sentence_spans
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
+AUTHOR_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FOOTER_LIMIT = 2048
 SOURCE_FOOTER_LIMIT = 256  # ten embeds of title + footer must leave room for the quotes
@@ -121,9 +122,13 @@ def quote_embeds(quotes: list[Quote]) -> list[discord.Embed]:
 
 def source_embed(quote: Quote, quoted: bool = True) -> discord.Embed:
     """The article's title linked to it (to the quoted sentence when ``quoted``, ``replies.quote_link``), and
-    ``outlet · date`` (plus other outlets) as the footer."""
+    ``outlet · date`` (plus other outlets) as the footer; a quote's speaker, when known, as its author
+    (``replies.speaker_line``)."""
     url = replies.quote_link(quote) if quoted else replies.link_url(quote.url)
     embed = discord.Embed(title=_fit(quote.title or quote.url, TITLE_LIMIT), url=url, colour=COLOUR)
+    speaker = replies.speaker_line(quote) if quoted else ""
+    if speaker:  # an author's name shows no markdown either
+        embed.set_author(name=cut(escape_mentions(replies.visible(speaker)), AUTHOR_LIMIT))
     footer = replies.source_line(dataclasses.replace(quote, title=""))
     if quote.also:
         footer += "\nAlso carried by " + ", ".join(quote.also)

@@ -177,7 +177,8 @@ def _bold(text: str) -> str:
 
 def source_elements(quote: Quote, quoted: bool = True) -> list[TextObject]:
     """``outlet · date · title`` (and the other outlets carrying it) linked to the article: to the quoted
-    sentence itself when ``quoted`` (``replies.quote_link``), to the page for a closest headline.
+    sentence itself when ``quoted`` (``replies.quote_link``), to the page for a closest headline. A quote's
+    speaker, when known, leads it unlinked (``replies.speaker_lead``: ``— Sergei Lavrov, Foreign Minister ·``).
 
     A source line that mrkdwn would format is shown as plain text, followed by a link labelled
     with the article's host; with no usable URL there is no link.
@@ -185,9 +186,12 @@ def source_elements(quote: Quote, quoted: bool = True) -> list[TextObject]:
     label = escape_within(replies.source_line(quote), MAX_LABEL)
     also = " · also carried by " + escape_within(", ".join(quote.also), MAX_LABEL) if quote.also else ""
     url = safe_url(replies.quote_link(quote) if quoted else quote.url)
+    lead = escape_within(replies.speaker_lead(quote), MAX_LABEL) if quoted else ""
+    said = [_literal(lead) if formats(lead) else _mrkdwn(lead)] if lead else []
     if formats(label + also):
-        return [_literal(label + also)] + ([_mrkdwn(str(Link(url=url, text=urlsplit(url).hostname)))] if url else [])
-    return [_mrkdwn((str(Link(url=url, text=label)) if url else label) + also)]
+        return said + [_literal(label + also)] + (
+            [_mrkdwn(str(Link(url=url, text=urlsplit(url).hostname)))] if url else [])
+    return said + [_mrkdwn((str(Link(url=url, text=label)) if url else label) + also)]
 
 
 def safe_url(url: str | None) -> str | None:
@@ -337,5 +341,6 @@ def _sections(lines: list[str]) -> list[Block]:
 
 def _fallback(headline: str, quotes: list[Quote]) -> str:
     """The plain-text version notifications show: the headline and each quote with its source."""
-    raw = "\n".join([headline] + [f"“{quote.text}” — {replies.source_line(quote)}" for quote in quotes])
+    raw = "\n".join([headline] + [f"“{quote.text}” {replies.attribution_line(quote)}" if quote.speaker
+                                   else f"“{quote.text}” — {replies.source_line(quote)}" for quote in quotes])
     return escape_within(raw, MAX_TEXT)

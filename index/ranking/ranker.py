@@ -22,7 +22,7 @@ import numpy as np
 from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
 from index.query import Query, parse_query
-from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, Refusal, window
+from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, QuoteSpeaker, Refusal, window
 from index.ranking import abstention, dedup, priors, sentence_features
 from index.ranking.candidates import Candidate, gather
 from index.ranking.weights import Weights, load_weights
@@ -86,7 +86,7 @@ class Ranker:
             if len(quotes) == max(k, 3):
                 break
         if not quotes or refused:
-            return Answer(question, False, [], [replace(q, highlight=None) for q in quotes[:3]],
+            return Answer(question, False, [], [replace(q, highlight=None, speaker=None) for q in quotes[:3]],
                           refused or Refusal("nothing-found"))
         return Answer(question, True, quotes[:k])
 
@@ -140,6 +140,8 @@ class Ranker:
             text, offset = p.text, 0
         focus = (c.focus[0] + offset, c.focus[1] + offset)
         start, end = window(text, focus, MAX_QUOTE_CHARS)
+        spoken = self.version.speakers.at(c.row, c.focus)
         return Quote(text[start:end], p.url, p.title, p.outlet, p.published, c.score,
                      (max(0, focus[0] - start), min(end, focus[1]) - start), p.doc_id, p.id, tuple(c.also),
-                     dict(c.features), c.contributions(self.weights))
+                     dict(c.features), c.contributions(self.weights),
+                     QuoteSpeaker(spoken.speaker, spoken.role, spoken.kind) if spoken else None)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 #: Commands that answer from the index: they load the model as soon as the settings are read.
-ANSWERING = {"ask", "chat", "eval", "summary", "serve"}
+ANSWERING = {"ask", "chat", "eval", "summary", "serve", "digest"}
 
 
 class RichListener:
@@ -166,6 +166,15 @@ def cmd_summary(parley: Parley, args: argparse.Namespace) -> int:
     return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
 
 
+def cmd_digest(parley: Parley, args: argparse.Namespace) -> int:
+    """Print what a digest would post now; exit 2 when the start could not be read."""
+    from bot.digests import terminal_digest
+
+    reply = terminal_digest(parley, args.since, args.until)
+    render.render(out, reply)
+    return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
+
+
 def cmd_serve(parley: Parley, args: argparse.Namespace) -> int:
     if args.platform == "slack":
         from bot.slack.app import serve
@@ -218,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--until", default=None, help="a date (default: now)")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(run=cmd_summary)
+
+    digest = commands.add_parser("digest", help="the digest a channel would get: what was published since the "
+                                 "last digest or a date")
+    digest.add_argument("--since", default="last", help="last (the last digest posted), 24h, 3d or a date")
+    digest.add_argument("--until", default=None, help="a date (default: now)")
+    digest.set_defaults(run=cmd_digest)
 
     serve = commands.add_parser("serve", help="run the chat bot: console, slack or discord")
     serve.add_argument("platform", nargs="?", choices=["console", "slack", "discord"], default=None)

@@ -306,3 +306,23 @@ def reindex_reply(report) -> ReindexReply:
     data = report.to_dict()
     return ReindexReply(report.started_by, report.seconds, report.passages_embedded, data["sources"],
                         report.version)
+
+
+@dataclass(frozen=True)
+class WatchPost(AnswerReply):
+    """A watched question's answer from passages new in a reindex, posted unasked; ``more`` new passages
+    also answered it but were over the channel's limit."""
+
+    asked_on: datetime | None = None
+    more: int = 0
+
+    @property
+    def headline(self) -> str:
+        extra = (f" ({self.more} more new passage{'s' if self.more != 1 else ''} also answer it: ask to see "
+                 "them all)") if self.more else ""
+        return f"New since you asked on {date_label(self.asked_on)}: “{self.question}”{extra}"
+
+
+def nothing_new_notice(since: str, topic: str) -> Notice:
+    """A digest whose window holds no coverage; ``since`` is when the window began, as people read it."""
+    return Notice("empty", f"Nothing new since {since}: no coverage of {topic} was published since then.")

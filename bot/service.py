@@ -13,9 +13,11 @@ from collections.abc import Callable
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import replies
+from bot.digests import start_scheduler
 from bot.ratelimit import RateLimiter
 from bot.state import reindex_requests
 from bot.state.db import open_state
+from bot.watches import post_new_answers
 from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
 from index.embed import serving_encoder
@@ -24,7 +26,7 @@ from index.search import NotIndexed, OutdatedIndex, Searcher
 from index.sources import load_sources
 from index.store import Store
 from index.summary import WindowError, parse_window, summarize
-from index.versions import IndexVersion
+from index.versions import IndexVersion, served_ids
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class Parley:
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.state = open_state(settings.data_dir, settings.database_url)
         self._reindex_thread: threading.Thread | None = None
+        #: How each connected chat posts unasked (watches, digests): platform → post(team, channel, reply).
+        self.posters: dict[str, Callable[[str, str, object], None]] = {}
 
     @property
     def store(self) -> Store:
@@ -105,9 +109,20 @@ class Parley:
     def reindex_now(self, started_by: str, only: str | None = None, listener=None):
         """Run a reindex in this thread; raises ReindexBusy when one is running."""
         specs = load_sources(self.settings.sources)
-        return reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
-                       listener=listener, limits=self.settings.read_limits(), precision=self.settings.embed_precision,
-                       vector_index=self.settings.vector_index)
+        before = served_ids(self.settings.data_dir)
+        report = reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
+                         listener=listener, limits=self.settings.read_limits(),
+                         precision=self.settings.embed_precision, vector_index=self.settings.vector_index)
+        if report.new_version and self.posters:
+            self._post_watches(before)
+        return report
+
+    def _post_watches(self, before: set[int]) -> None:
+        """Post what the new version answers to watched questions; a failure is logged, the reindex stands."""
+        try:
+            post_new_answers(self, before, served_ids(self.settings.data_dir))
+        except Exception:  # noqa: BLE001 - the reindex succeeded; its report must still go out
+            log.exception("could not post watched questions' answers")
 
     def start_reindex(self, started_by: str, on_done: Callable[[object], None]) -> replies.Notice:
         """Start a background reindex; ``on_done`` gets a ReindexReply or a Notice when it ends. A replica that
@@ -170,11 +185,12 @@ class Parley:
             self._reindex_thread.join(timeout)
 
     def start_background(self, stop: threading.Event) -> None:
-        """What a chat bot starts beside serving: the warm-up and the reindex schedule."""
+        """What a chat bot starts beside serving: the warm-up, the reindex schedule and the digests."""
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         if self.settings.reindex_worker:
             self._schedule_reindex(stop)
             self._serve_reindex_requests(stop)
+        start_scheduler(self, stop)
 
     def _warm_up(self) -> None:
         """Load the index and the models now, so the first question is not the one that waits for them."""

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     slack_status_command: str = Field("/talks-status")
     slack_reindex_command: str = Field("/talks-reindex")
     slack_latest_command: str = Field("/talks-latest")
+    slack_watch_command: str = Field("/talks-watch")
+    slack_digest_command: str = Field("/talks-digest")
+    watches_per_channel: int = Field(10, ge=1, description="Questions one channel may watch at a time.")
+    watch_posts_per_reindex: int = Field(3, ge=1, le=20, description="New passages a watch quotes after one "
+                                         "reindex; more are counted, not quoted.")
 
     discord_token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN",
                                                                          "PARLEY_DISCORD_TOKEN"))

@@ -488,8 +488,8 @@ def test_a_missing_or_wrong_credential_is_one_clear_line(fake_slack, settings, c
 def test_the_manifest_declares_every_command_event_and_scope_the_bot_uses():
     yaml = pytest.importorskip("yaml")
     manifest = yaml.safe_load((ROOT / "config" / "slack-manifest.yml").read_text())
-    defaults = {Settings.model_fields[name].default for name in (
-        "slack_ask_command", "slack_status_command", "slack_reindex_command", "slack_latest_command")}
+    defaults = {field.default for name, field in Settings.model_fields.items()
+                if name.startswith("slack_") and name.endswith("_command")}
     assert {command["command"] for command in manifest["features"]["slash_commands"]} == defaults
     assert {"app_mention", "message.channels", "message.groups", "message.im"} <= set(
         manifest["settings"]["event_subscriptions"]["bot_events"])

@@ -9,6 +9,7 @@ the messages.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -18,11 +19,13 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.discord.commands import Feedback, VoteButton, add_commands, answer_message
+from bot.discord.commands import Feedback, VoteButton, add_commands, answer_message, reply_kwargs
 from bot.service import Parley
 from config import Settings, SettingsError
 
 log = logging.getLogger(__name__)
+
+POST_TIMEOUT = 60  # seconds a post from the reindex or digest thread may take
 
 
 class ParleyClient(discord.Client):
@@ -41,7 +44,16 @@ class ParleyClient(discord.Client):
     async def setup_hook(self) -> None:
         """Answer clicks on any vote button (even from before a restart), and publish the commands."""
         self.add_dynamic_items(VoteButton)
+        self.parley.posters["discord"] = self.post_from_thread
         await sync_commands(self.tree, self.guild_ids)
+
+    def post_from_thread(self, _guild: str, channel_id: str, reply: object) -> None:
+        """Post ``reply`` unasked (a watch, a digest) from a thread off the event loop; waits until it is sent."""
+        asyncio.run_coroutine_threadsafe(self._post(int(channel_id), reply), self.loop).result(POST_TIMEOUT)
+
+    async def _post(self, channel_id: int, reply: object) -> None:
+        channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+        await channel.send(**reply_kwargs(reply, self.feedback))  # no allowed mentions: see render.Rendered
 
     async def on_ready(self) -> None:
         log.info("discord connected", extra={"user": str(self.user), "guilds": len(self.guilds)})

@@ -19,8 +19,10 @@ import discord
 from discord import app_commands
 
 from bot import replies
+from bot.digests import digest_command
 from bot.discord.render import render
 from bot.service import Parley
+from bot.watches import watch_command
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,23 @@ def add_commands(tree: app_commands.CommandTree, parley: Parley, feedback: Feedb
             await send_reply(interaction, replies.not_admin_notice())
             return
         await start_reindex(interaction, parley)
+
+    @tree.command(name="watch", description="Have new articles that answer a question posted here after each reindex")
+    @app_commands.describe(question="A question to watch, or: list, stop N")
+    async def watch(interaction: discord.Interaction,
+                    question: app_commands.Range[str, 1, replies.MAX_QUESTION_CHARS]) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        await send_reply(interaction, await asyncio.to_thread(
+            watch_command, parley, "discord", str(interaction.guild_id or ""), str(interaction.channel_id),
+            str(interaction.user.id), question, "/watch"))
+
+    @tree.command(name="digest", description="A summary of the new coverage posted here on a schedule")
+    @app_commands.describe(schedule="daily 08:00 [time zone], weekly mon 08:00 [time zone], show or off")
+    async def digest(interaction: discord.Interaction, schedule: str = "show") -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        await send_reply(interaction, await asyncio.to_thread(
+            digest_command, parley, "discord", str(interaction.guild_id or ""), str(interaction.channel_id),
+            str(interaction.user.id), schedule, "/digest"))
 
     @tree.error
     async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

@@ -30,6 +30,7 @@ from bot.slack.commands import SlashCommands
 from bot.slack.events import MessageResponder
 from bot.slack.http import SlackGate
 from bot.slack.memory import SlackMemory
+from bot.slack.render import message_for
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ def create_app(parley: Parley) -> App:
     MessageResponder(parley, memory).register(app)
     SlashCommands(parley, memory).register(app)
     ButtonActions(parley, memory).register(app)
+    parley.posters["slack"] = lambda _team, channel, reply: client.chat_postMessage(
+        channel=channel, **message_for(reply).kwargs())
     return app
 
 

@@ -1,4 +1,4 @@
-"""The slash commands: ask, status, reindex (admins only) and the latest summary.
+"""The slash commands: ask, status, reindex (admins only), the latest summary, watches and digests.
 
 Each command is acknowledged at once (Slack allows 3 s) and does its work in a Bolt lazy listener,
 answering through the command's ``response_url``, once: Slack gives every invocation its own
@@ -16,10 +16,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import replies
+from bot.digests import digest_command
 from bot.service import Parley
 from bot.slack.memory import SlackMemory
 from bot.slack.render import message_for, summary_message
 from bot.slack.shared import ack_now, question_text, reply_or_error
+from bot.watches import watch_command
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ class SlashCommands:
         app.command(settings.slack_status_command)(ack=ack_now, lazy=[self.status])
         app.command(settings.slack_reindex_command)(ack=ack_now, lazy=[self.reindex])
         app.command(settings.slack_latest_command)(ack=ack_now, lazy=[self.latest])
+        app.command(settings.slack_watch_command)(ack=ack_now, lazy=[self.watch])
+        app.command(settings.slack_digest_command)(ack=ack_now, lazy=[self.digest])
 
     def first_delivery(self, command: dict) -> bool:
         """True the first time this invocation is seen (in any process); a replay is logged and left."""
@@ -107,3 +111,23 @@ class SlashCommands:
         message = (summary_message(reply, postable=True) if isinstance(reply, replies.SummaryReply)
                    else message_for(reply))
         respond(response_type="ephemeral", **message.kwargs())
+
+    def watch(self, command: dict, respond: Respond) -> None:
+        """``/talks-watch QUESTION``, ``list`` or ``stop N`` for this channel; answered to the asker."""
+        if not self.first_delivery(command):
+            return
+        reply = reply_or_error(lambda: watch_command(
+            self.parley, "slack", command.get("team_id", ""), command["channel_id"], command["user_id"],
+            question_text(command.get("text", "")), self.settings.slack_watch_command), "watch",
+            user=command["user_id"])
+        respond(response_type="ephemeral", **message_for(reply).kwargs())
+
+    def digest(self, command: dict, respond: Respond) -> None:
+        """``/talks-digest daily 08:00 [tz]``, ``weekly mon 08:00 [tz]``, ``off`` or ``show`` for this channel."""
+        if not self.first_delivery(command):
+            return
+        reply = reply_or_error(lambda: digest_command(
+            self.parley, "slack", command.get("team_id", ""), command["channel_id"], command["user_id"],
+            question_text(command.get("text", "")), self.settings.slack_digest_command), "digest",
+            user=command["user_id"])
+        respond(response_type="ephemeral", **message_for(reply).kwargs())

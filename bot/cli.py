@@ -175,6 +175,24 @@ def cmd_digest(parley: Parley, args: argparse.Namespace) -> int:
     return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
 
 
+def cmd_timeline(parley: Parley, args: argparse.Namespace) -> int:
+    """Print a speaker's or party's statements, a page at a time (``--json``: all of them unless ``--page``);
+    exit 2 when a date could not be read."""
+    from bot.console_timeline import render_timeline
+
+    reply = parley.timeline(args.who, args.about or "", args.since, args.until, page=args.page or 1,
+                            per_page=args.limit)
+    if args.json:
+        data = reply.to_dict(everything=args.page is None) if isinstance(reply, replies.TimelineReply) else {
+            "who": args.who, "statements": [], "message": reply.text}
+        print(json.dumps(data, ensure_ascii=False))
+    elif isinstance(reply, replies.TimelineReply):
+        render_timeline(out, reply, next_page=f"--page {reply.page + 1}")
+    else:
+        render.render(out, reply)
+    return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
+
+
 def cmd_serve(parley: Parley, args: argparse.Namespace) -> int:
     if args.platform == "slack":
         from bot.slack.app import serve
@@ -228,6 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(run=cmd_summary)
 
+    timeline = commands.add_parser("timeline", help="a speaker's or a party's statements in date order")
+    timeline.add_argument("who", help="a name (Lavrov), a role (Kremlin spokesman) or a party (Russia, NATO, the US)")
+    timeline.add_argument("--about", default="", help="only statements about this topic")
+    timeline.add_argument("--since", default=None, help="a date such as 2022-01-10 (or 3d back from --until)")
+    timeline.add_argument("--until", default=None, help="a date (that whole day is included)")
+    timeline.add_argument("--limit", type=positive, default=replies.TIMELINE_PAGE, help="statements a page")
+    timeline.add_argument("--page", type=positive, default=None, help="which page (default: the first; "
+                                                                        "with --json, every statement)")
+    timeline.add_argument("--json", action="store_true")
+    timeline.set_defaults(run=cmd_timeline)
+
     digest = commands.add_parser("digest", help="the digest a channel would get: what was published since the "
                                  "last digest or a date")
     digest.add_argument("--since", default="last", help="last (the last digest posted), 24h, 3d or a date")
@@ -241,6 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("-k", type=int, default=None)
     serve.set_defaults(run=cmd_serve)
     return parser
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def pick_platform(settings: Settings) -> str:

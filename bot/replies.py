@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit
 
 from index.articles import visible as visible  # re-exported: every front end cleans what it shows with it
 from index.quotes import Answer, Quote
+
+if TYPE_CHECKING:  # imported for the type only: it pulls in BM25 and FAISS
+    from index.timeline import Statement
 
 MAX_QUESTION_CHARS = 500
 MAX_URL_CHARS = 2000
@@ -100,6 +104,73 @@ def span_label(since: datetime, until: datetime) -> str:
     count, unit = next((hours // size, name) for size, name in ((168, "week"), (24, "day"), (1, "hour"))
                        if hours % size == 0)
     return unit if count == 1 else f"{count} {unit}s"
+
+
+TIMELINE_PAGE = 10  # statements a chat message shows before its "more" button
+
+
+@dataclass(frozen=True)
+class TimelineReply:
+    """A speaker's or a party's statements in date order: all of them in ``statements``, and the page of
+    ``per_page`` (``page`` from 1) a chat message shows. The request (``asked``, ``about``, ``since``,
+    ``until``) travels with it so a "more" button can ask for the next page."""
+
+    who: str
+    party: bool
+    statements: list[Statement]
+    asked: str = ""
+    about: str = ""
+    since: str | None = None
+    until: str | None = None
+    page: int = 1
+    per_page: int = TIMELINE_PAGE
+
+    @property
+    def shown(self) -> list[Statement]:
+        return self.statements[(self.page - 1) * self.per_page:self.page * self.per_page]
+
+    @property
+    def more(self) -> bool:
+        """Whether a page follows this one."""
+        return self.page * self.per_page < len(self.statements)
+
+    @property
+    def headline(self) -> str:
+        whom = f"{self.who} (its officials)" if self.party else self.who
+        topic = f" about “{self.about}”" if self.about else ""
+        if not self.statements:
+            return f"I found no statements by {whom}{topic} in the indexed sources."
+        if not self.shown:
+            return f"There are no more statements by {whom}{topic}: all {len(self.statements)} were shown."
+        first = (self.page - 1) * self.per_page + 1
+        return (f"Statements by {whom}{topic}, in date order ({first}–{first + len(self.shown) - 1} of "
+                f"{len(self.statements)}):")
+
+    def to_dict(self, everything: bool = True) -> dict:
+        """The JSON shape of ``parley timeline --json``: every statement, or only this page's."""
+        shown = self.statements if everything else self.shown
+        return {"who": self.who, "party": self.party, "about": self.about or None, "total": len(self.statements),
+                "statements": [{**statement.to_dict(), "link": statement_link(statement)} for statement in shown]}
+
+
+def statement_line(statement: Statement) -> str:
+    """``date · speaker · outlet``, what each timeline line is attributed to (plain text, unescaped); "reported
+    by" the outlet when the sentence is its account of what was said, not the speaker's own words."""
+    outlet = f"{'reported by ' if statement.kind == 'account' else ''}{statement.outlet or 'unknown outlet'}"
+    parts = [date_label(statement.published) or "undated", statement.speaker, outlet]
+    return " · ".join(part for part in parts if part)
+
+
+def statement_link(statement: Statement) -> str | None:
+    """The link to the statement's article, scrolled to the sentence (a text fragment), or None."""
+    target = link_url(statement.url)
+    return with_text_fragment(target, statement.text) if target else None
+
+
+def timeline_help_notice() -> Notice:
+    return Notice("help", "Name a speaker or a party, and a topic if you like: for example “Lavrov about security "
+                          "guarantees”, “NATO” or “the US about missiles”. I list their statements in date order, "
+                          "each an exact sentence from the sources.")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import cached_property
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,11 +22,14 @@ from bot.watches import post_new_answers
 from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
 from index.embed import serving_encoder
+from index.lexical import tokenize
+from index.parties import Parties
 from index.query import clean_question
 from index.search import NotIndexed, OutdatedIndex, Searcher
-from index.sources import load_sources
+from index.sources import load_sources, party_extension
 from index.store import Store
 from index.summary import WindowError, parse_window, summarize
+from index.timeline import Topic, build_timeline, spoken_by
 from index.versions import IndexVersion, served_ids
 
 log = logging.getLogger(__name__)
@@ -234,3 +238,39 @@ class Parley:
             return replies.no_coverage_notice(self.settings.topic)
         note = replies.summary_fallback_note(window.since, window.last) if result.fell_back else ""
         return replies.SummaryReply(self.settings.topic, result.shown.since, result.shown.last, result.bullets, note)
+
+    @cached_property
+    def parties(self) -> Parties:
+        """``config/parties.toml`` with the sources file's ``[parties]`` tables added."""
+        return Parties.load(extension=party_extension(self.settings.sources))
+
+    def timeline(self, who: str, about: str = "", since: str | None = None, until: str | None = None, page: int = 1,
+                 per_page: int = replies.TIMELINE_PAGE) -> replies.TimelineReply | replies.Notice:
+        """The statements of a speaker or a party (``who``), about a topic if given, in date order; a help
+        notice when ``who`` names nobody, and a notice saying what works for a window it can't read."""
+        who, about = replies.visible(who or "").strip(), " ".join(replies.visible(about or "").split())
+        if sum(char.isalnum() for char in who) < 2:
+            return replies.timeline_help_notice()
+        notice = replies.check_question(f"{who} {about}")
+        if notice:
+            return notice
+        window = None
+        if since or until:
+            try:
+                window = parse_window(since or "1900-01-01", until)
+            except WindowError as bad:
+                return replies.bad_window_notice(bad.option, bad.value)
+        try:
+            version = self.searcher.version()
+        except OutdatedIndex:
+            return replies.outdated_index_notice()
+        except NotIndexed:
+            return replies.not_indexed_notice()
+        target = self.parties.resolve(who)
+        topic = None
+        if about:
+            encoder = serving_encoder(version.manifest, self.settings.query_model, self.settings.rerank)
+            topic = Topic(about, tuple(tokenize(about)), encoder.encode_query(about))
+        statements = build_timeline(version, self.store, spoken_by(version, self.parties, target), window, topic)
+        return replies.TimelineReply(target.label, target.party is not None, statements, who, about, since, until,
+                                     max(1, page), per_page)

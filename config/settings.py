@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     slack_status_command: str = Field("/talks-status")
     slack_reindex_command: str = Field("/talks-reindex")
     slack_latest_command: str = Field("/talks-latest")
+    slack_timeline_command: str = Field("/talks-timeline")
     slack_watch_command: str = Field("/talks-watch")
     slack_digest_command: str = Field("/talks-digest")
     watches_per_channel: int = Field(10, ge=1, description="Questions one channel may watch at a time.")

@@ -21,6 +21,7 @@ from discord import app_commands
 from bot import replies
 from bot.digests import digest_command
 from bot.discord.render import render
+from bot.discord.timeline import MoreButton, timeline_kwargs
 from bot.service import Parley
 from bot.watches import watch_command
 from config import Settings
@@ -126,6 +127,17 @@ def add_commands(tree: app_commands.CommandTree, parley: Parley, feedback: Feedb
     async def latest(interaction: discord.Interaction, since: str | None = None) -> None:
         await interaction.response.defer(thinking=True)
         await send_reply(interaction, await asyncio.to_thread(parley.summary, since))
+
+    tree.client.add_dynamic_items(MoreButton)  # the "More" button under a timeline page
+
+    @tree.command(name="talks-timeline", description="A speaker's or a party's statements in date order, quoted")
+    @app_commands.describe(who="A name, a role or a party: Lavrov, Kremlin spokesman, NATO, the US",
+                           about="Only the statements about this topic, e.g. security guarantees")
+    async def timeline(interaction: discord.Interaction, who: app_commands.Range[str, 1, replies.MAX_QUESTION_CHARS],
+                       about: app_commands.Range[str, 1, replies.MAX_QUESTION_CHARS] | None = None) -> None:
+        await interaction.response.defer(thinking=True)
+        reply = await asyncio.to_thread(parley.timeline, who, about or "")
+        await interaction.followup.send(**timeline_kwargs(reply))
 
     @tree.command(name="talks-status", description="The sources, the index and the feedback counts")
     async def status(interaction: discord.Interaction) -> None:

@@ -26,6 +26,7 @@ from bot.slack.render import (
     read_summary_value,
 )
 from bot.slack.shared import ack_now, reply_or_error
+from bot.slack.timeline import MORE_TIMELINE, post_next_page
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class ButtonActions:
     def register(self, app: App) -> None:
         app.action(re.compile(f"^({VOTE_UP}|{VOTE_DOWN})$"))(ack=ack_now, lazy=[self.vote])
         app.action(POST_SUMMARY)(ack=ack_now, lazy=[self.post_summary])
+        app.action(MORE_TIMELINE)(ack=ack_now, lazy=[self.more_timeline])
 
     def vote(self, body: dict, action: dict, respond: Respond) -> None:
         """Store the vote with the question and quotes, once per user and answer, and say thanks."""
@@ -66,3 +68,11 @@ class ButtonActions:
         shared = isinstance(reply, replies.SummaryReply)
         respond(response_type="in_channel" if shared else "ephemeral", replace_original=False,
                 **message_for(reply).kwargs())
+
+    def more_timeline(self, body: dict, action: dict, respond: Respond) -> None:
+        """Post the next page of a timeline in the channel, once per click."""
+        user = body["user"]["id"]
+        if not self.memory.claim_request("click", body.get("trigger_id") or "", user, action.get("action_ts") or ""):
+            log.info("duplicate request ignored", extra={"action": action["action_id"], "user": user})
+            return
+        post_next_page(self.parley, action["value"], user, respond)

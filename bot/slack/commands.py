@@ -21,6 +21,7 @@ from bot.service import Parley
 from bot.slack.memory import SlackMemory
 from bot.slack.render import message_for, summary_message
 from bot.slack.shared import ack_now, question_text, reply_or_error
+from bot.slack.timeline import post_timeline
 from bot.watches import watch_command
 from config import Settings
 
@@ -41,6 +42,7 @@ class SlashCommands:
         app.command(settings.slack_status_command)(ack=ack_now, lazy=[self.status])
         app.command(settings.slack_reindex_command)(ack=ack_now, lazy=[self.reindex])
         app.command(settings.slack_latest_command)(ack=ack_now, lazy=[self.latest])
+        app.command(settings.slack_timeline_command)(ack=ack_now, lazy=[self.timeline])
         app.command(settings.slack_watch_command)(ack=ack_now, lazy=[self.watch])
         app.command(settings.slack_digest_command)(ack=ack_now, lazy=[self.digest])
 
@@ -111,6 +113,11 @@ class SlashCommands:
         message = (summary_message(reply, postable=True) if isinstance(reply, replies.SummaryReply)
                    else message_for(reply))
         respond(response_type="ephemeral", **message.kwargs())
+
+    def timeline(self, command: dict, respond: Respond) -> None:
+        """``/talks-timeline WHO [about TOPIC]``: a page of statements in the channel, with a "More" button."""
+        if self.first_delivery(command):
+            post_timeline(self.parley, command, respond)
 
     def watch(self, command: dict, respond: Respond) -> None:
         """``/talks-watch QUESTION``, ``list`` or ``stop N`` for this channel; answered to the asker."""

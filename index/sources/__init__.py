@@ -12,6 +12,9 @@ A sources file is TOML with one ``[[source]]`` table per source::
     primary = false            # true for an office's own record (transcripts, statements): preferred when close
     [source.fields]            # optional mapping: our field = the item's field name(s)
     text = ["body", "content"]
+
+    [parties.Russia]           # optional: extends config/parties.toml (see index.parties)
+    aliases = ["the Russian delegation"]
 """
 
 from __future__ import annotations
@@ -105,6 +108,14 @@ def load_sources(path: Path) -> list[SourceSpec]:
     if not specs:
         raise SourcesFileError(f"sources file {path} lists no [[source]]")
     return specs
+
+
+def party_extension(path: Path) -> dict:
+    """The sources file's ``[parties]`` table, which extends ``config/parties.toml`` ({} when it has none)."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8")).get("parties", {})
+    except (FileNotFoundError, tomllib.TOMLDecodeError) as exc:
+        raise SourcesFileError(f"sources file {path} can't be read: {exc}") from None
 
 
 def _resolved(path: Path) -> Path:

@@ -1,0 +1,202 @@
+"""A timeline: one speaker's or one party's statements in date order, one verbatim sentence each.
+
+The sentences come from the version's speaker table (``index.speaker_table``, computed at index
+time): a person's by name, a party's by ``index.parties`` (its listed people, and anyone whose role
+holds its role words). Each is cut from its stored passage, so a line is always the source's own
+words, and then:
+
+1. **Copies.** One sentence carried by several articles (a wire story, a transcript quoted in the
+   news) is one line, at its earliest date, naming the other outlets (``also``).
+2. **Near-repeats.** The same speaker saying nearly the same line again the same day (a press
+   conference and its readout, a story updated through the day) is shown once: the later sentence
+   holds ``REPEAT_CONTAINMENT`` of the earlier one's content words, or the earlier holds as much of it.
+3. **Topic** (``about``). A statement is kept when it is about the topic in words or in meaning:
+   its own sentence holds at least ``ABOUT_WORDS`` of the topic's IDF-weighted words (BM25's
+   tokens and IDF, so "guarantee" finds "guarantees" and common words weigh little), or the stored
+   embedding of its passage is within ``ABOUT_MEANING`` cosine of the topic's (catching a paraphrase
+   like "NATO must not move east" for "security guarantees"). Words are read on the sentence
+   because a speaker's passage often covers several subjects; meaning on the passage because it is
+   stored (nothing is embedded but the topic) and one sentence's embedding is noisy. The threshold
+   filters instead of ranking: a timeline is ordered by date, and a cut-off list of the "best"
+   statements would hide when positions changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.parties import Parties, Who
+from index.speaker_table import SpokenSentence, normalise
+from index.store import Store, StoredPassage
+from index.summary import Window
+from index.versions import IndexVersion
+
+ABOUT_WORDS = 0.5  # share of the topic's IDF-weighted words the sentence itself holds
+ABOUT_MEANING = 0.55  # cosine of the topic and the sentence's passage
+REPEAT_CONTAINMENT = 0.8  # share of a sentence's content words another one holds: the same line again
+MIN_WORDS = 4  # shorter "statements" ("Thank you.", "Yes.") say nothing on their own
+_LOOKUP_CHUNK = 5000  # passage ids per SQLite query
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
+_LABEL = re.compile(r"^[A-Z][^:\n]{0,120}:\s+")  # a transcript label opening the turn: "SECRETARY BLINKEN: "
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One line of a timeline: ``text`` is the sentence as the source has it; ``also`` the other outlets."""
+
+    text: str
+    speaker: str
+    role: str
+    kind: str  # "words" (their own words) or "account" (the outlet's report of what they said)
+    url: str
+    title: str
+    outlet: str
+    published: datetime | None
+    doc_id: str
+    passage_id: int
+    also: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {"date": self.published.date().isoformat() if self.published else None, "speaker": self.speaker,
+                "role": self.role, "kind": self.kind, "text": self.text, "outlet": self.outlet, "title": self.title,
+                "url": self.url, "also": list(self.also)}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What ``about`` asks for: its words (BM25 tokens) and the embedding of the whole phrase."""
+
+    text: str
+    tokens: tuple[str, ...]
+    vector: np.ndarray
+
+
+def spoken_by(version: IndexVersion, parties: Parties, who: Who) -> list[SpokenSentence]:
+    """The spoken sentences of a person (by name or surname), or of every speaker of a party."""
+    table = version.speakers
+    if who.party is None:
+        return table.by_speakers(who.names)
+    chosen = {name for name, role in zip(table.names.tolist(), table.roles.tolist(), strict=True)
+              if name and parties.speaks_for(who.party, name, role)}
+    return [spoken for spoken in table.by_speakers(chosen) if parties.speaks_for(who.party, spoken.speaker,
+                                                                                  spoken.role)]
+
+
+def build_timeline(version: IndexVersion, store: Store, spoken: Sequence[SpokenSentence], window: Window | None = None,
+                   topic: Topic | None = None) -> list[Statement]:
+    """The statements of ``spoken`` inside ``window`` (about ``topic``), copies and near-repeats merged, by date."""
+    close = _close_rows(version, spoken, topic) if topic is not None else set()
+    passages = _passages(store, [int(version.ids[s.row]) for s in spoken])
+    found: list[tuple[tuple, Statement]] = []
+    for sentence in spoken:
+        passage = passages.get(int(version.ids[sentence.row]))
+        if passage is None:
+            continue
+        text = _without_label(passage.text[sentence.start:sentence.end], sentence.speaker)
+        if len(text.split()) < MIN_WORDS or (window is not None and not window.holds(passage.published)):
+            continue
+        if topic is not None and sentence.row not in close and not _holds_topic_words(version, text, topic):
+            continue
+        statement = Statement(text, sentence.speaker, sentence.role, sentence.kind, passage.url, passage.title,
+                              passage.outlet, passage.published, passage.doc_id, passage.id)
+        order = (passage.published is None, passage.published or datetime.max, passage.doc_id,
+                 passage.start + sentence.start)
+        found.append((order, statement))
+    found.sort(key=lambda item: item[0])
+    return _merge_repeats(_merge_copies([statement for _, statement in found]))
+
+
+def _close_rows(version: IndexVersion, spoken: Sequence[SpokenSentence], topic: Topic) -> set[int]:
+    """The rows of ``spoken`` whose passage embedding is within ``ABOUT_MEANING`` of the topic's."""
+    rows = sorted({s.row for s in spoken})
+    if not rows:
+        return set()
+    similarity = version.vectors.similarity(topic.vector, rows)
+    return {row for row, score in zip(rows, np.asarray(similarity).tolist(), strict=True) if score >= ABOUT_MEANING}
+
+
+def _holds_topic_words(version: IndexVersion, text: str, topic: Topic) -> bool:
+    """Whether the sentence holds ``ABOUT_WORDS`` of the topic's words, each weighted by its IDF."""
+    if not topic.tokens:
+        return False
+    held = set(tokenize(text))
+    weights = {token: version.lexical.idf(token) for token in topic.tokens}
+    total = sum(weights.values())
+    return total > 0 and sum(weight for token, weight in weights.items() if token in held) >= ABOUT_WORDS * total
+
+
+def _passages(store: Store, ids: Iterable[int]) -> dict[int, StoredPassage]:
+    wanted = sorted(set(ids))
+    found: dict[int, StoredPassage] = {}
+    for at in range(0, len(wanted), _LOOKUP_CHUNK):
+        found.update(store.passages_by_id(wanted[at:at + _LOOKUP_CHUNK]))
+    return found
+
+
+def _without_label(text: str, speaker: str) -> str:
+    """The sentence without the transcript label naming its speaker ("SECRETARY BLINKEN: "), which is no
+    part of what they said; any other text is left as it is."""
+    label = _LABEL.match(text)
+    surname = normalise(speaker).split()[-1:] if speaker else []
+    if label and surname and surname[0] in normalise(label.group()).split():
+        return text[label.end():]
+    return text
+
+
+def _same_text(text: str) -> str:
+    """A sentence as copies compare: case, quotation marks, spacing and closing punctuation ignored."""
+    return " ".join(text.translate(_QUOTES).lower().split()).strip(" \"'.,;:!?…")
+
+
+def _merge_copies(statements: list[Statement]) -> list[Statement]:
+    """One line per sentence: the earliest copy, naming the other outlets that carried it."""
+    first: dict[str, int] = {}
+    merged: list[Statement] = []
+    for statement in statements:
+        key = _same_text(statement.text)
+        at = first.get(key)
+        if at is None:
+            first[key] = len(merged)
+            merged.append(statement)
+        else:
+            merged[at] = _with_outlet(merged[at], statement.outlet)
+    return merged
+
+
+def _merge_repeats(statements: list[Statement]) -> list[Statement]:
+    """A speaker's near-repeat of a line already shown that day is folded into it."""
+    kept: list[Statement] = []
+    words: list[set[str]] = []
+    for statement in statements:
+        own = set(tokenize(statement.text))
+        day = statement.published.date() if statement.published else None
+        repeat = next((i for i in range(len(kept) - 1, -1, -1)
+                       if day is not None and kept[i].published and kept[i].published.date() == day
+                       and normalise(kept[i].speaker) == normalise(statement.speaker)
+                       and _contained(own, words[i])), None)
+        if repeat is None:
+            kept.append(statement)
+            words.append(own)
+        else:
+            kept[repeat] = _with_outlet(kept[repeat], statement.outlet)
+    return kept
+
+
+def _contained(one: set[str], other: set[str]) -> bool:
+    """Whether either sentence's content words are nearly all in the other's (three words at least)."""
+    if min(len(one), len(other)) < 3:
+        return False
+    shared = len(one & other)
+    return shared >= REPEAT_CONTAINMENT * min(len(one), len(other))
+
+
+def _with_outlet(statement: Statement, outlet: str) -> Statement:
+    if not outlet or outlet == statement.outlet or outlet in statement.also:
+        return statement
+    return replace(statement, also=(*statement.also, outlet))

@@ -1,4 +1,4 @@
-"""The ``parley`` command: index, ask, chat, status, eval, summary and serve.
+"""The ``parley`` command: index, ask, chat, status, report, eval, summary and serve.
 
 What only some commands need (progress bars, tables, the evaluation, the chat front ends) is imported
 when they run, and the commands that answer start loading the model first, while the rest of Parley
@@ -134,7 +134,9 @@ def cmd_chat(parley: Parley, args: argparse.Namespace) -> int:
             return 0
         if question.strip().lower() in {"quit", "exit", ":q"}:
             return 0
-        render.render(out, parley.ask(question, k=args.k))
+        reply = parley.ask(question, k=args.k)
+        parley.log_question(question, reply, "console", "chat")
+        render.render(out, reply)
 
 
 def cmd_status(parley: Parley, args: argparse.Namespace) -> int:
@@ -143,6 +145,18 @@ def cmd_status(parley: Parley, args: argparse.Namespace) -> int:
         print(json.dumps(status.__dict__, default=str))
     else:
         render.render(out, status)
+    return 0
+
+
+def cmd_report(parley: Parley, args: argparse.Namespace) -> int:
+    """The admin report: sources, the last reindex, and the questions the sources did not serve."""
+    from bot.report import build_report
+
+    report = build_report(parley, days=args.days)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        render.render_report(out, report)
     return 0
 
 
@@ -233,6 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="sources, index and feedback")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=cmd_status)
+
+    report = commands.add_parser("report", help="sources, failures and the questions the sources did not answer")
+    report.add_argument("--days", type=float, default=7, help="questions of the last N days (default 7)")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(run=cmd_report)
 
     evaluate = commands.add_parser("eval", help="score answers on a question file")
     evaluate.add_argument("file")

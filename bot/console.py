@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape as escape_markup
@@ -11,6 +13,10 @@ from rich.table import Table
 
 from bot import replies
 from index.quotes import Quote
+
+if TYPE_CHECKING:
+    from bot.report import Report
+    from bot.state.questions import QuestionGroup
 
 
 def escape(text: str) -> str:
@@ -108,3 +114,49 @@ def render_reindex(console: Console, report: replies.ReindexReply) -> None:
             console.print(f"[yellow]{escape(source['name'])}: and {unlisted:,} more skipped, not listed[/yellow]")
     console.print(f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
                   f"serving index version {report.version}.")
+
+
+def render_report(console: Console, report: Report) -> None:
+    """The admin report: sources and their failures, the last reindex, then the questions the sources
+    did not serve (not covered, or voted 👎), grouped by question with the headlines Parley gave."""
+    table = Table("source", "kind", "articles", "passages", "last indexed", "status", title="Sources")
+    for row in report.sources:
+        table.add_row(escape(row["name"]), row["kind"], f"{row['articles']:,}", f"{row['passages']:,}",
+                      row["last_indexed_at"] or "never",
+                      (row["last_status"] or "—") + (f" ({row['failed']:,} failed)" if row["failed"] else ""))
+    console.print(table)
+    for row in report.sources:
+        for failure in row["failures"]:
+            console.print(f"[yellow]{escape(row['name'])}: skipped {escape(failure['item'])} — "
+                          f"{escape(failure['reason'])}[/yellow]")
+        if row["failed"] > len(row["failures"]):
+            console.print(f"[yellow]{escape(row['name'])}: and {row['failed'] - len(row['failures']):,} more "
+                          "skipped[/yellow]")
+    console.print(f"Index version {report.version or '—'} · {report.passages:,} passages · "
+                  f"{report.articles:,} articles")
+    if report.last_run:
+        console.print(f"Last reindex: {report.last_run['started_at']} by "
+                      f"{escape(report.last_run['started_by'] or '?')} — {report.last_run['status']}")
+    stats = report.questions
+    platforms = ", ".join(f"{platform} {count:,}" for platform, count in stats.by_platform.items())
+    console.print(f"\n[bold]Questions in the last {report.days:g} days:[/bold] {stats.asked:,} asked, "
+                  f"{stats.answered:,} answered" + (f" ({platforms})" if platforms else ""))
+    _question_table(console, "Not covered", stats.not_covered, "reason")
+    _question_table(console, "Answers voted 👎", stats.voted_down, "👎")
+
+
+def _question_table(console: Console, title: str, groups: list[QuestionGroup], extra: str) -> None:
+    if not groups:
+        console.print(f"{title}: none.")
+        return
+    table = Table("question", "asked", "first", "last", extra, "closest headlines given", title=title,
+                  title_justify="left")
+    for group in groups:
+        headlines = "\n".join(f"• {escape(h['outlet'])}: {escape(h['title'])}" for h in group.closest)
+        table.add_row(escape(group.text), str(group.times), _when(group.first), _when(group.last),
+                      ", ".join(group.reasons) if extra == "reason" else str(group.down), headlines or "—")
+    console.print(table)
+
+
+def _when(moment: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(moment))

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import replies
 from bot.digests import start_scheduler
 from bot.ratelimit import RateLimiter
-from bot.state import reindex_requests
+from bot.state import questions, reindex_requests
 from bot.state.db import open_state
 from bot.watches import post_new_answers
 from config import Settings
@@ -47,6 +47,7 @@ class Parley:
                                  reranker=settings.reranker, topic=settings.topic)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.state = open_state(settings.data_dir, settings.database_url)
+        questions.prune(self.state, settings.keep_questions_days)
         self._reindex_thread: threading.Thread | None = None
         #: How each connected chat posts unasked (watches, digests): platform → post(team, channel, reply).
         self.posters: dict[str, Callable[[str, str, object], None]] = {}
@@ -102,13 +103,29 @@ class Parley:
         except NotIndexed:
             return None
 
-    def record_feedback(self, platform: str, user: str, reply: replies.AnswerReply | dict, vote: int) -> None:
-        """Store a 👍 (+1) or 👎 (-1) with the question and the quotes it judged."""
+    def record_feedback(self, platform: str, user: str, reply: replies.AnswerReply | dict, vote: int,
+                        question_id: int | None = None) -> None:
+        """Store a 👍 (+1) or 👎 (-1) with the question and the quotes it judged, and count it on the
+        question's row in the question log when the answer carries its id."""
         if isinstance(reply, dict):
             question, quotes = reply.get("question", ""), reply.get("quotes", [])
         else:
             question, quotes = reply.question, reply.judged_quotes()
         self.store.add_feedback(platform, user, question, quotes, vote)
+        if question_id is not None:
+            questions.add_vote(self.state, question_id, vote)
+
+    def log_question(self, question: str, reply: object, platform: str, channel_kind: str) -> int | None:
+        """Keep a chat question and how it was answered for the admin report; its row id, or None when
+        questions are not stored (``store_questions``) or it had no words."""
+        if not self.settings.store_questions:
+            return None
+        try:
+            return questions.record(self.state, question, reply, platform, channel_kind,
+                                    self.settings.keep_questions_days)
+        except SQLAlchemyError:  # the answer still goes out; the log misses one question
+            log.exception("could not log the question", extra={"platform": platform})
+            return None
 
     def reindex_now(self, started_by: str, only: str | None = None, listener=None):
         """Run a reindex in this thread; raises ReindexBusy when one is running."""

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO")
     database_url: str = Field("", description="Where the bot keeps its own state (questions, watches, digests): "
                               "a SQLAlchemy URL; empty: bot.sqlite3 in the data directory.")
+    store_questions: bool = Field(True, description="Keep each question asked in a chat (its words, platform, "
+                                  "channel kind, outcome and votes; never who asked) for the admin report.")
+    keep_questions_days: float = Field(30, gt=0, description="Days a stored question is kept.")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN",
                                                                            "PARLEY_SLACK_BOT_TOKEN"))

@@ -200,14 +200,15 @@ class SlackClient:
 
     def click(self, action_id: str, value: str, user: str, response_url: str, *, channel: str = "C0ASK",
               message_ts: str = "1800000000.000001", trigger_id: str | None = None, action_ts: str | None = None,
-              **options) -> Delivery:
-        """A ``block_actions`` payload for one button in a message; the same ids again make a replay."""
+              block_id: str = "b", **options) -> Delivery:
+        """A ``block_actions`` payload for one button in a message (in the block ``block_id``); the same ids
+        again make a replay."""
         payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": user, "name": user.lower()},
                    "api_app_id": "A0TEST", "container": {"type": "message", "message_ts": message_ts,
                                                          "channel_id": channel, "is_ephemeral": False},
                    "channel": {"id": channel}, "trigger_id": trigger_id or self._trigger_id(),
                    "response_url": response_url,
-                   "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
+                   "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
                                 "action_ts": action_ts or str(time.time())}]}
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **options)
 

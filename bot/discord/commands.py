@@ -42,12 +42,12 @@ class Feedback:
     def __init__(self, parley: Parley, size: int = REMEMBERED_ANSWERS) -> None:
         self.parley = parley
         self.size = size
-        self._answers: OrderedDict[str, tuple[replies.AnswerReply, set[int]]] = OrderedDict()
+        self._answers: OrderedDict[str, tuple[replies.AnswerReply, set[int], int | None]] = OrderedDict()
 
-    def view(self, reply: replies.AnswerReply) -> discord.ui.View:
-        """The 👍/👎 buttons for ``reply``, keyed to it."""
+    def view(self, reply: replies.AnswerReply, question_id: int | None = None) -> discord.ui.View:
+        """The 👍/👎 buttons for ``reply`` (logged as ``question_id``), keyed to it."""
         key = secrets.token_hex(8)
-        self._answers[key] = (reply, set())
+        self._answers[key] = (reply, set(), question_id)
         while len(self._answers) > self.size:
             self._answers.popitem(last=False)
         view = discord.ui.View(timeout=None)
@@ -66,7 +66,7 @@ class Feedback:
         else:
             entry[1].add(interaction.user.id)
             await asyncio.to_thread(self.parley.record_feedback, "discord", str(interaction.user.id), entry[0],
-                                    1 if vote == "up" else -1)
+                                    1 if vote == "up" else -1, entry[2])
             log.info("feedback", extra={"platform": "discord", "vote": vote, "question": entry[0].question})
             outcome = "recorded"
         await interaction.followup.send(**render(replies.feedback_notice(outcome)).send_kwargs(), ephemeral=True)
@@ -98,17 +98,25 @@ def is_admin(user: discord.User | discord.Member, admin_ids: list[str]) -> bool:
         user.get_role(int(role_id)) for role_id in admin_ids if role_id.isdigit())
 
 
-def reply_kwargs(reply: object, feedback: Feedback | None = None) -> dict:
+def reply_kwargs(reply: object, feedback: Feedback | None = None, question_id: int | None = None) -> dict:
     """What sending ``reply`` takes: its rendering, and the feedback buttons under an answer."""
     kwargs = render(reply).send_kwargs()
     if feedback is not None and isinstance(reply, replies.AnswerReply):
-        kwargs["view"] = feedback.view(reply)
+        kwargs["view"] = feedback.view(reply, question_id)
     return kwargs
 
 
-async def send_reply(interaction: discord.Interaction, reply: object, feedback: Feedback | None = None) -> None:
+async def send_reply(interaction: discord.Interaction, reply: object, feedback: Feedback | None = None,
+                     question_id: int | None = None) -> None:
     """Answer a deferred interaction with ``reply``."""
-    await interaction.followup.send(**reply_kwargs(reply, feedback))
+    await interaction.followup.send(**reply_kwargs(reply, feedback, question_id))
+
+
+def channel_kind(message: discord.Message) -> str:
+    """Where a message question was asked, for the question log: ``dm``, ``thread`` or ``channel``."""
+    if message.guild is None:
+        return "dm"
+    return "thread" if isinstance(message.channel, discord.Thread) else "channel"
 
 
 def add_commands(tree: app_commands.CommandTree, parley: Parley, feedback: Feedback) -> None:
@@ -120,7 +128,8 @@ def add_commands(tree: app_commands.CommandTree, parley: Parley, feedback: Feedb
                   question: app_commands.Range[str, 1, replies.MAX_QUESTION_CHARS]) -> None:
         await interaction.response.defer(thinking=True)
         reply = await asyncio.to_thread(parley.ask, question, user=str(interaction.user.id))
-        await send_reply(interaction, reply, feedback)
+        question_id = await asyncio.to_thread(parley.log_question, question, reply, "discord", "command")
+        await send_reply(interaction, reply, feedback, question_id)
 
     @tree.command(name="talks-latest", description="A short summary of the newest coverage, every line quoted")
     @app_commands.describe(since="24h, 3d or a date such as 2022-01-10 (default: the last 24 hours)")
@@ -236,7 +245,9 @@ async def answer_message(message: discord.Message, me: discord.ClientUser, parle
     try:
         async with message.channel.typing():
             reply = await asyncio.to_thread(parley.ask, question, user=str(message.author.id))
-        kwargs = reply_kwargs(reply, feedback)
+            question_id = await asyncio.to_thread(parley.log_question, question, reply, "discord",
+                                                  channel_kind(message))
+        kwargs = reply_kwargs(reply, feedback, question_id)
     except Exception:  # noqa: BLE001 - the asker gets an apology; the error is logged in full
         log.exception("discord mention failed", extra={"channel": str(message.channel.id)})
         kwargs = render(replies.error_notice()).send_kwargs()

@@ -16,6 +16,7 @@ from slack_bolt.context.respond import Respond
 from bot import replies
 from bot.service import Parley
 from bot.slack.memory import SlackMemory
+from bot.slack.question_log import question_id
 from bot.slack.render import (
     POST_SUMMARY,
     VOTE_DOWN,
@@ -51,7 +52,7 @@ class ButtonActions:
         outcome = "duplicate"
         if self.memory.claim(key):
             self.parley.record_feedback("slack", user, read_feedback_value(action["value"]),
-                                        1 if action["action_id"] == VOTE_UP else -1)
+                                        1 if action["action_id"] == VOTE_UP else -1, question_id(action))
             outcome = "recorded"
         notice = replies.feedback_notice(outcome)
         respond(response_type="ephemeral", replace_original=False, **notice_message(notice).kwargs())

@@ -28,6 +28,7 @@ from bot.slack import server
 from bot.slack.actions import ButtonActions
 from bot.slack.commands import SlashCommands
 from bot.slack.events import MessageResponder
+from bot.slack.home import AppHome
 from bot.slack.http import SlackGate
 from bot.slack.memory import SlackMemory
 from bot.slack.render import message_for
@@ -64,8 +65,10 @@ def create_app(parley: Parley) -> App:
               process_before_response=True, request_verification_enabled=False)
     memory = SlackMemory(parley.state)
     MessageResponder(parley, memory).register(app)
-    SlashCommands(parley, memory).register(app)
+    commands = SlashCommands(parley, memory)
+    commands.register(app)
     ButtonActions(parley, memory).register(app)
+    AppHome(parley, commands.is_admin).register(app)
     parley.posters["slack"] = lambda _team, channel, reply: client.chat_postMessage(
         channel=channel, **message_for(reply).kwargs())
     return app

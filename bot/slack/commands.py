@@ -19,6 +19,7 @@ from bot import replies
 from bot.digests import digest_command
 from bot.service import Parley
 from bot.slack.memory import SlackMemory
+from bot.slack.question_log import with_question_id
 from bot.slack.render import message_for, summary_message
 from bot.slack.shared import ack_now, question_text, reply_or_error
 from bot.slack.timeline import post_timeline
@@ -62,7 +63,9 @@ class SlashCommands:
         reply = reply_or_error(lambda: self.parley.ask(question, user=command["user_id"]), "/ask",
                                user=command["user_id"])
         shared = isinstance(reply, replies.AnswerReply)
-        respond(response_type="in_channel" if shared else "ephemeral", **message_for(reply).kwargs())
+        question_id = self.parley.log_question(question, reply, "slack", "command")
+        respond(response_type="in_channel" if shared else "ephemeral",
+                **with_question_id(message_for(reply).kwargs(), question_id))
 
     def status(self, command: dict, respond: Respond) -> None:
         if not self.first_delivery(command):

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.service import Parley
 from bot.slack.memory import SlackMemory
+from bot.slack.question_log import channel_kind, with_question_id
 from bot.slack.render import message_for
 from bot.slack.shared import ack_now, question_text, reply_or_error
 
@@ -77,7 +78,9 @@ class MessageResponder:
             question = question_text(event.get("text", ""), bot_user_id)
             reply = reply_or_error(lambda: self.parley.ask(question, user=user), "answering a message",
                                    channel=channel, ts=ts)
-            _call(client.chat_postMessage, channel=channel, thread_ts=thread_ts, **message_for(reply).kwargs())
+            question_id = self.parley.log_question(question, reply, "slack", channel_kind(event))
+            _call(client.chat_postMessage, channel=channel, thread_ts=thread_ts,
+                  **with_question_id(message_for(reply).kwargs(), question_id))
             log.info("answered", extra={"channel": channel, "ts": ts, "reply": type(reply).__name__,
                                         "seconds": round(time.monotonic() - started, 3)})
         finally:

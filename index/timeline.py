@@ -13,12 +13,15 @@ words, and then:
 3. **Topic** (``about``). A statement is kept when it is about the topic in words or in meaning:
    its own sentence holds at least ``ABOUT_WORDS`` of the topic's IDF-weighted words (BM25's
    tokens and IDF, so "guarantee" finds "guarantees" and common words weigh little), or the stored
-   embedding of its passage is within ``ABOUT_MEANING`` cosine of the topic's (catching a paraphrase
-   like "NATO must not move east" for "security guarantees"). Words are read on the sentence
-   because a speaker's passage often covers several subjects; meaning on the passage because it is
-   stored (nothing is embedded but the topic) and one sentence's embedding is noisy. The threshold
-   filters instead of ranking: a timeline is ordered by date, and a cut-off list of the "best"
-   statements would hide when positions changed.
+   embedding of its passage is closer to the topic's than ``ABOUT_MEANING_TOP`` of the version's
+   passages are (catching a paraphrase, "indivisibility of security" for "security guarantees").
+   Words are read on the sentence because a speaker's passage often covers several subjects;
+   meaning on the passage because it is stored (nothing is embedded but the topic) and one short
+   sentence's embedding is noisy. The meaning threshold is a rank, not a fixed cosine, because a
+   short topic's cosine with a passage runs low and varies widely from one topic to another
+   ("security guarantees" against "Ukraine"). It filters instead of
+   ranking: a timeline is ordered by date, and a cut-off list of the "best" statements would hide
+   when positions changed.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from index.summary import Window
 from index.versions import IndexVersion
 
 ABOUT_WORDS = 0.5  # share of the topic's IDF-weighted words the sentence itself holds
-ABOUT_MEANING = 0.55  # cosine of the topic and the sentence's passage
+ABOUT_MEANING_TOP = 0.02  # the passage is closer to the topic than all but this share of the version's passages
+ABOUT_SAMPLE = 20_000  # passages the meaning threshold is read on (every n-th, for a big version)
 REPEAT_CONTAINMENT = 0.8  # share of a sentence's content words another one holds: the same line again
 MIN_WORDS = 4  # shorter "statements" ("Thank you.", "Yes.") say nothing on their own
 _LOOKUP_CHUNK = 5000  # passage ids per SQLite query
@@ -113,12 +117,15 @@ def build_timeline(version: IndexVersion, store: Store, spoken: Sequence[SpokenS
 
 
 def _close_rows(version: IndexVersion, spoken: Sequence[SpokenSentence], topic: Topic) -> set[int]:
-    """The rows of ``spoken`` whose passage embedding is within ``ABOUT_MEANING`` of the topic's."""
+    """The rows of ``spoken`` whose passage is among the ``ABOUT_MEANING_TOP`` of the version closest to the topic."""
     rows = sorted({s.row for s in spoken})
-    if not rows:
+    matrix = version.vectors.matrix
+    if not rows or len(matrix) == 0:
         return set()
+    sample = matrix[::max(1, len(matrix) // ABOUT_SAMPLE)].astype(np.float32) @ topic.vector.astype(np.float32)
+    threshold = float(np.quantile(sample, 1 - ABOUT_MEANING_TOP))
     similarity = version.vectors.similarity(topic.vector, rows)
-    return {row for row, score in zip(rows, np.asarray(similarity).tolist(), strict=True) if score >= ABOUT_MEANING}
+    return {row for row, score in zip(rows, np.asarray(similarity).tolist(), strict=True) if score >= threshold}
 
 
 def _holds_topic_words(version: IndexVersion, text: str, topic: Topic) -> bool:

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN",
                                                                            "PARLEY_SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", description="Base URL of the Slack Web API.")
+    slack_client_id: str = Field("", validation_alias=AliasChoices("SLACK_CLIENT_ID", "PARLEY_SLACK_CLIENT_ID"),
+                                 description="With SLACK_CLIENT_SECRET: install into many workspaces (OAuth).")
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "PARLEY_SLACK_CLIENT_SECRET"))
+    slack_scopes: str = Field("app_mentions:read,channels:history,groups:history,im:history,chat:write,commands,"
+                              "reactions:write,users:read", description="Bot scopes a workspace grants on "
+                              "install: the manifest's oauth_config.scopes.bot, comma-separated.")
+    secret_key: SecretStr | None = Field(None, description="Encrypts the workspaces' Slack tokens at rest; "
+                                         "32 or more random characters.")
     slack_admins: str = Field("", description="Comma-separated Slack user ids allowed to reindex.")
     slack_workspace_admins: bool = Field(False, description="Also let workspace admins/owners reindex.")
     slack_ask_command: str = Field("/ask")
@@ -86,7 +95,8 @@ class Settings(BaseSettings):
     discord_admins: str = Field("", description="Comma-separated Discord user or role ids.")
     discord_guilds: str = Field("", description="Comma-separated guild ids to sync commands to.")
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "discord_token")
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "discord_token",
+                     "slack_client_secret", "secret_key")
     @classmethod
     def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         """A token pasted with spaces or left blank in ``.env`` is stripped, or unset: checked once here."""

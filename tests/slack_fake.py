@@ -2,16 +2,22 @@
 plus a client that signs requests to the bot exactly as Slack does.
 
 The bot under test points ``PARLEY_SLACK_API_URL`` at ``FakeSlack.api_url``; slash commands and
-button clicks carry ``FakeSlack.response_url(...)``. Every call is recorded with the time it
-arrived, so tests can wait for a reply and measure how long it took.
+button clicks carry ``FakeSlack.response_url(...)``. Every call is recorded with the token it carried
+and the time it arrived, so tests can wait for a reply and measure how long it took.
+
+Installs into more workspaces go as in Slack: ``grant`` gives the one-time code Slack would hand the
+installer's browser, ``oauth.v2.access`` (with the client id and secret) turns it into a new bot
+token for that workspace, and ``uninstall`` revokes the workspace's tokens.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import threading
 import time
 import urllib.error
@@ -26,6 +32,9 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0TEST"
+CLIENT_ID = "1000000001.2000000002"
+CLIENT_SECRET = "fake-client-secret-0123456789abcdef"
+APP_ID = "A0TEST"
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,10 @@ class FakeSlack:
         self.calls: list[Call] = []
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
+        self.tokens = {BOT_TOKEN: TEAM}  # every bot token Slack accepts, and its workspace
+        self.issued: dict[str, str] = {}  # workspace: the newest token oauth.v2.access issued for it
+        self._codes: dict[str, tuple[str, str]] = {}  # one-time code: (workspace, installing user)
+        self._code_numbers = itertools.count(1)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -98,11 +111,14 @@ class FakeSlack:
         """Slack's reply to one Web API call."""
         if method == "apps.connections.open":
             return {"ok": token == APP_TOKEN, "error": "invalid_auth", "url": "ws://127.0.0.1:9/"}
-        if token != BOT_TOKEN:
+        if method == "oauth.v2.access":
+            return self.exchange(args, token)
+        team = self.tokens.get(token or "")
+        if team is None:
             return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
-            return {"ok": True, "url": "https://parley-test.slack.com/", "team": "Test", "user": "parley",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}
+            return {"ok": True, "url": f"https://{team.lower()}.slack.com/", "team": "Test", "user": "parley",
+                    "team_id": team, "user_id": BOT_USER, "bot_id": BOT_ID}
         if method == "users.info":
             user = args["user"]
             return {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": user in self.workspace_admins,
@@ -111,6 +127,36 @@ class FakeSlack:
             return {"ok": True, "channel": args["channel"], "ts": f"1800000000.{next(self._ts):06d}",
                     "message": {"text": args.get("text"), "user": BOT_USER, "bot_id": BOT_ID}}
         return {"ok": True}
+
+    def grant(self, team: str, user: str) -> str:
+        """The one-time code Slack gives the browser of ``user`` installing the app into workspace ``team``."""
+        code = f"code-{team}-{next(self._code_numbers)}"
+        with self._changed:
+            self._codes[code] = (team, user)
+        return code
+
+    def exchange(self, args: dict, authorization: str | None) -> dict:
+        """``oauth.v2.access``: a granted code and the app's credentials (HTTP Basic) give a new bot token."""
+        credentials = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if authorization != f"Basic {credentials}":
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._changed:
+            grant = self._codes.pop(args.get("code", ""), None)
+            if grant is None:
+                return {"ok": False, "error": "invalid_code"}
+            team, user = grant
+            token = f"xoxb-{team}-{secrets.token_hex(12)}"
+            self.tokens[token] = team
+            self.issued[team] = token
+        return {"ok": True, "app_id": APP_ID, "authed_user": {"id": user}, "token_type": "bot",
+                "scope": "app_mentions:read,chat:write,commands", "access_token": token, "bot_user_id": BOT_USER,
+                "team": {"id": team, "name": f"Workspace {team}"}, "enterprise": None, "is_enterprise_install": False}
+
+    def uninstall(self, team: str) -> None:
+        """Revoke every token of workspace ``team``, as Slack does before it sends ``app_uninstalled``."""
+        with self._changed:
+            for token in [token for token, owner in self.tokens.items() if owner == team]:
+                del self.tokens[token]
 
     def record(self, call: Call) -> None:
         with self._changed:
@@ -180,19 +226,21 @@ class SlackClient:
         self.deliveries.append(delivery)
         return delivery
 
-    def event(self, event: dict, *, event_id: str | None = None, retry: int | None = None, **options) -> Delivery:
-        """An Events API ``event_callback``; ``retry`` adds Slack's retry headers."""
-        body = json.dumps({"token": "unused", "team_id": TEAM, "api_app_id": "A0TEST", "type": "event_callback",
+    def event(self, event: dict, *, event_id: str | None = None, retry: int | None = None, team: str = TEAM,
+              **options) -> Delivery:
+        """An Events API ``event_callback`` from workspace ``team``; ``retry`` adds Slack's retry headers."""
+        body = json.dumps({"token": "unused", "team_id": team, "api_app_id": "A0TEST", "type": "event_callback",
                            "event": event, "event_id": event_id or f"Ev{next(self._event_ids):08d}",
                            "event_time": int(time.time()), "authorizations": [
-                               {"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}]})
+                               {"team_id": team, "user_id": BOT_USER, "is_bot": True}]})
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return self.post(body, "application/json", headers=headers, **options)
 
     def command(self, command: str, text: str, user: str, response_url: str, *, trigger_id: str | None = None,
-                **options) -> Delivery:
-        """A slash command; each gets its own ``trigger_id`` as in Slack unless one is given (a replay)."""
-        body = urlencode({"token": "unused", "team_id": TEAM, "team_domain": "parley-test", "channel_id": "C0ASK",
+                team: str = TEAM, **options) -> Delivery:
+        """A slash command from workspace ``team``; each gets its own ``trigger_id`` as in Slack unless one is
+        given (a replay)."""
+        body = urlencode({"token": "unused", "team_id": team, "team_domain": "parley-test", "channel_id": "C0ASK",
                           "channel_name": "talks", "user_id": user, "user_name": user.lower(), "command": command,
                           "text": text, "api_app_id": "A0TEST", "response_url": response_url,
                           "trigger_id": trigger_id or self._trigger_id()})

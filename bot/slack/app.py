@@ -4,6 +4,11 @@
 listeners; ``serve`` runs it until stopped, with the scheduled reindex in the same process: over
 HTTP behind the gate of ``bot.slack.http`` in gunicorn (``bot.slack.server``). A missing or refused
 credential, or a taken port, ends with one line naming it, never a traceback.
+
+With ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` the app installs into many workspaces instead
+(HTTP mode only): Bolt's OAuth flow (``bot.slack.oauth``) stores each workspace's bot token,
+encrypted (``bot.slack.installations``), each request is answered with its own workspace's token,
+and an uninstall or a revocation deletes that workspace's tokens.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from urllib.error import URLError
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -30,7 +36,9 @@ from bot.slack.commands import SlashCommands
 from bot.slack.events import MessageResponder
 from bot.slack.home import AppHome
 from bot.slack.http import SlackGate
+from bot.slack.installations import SecretKeyError, client_for_team, oauth_enabled, token_cipher
 from bot.slack.memory import SlackMemory
+from bot.slack.oauth import oauth_settings
 from bot.slack.render import message_for
 
 log = logging.getLogger(__name__)
@@ -53,7 +61,9 @@ class SlackSetupError(Exception):
 def create_app(parley: Parley) -> App:
     """The Bolt app with every listener, its Web API client on ``settings.slack_api_url``."""
     settings = parley.settings
-    client = bot_client(parley)
+    oauth = _oauth_mode(parley)
+    # With many workspaces Bolt gives each request a client with its own workspace's token.
+    client = WebClient(base_url=settings.slack_api_url) if oauth else bot_client(parley)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     # auth.test just passed; Bolt repeats it (cached) on the first request rather than here.
     # process_before_response: each acknowledgement is made in the request's own thread, and only
@@ -62,15 +72,18 @@ def create_app(parley: Parley) -> App:
     # has checked their signature before Bolt parses them; Bolt's own check would log a refused
     # body whole, so it is off (Socket Mode needs none).
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False, name="parley",
-              process_before_response=True, request_verification_enabled=False)
+              process_before_response=True, request_verification_enabled=False,
+              oauth_settings=oauth_settings(parley) if oauth else None)
+    if oauth:
+        app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: that workspace's tokens go
     memory = SlackMemory(parley.state)
     MessageResponder(parley, memory).register(app)
     commands = SlashCommands(parley, memory)
     commands.register(app)
     ButtonActions(parley, memory).register(app)
+    parley.posters["slack"] = _workspace_poster(parley) if oauth else lambda _team, channel, reply: (
+        client.chat_postMessage(channel=channel, **message_for(reply).kwargs()))
     AppHome(parley, commands.is_admin).register(app)
-    parley.posters["slack"] = lambda _team, channel, reply: client.chat_postMessage(
-        channel=channel, **message_for(reply).kwargs())
     return app
 
 
@@ -107,11 +120,15 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
     try:
         if http:
             _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "needed to verify requests in HTTP mode")
-            bot_client(parley)  # checked here too, so a refused token is one line before gunicorn starts
+            if not _oauth_mode(parley):
+                bot_client(parley)  # checked here too, so a refused token is one line before gunicorn starts
             port = port if port is not None else int(os.environ.get("PORT", DEFAULT_PORT))
             _check_port("0.0.0.0", port)
             server.run(parley, lambda: http_app(parley), "0.0.0.0", port)
             return 0
+        if _oauth_mode(parley):
+            raise SlackSetupError("installing into many workspaces (SLACK_CLIENT_ID) needs HTTP mode: "
+                                  "run `parley serve slack --http`")
         app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN",
                             "the app-level token, xapp-…, for Socket Mode; or run with --http")
         app = create_app(parley)
@@ -131,6 +148,35 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
     finally:
         stop.set()
     return 0
+
+
+def _workspace_poster(parley: Parley) -> Callable[[str, str, object], None]:
+    """How watches and digests post to a channel with many workspaces: with that workspace's own token."""
+
+    def post(team: str, channel: str, reply: object) -> None:
+        client = client_for_team(parley, team)
+        if client is None:
+            raise LookupError(f"Parley is no longer installed in the Slack workspace {team}")
+        client.chat_postMessage(channel=channel, **message_for(reply).kwargs())
+
+    return post
+
+
+def _oauth_mode(parley: Parley) -> bool:
+    """True when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, with a usable PARLEY_SECRET_KEY; one of the
+    pair alone, or a missing or short key, is a setup error."""
+    settings = parley.settings
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
+        raise SlackSetupError(f"{missing} is not set (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together install "
+                              "the app into many workspaces)")
+    if not oauth_enabled(settings):
+        return False
+    try:
+        token_cipher(settings.secret_key)
+    except SecretKeyError as exc:
+        raise SlackSetupError(str(exc)) from None
+    return True
 
 
 def _check_port(host: str, port: int) -> None:

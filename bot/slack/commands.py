@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import replies
 from bot.digests import digest_command
 from bot.service import Parley
+from bot.slack.installations import installation_store, oauth_enabled
 from bot.slack.memory import SlackMemory
 from bot.slack.question_log import with_question_id
 from bot.slack.render import message_for, summary_message
@@ -78,7 +79,7 @@ class SlashCommands:
         if not self.first_delivery(command):
             return
         user = command["user_id"]
-        if not self.is_admin(client, user):
+        if not self.is_admin(client, user, command.get("team_id", "")):
             log.info("reindex refused", extra={"user": user})
             respond(response_type="ephemeral", **message_for(replies.not_admin_notice()).kwargs())
             return
@@ -93,9 +94,12 @@ class SlashCommands:
         started_by = f"@{command.get('user_name') or user} ({user}) on Slack"
         respond(response_type="ephemeral", **message_for(self.parley.start_reindex(started_by, report)).kwargs())
 
-    def is_admin(self, client: WebClient, user: str) -> bool:
-        """Checked on the server: the ids in PARLEY_SLACK_ADMINS, and workspace admins/owners if enabled."""
+    def is_admin(self, client: WebClient, user: str, team: str = "") -> bool:
+        """Checked on the server: the ids in PARLEY_SLACK_ADMINS, whoever installed the app in workspace ``team``
+        (many workspaces), and that workspace's admins/owners if enabled (``client`` is the request's own)."""
         if user in Settings.id_list(self.settings.slack_admins):
+            return True
+        if team and oauth_enabled(self.settings) and installation_store(self.parley).installer(team) == user:
             return True
         if not self.settings.slack_workspace_admins:
             return False

@@ -6,6 +6,10 @@ in the log, never its body or signature — when it announces more than ``MAX_BO
 length at all (a chunked body may never end), when its timestamp is missing, malformed or more
 than 5 minutes away, or when the signature does not match; only a signed request reaches Bolt.
 Unauthenticated traffic therefore costs a header check and at most one HMAC over 1 MB.
+
+The one exception is the install flow, when the app installs into many workspaces: a person's
+browser, not Slack, sends ``GET /slack/install`` and ``GET /slack/oauth_redirect``, so those two are
+unsigned and go to Bolt's OAuth flow (which checks its own state), without any body.
 """
 
 from __future__ import annotations
@@ -41,17 +45,22 @@ class Refusal:
 
 
 class SlackGate:
-    """The WSGI application: ``GET /healthz``; ``POST /slack/events`` checked, then Bolt's; else 404."""
+    """The WSGI application: ``GET /healthz``; ``POST /slack/events`` checked, then Bolt's; the install
+    flow's two GETs to Bolt when it installs into many workspaces; else 404."""
 
     def __init__(self, app: App, signing_secret: str, health: Callable[[], dict]) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.verifier = SignatureVerifier(signing_secret)
         self.health = health
+        flow = app.oauth_flow
+        self.oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
         if method == "GET" and path == HEALTH_PATH:
             return _respond(start_response, HTTPStatus.OK, self.health())
+        if method == "GET" and path in self.oauth_paths:
+            return self.bolt({**environ, "wsgi.input": io.BytesIO(), "CONTENT_LENGTH": "0"}, start_response)
         if method != "POST" or path != EVENTS_PATH:
             return _refuse(environ, start_response, Refusal(HTTPStatus.NOT_FOUND, "no such endpoint"))
         body = self.signed_body(environ)

@@ -23,7 +23,7 @@ from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
 from index.embed import serving_encoder
 from index.lexical import tokenize
-from index.parties import Parties
+from index.parties import Parties, PartiesFileError
 from index.query import clean_question
 from index.search import NotIndexed, OutdatedIndex, Searcher
 from index.sources import load_sources, party_extension
@@ -283,7 +283,11 @@ class Parley:
             return replies.outdated_index_notice()
         except NotIndexed:
             return replies.not_indexed_notice()
-        target = self.parties.resolve(who)
+        try:
+            target = self.parties.resolve(who)
+        except PartiesFileError as bad:  # an edit of the table broke it: say where, keep serving the rest
+            log.error("parties table unreadable", extra={"error": str(bad)})
+            return replies.Notice("error", f"I can't read who belongs to which party: {bad}")
         topic = None
         if about:
             encoder = serving_encoder(version.manifest, self.settings.query_model, self.settings.rerank)

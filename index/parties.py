@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "parties.toml"
@@ -106,21 +107,28 @@ class Parties:
     def member_party(self, speaker: str) -> Party | None:
         """The party that lists ``speaker`` by full name, or by surname when the article gave only that."""
         key = _key(speaker)
-        one_word = len(speaker.split()) == 1
-        for party in self.parties:
-            if any(_key(name) == key or (one_word and _surname(name) == key) for name in party.members):
-                return party
-        return None
+        return self._by_name.get(key) or (self._by_surname.get(key) if len(speaker.split()) == 1 else None)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Party]:
+        return {_key(name): party for party in reversed(self.parties) for name in party.members}
+
+    @cached_property
+    def _by_surname(self) -> dict[str, Party]:
+        return {_surname(name): party for party in reversed(self.parties) for name in party.members}
 
     def party_of_role(self, role: str) -> Party | None:
         """The party whose role word comes earliest in ``role`` (the longest word on a tie), if any."""
-        found: list[tuple[int, int, Party]] = []
-        for party in self.parties:
-            for word in party.role_words:
-                match = re.search(rf"(?<![\w.]){re.escape(word)}(?![\w])", role or "")
-                if match:
-                    found.append((match.start(), -len(word), party))
-        return min(found, key=lambda item: item[:2])[2] if found else None
+        found = [(match.start(), -len(match.group()), number) for number, (_, words) in enumerate(self._role_words)
+                 if (match := words.search(role or ""))]
+        return self._role_words[min(found)[2]][0] if found else None
+
+    @cached_property
+    def _role_words(self) -> list[tuple[Party, re.Pattern]]:
+        """Each party with one pattern of its role words as whole words, the longest first."""
+        return [(party, re.compile(r"(?<![\w.])(?:" + "|".join(
+            map(re.escape, sorted(party.role_words, key=len, reverse=True))) + r")(?!\w)"))
+            for party in self.parties if party.role_words]
 
     def role_of(self, speaker: str) -> str:
         """The role the table shows for a listed member ("" for anyone else)."""

@@ -9,7 +9,8 @@ words, and then:
    news) is one line, at its earliest date, naming the other outlets (``also``).
 2. **Near-repeats.** The same speaker saying nearly the same line again the same day (a press
    conference and its readout, a story updated through the day) is shown once: the later sentence
-   holds ``REPEAT_CONTAINMENT`` of the earlier one's content words, or the earlier holds as much of it.
+   holds ``REPEAT_CONTAINMENT`` of the earlier one's content words, or the earlier holds as much of it
+   (three content words at least).
 3. **Topic** (``about``). A statement is kept when it is about the topic in words or in meaning:
    its own sentence holds at least ``ABOUT_WORDS`` of the topic's IDF-weighted words (BM25's
    tokens and IDF, so "guarantee" finds "guarantees" and common words weigh little), or the stored
@@ -27,6 +28,7 @@ words, and then:
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -86,10 +88,10 @@ def spoken_by(version: IndexVersion, parties: Parties, who: Who) -> list[SpokenS
     table = version.speakers
     if who.party is None:
         return table.by_speakers(who.names)
-    chosen = {name for name, role in zip(table.names.tolist(), table.roles.tolist(), strict=True)
+    people = {(name, role) for name, role in zip(table.names.tolist(), table.roles.tolist(), strict=True)
               if name and parties.speaks_for(who.party, name, role)}
-    return [spoken for spoken in table.by_speakers(chosen) if parties.speaks_for(who.party, spoken.speaker,
-                                                                                  spoken.role)]
+    return [spoken for spoken in table.by_speakers({name for name, _ in people})
+            if (spoken.speaker, spoken.role) in people]
 
 
 def build_timeline(version: IndexVersion, store: Store, spoken: Sequence[SpokenSentence], window: Window | None = None,
@@ -177,30 +179,47 @@ def _merge_copies(statements: list[Statement]) -> list[Statement]:
 
 
 def _merge_repeats(statements: list[Statement]) -> list[Statement]:
-    """A speaker's near-repeat of a line already shown that day is folded into it."""
+    """A speaker's near-repeat of a line already shown that day is folded into it.
+
+    Lines are compared only with the same speaker's that day, and only with those sharing words with
+    them (found through each day's word lists), so a day of long transcripts stays quick.
+    """
     kept: list[Statement] = []
-    words: list[set[str]] = []
+    days: dict[tuple, _Day] = {}
     for statement in statements:
         own = set(tokenize(statement.text))
-        day = statement.published.date() if statement.published else None
-        repeat = next((i for i in range(len(kept) - 1, -1, -1)
-                       if day is not None and kept[i].published and kept[i].published.date() == day
-                       and normalise(kept[i].speaker) == normalise(statement.speaker)
-                       and _contained(own, words[i])), None)
+        day = days.setdefault((statement.published.date() if statement.published else None,
+                               normalise(statement.speaker)), _Day())
+        repeat = day.repeat_of(own) if statement.published else None
         if repeat is None:
+            day.add(len(kept), own)
             kept.append(statement)
-            words.append(own)
         else:
             kept[repeat] = _with_outlet(kept[repeat], statement.outlet)
     return kept
 
 
-def _contained(one: set[str], other: set[str]) -> bool:
-    """Whether either sentence's content words are nearly all in the other's (three words at least)."""
-    if min(len(one), len(other)) < 3:
-        return False
-    shared = len(one & other)
-    return shared >= REPEAT_CONTAINMENT * min(len(one), len(other))
+@dataclass
+class _Day:
+    """The lines one speaker said one day: their positions in the timeline and content words, by word."""
+
+    lines: list[tuple[int, set[str]]] = field(default_factory=list)
+    by_word: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, at: int, words: set[str]) -> None:
+        for word in words:
+            self.by_word[word].append(len(self.lines))
+        self.lines.append((at, words))
+
+    def repeat_of(self, words: set[str]) -> int | None:
+        """The timeline position of the first line this one nearly repeats (or that nearly repeats it)."""
+        shared = Counter(line for word in words for line in self.by_word.get(word, ()))
+        for line in sorted(shared):
+            at, other = self.lines[line]
+            smaller = min(len(words), len(other))
+            if smaller >= 3 and shared[line] >= REPEAT_CONTAINMENT * smaller:
+                return at
+        return None
 
 
 def _with_outlet(statement: Statement, outlet: str) -> Statement:

@@ -198,6 +198,14 @@ def test_parties_table_aliases_roles_and_extension():
         Parties.load(extension={"NATO": {"members": ["Jens Stoltenberg"]}})
 
 
+def test_a_broken_parties_table_is_explained_not_raised(timeline_settings, tmp_path):
+    broken = tmp_path / "broken-sources.toml"
+    broken.write_text(timeline_settings.sources.read_text() + '\n[parties.NATO]\nmembers = ["Jens Stoltenberg"]\n')
+    reply = Parley(timeline_settings.model_copy(update={"sources": broken})).timeline("NATO")
+    assert isinstance(reply, replies.Notice) and reply.kind == "error"
+    assert "[parties.NATO]: members must be a table" in reply.text
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 @pytest.fixture

@@ -27,7 +27,17 @@ from slack_sdk.models.messages import Link
 
 from bot import replies
 from bot.service import Parley
-from bot.slack.render import MAX_LABEL, MAX_TEXT, MAX_VALUE, SlackMessage, escape_within, formats, message_for, safe_url
+from bot.slack.render import (
+    MAX_BLOCKS,
+    MAX_LABEL,
+    MAX_TEXT,
+    MAX_VALUE,
+    SlackMessage,
+    escape_within,
+    formats,
+    message_for,
+    safe_url,
+)
 from bot.slack.shared import question_text, reply_or_error
 from index.timeline import Statement
 
@@ -48,7 +58,7 @@ def timeline_message(reply: replies.TimelineReply) -> SlackMessage:
     headline = escape_within(reply.headline, MAX_TEXT - 2)
     blocks: list[Block] = [SectionBlock(text=PlainTextObject(text=headline, emoji=False) if formats(headline)
                                         else MarkdownTextObject(text=f"*{headline}*", verbatim=True))]
-    for statement in reply.shown:
+    for statement in reply.shown[:(MAX_BLOCKS - 2) // 2]:
         blocks += statement_blocks(statement)
     if reply.more:
         left = len(reply.statements) - reply.page * reply.per_page
@@ -63,7 +73,8 @@ def statement_blocks(statement: Statement) -> list[Block]:
     if formats(statement.text):
         said: TextObject = PlainTextObject(text=escape_within(f"“{statement.text}”", MAX_TEXT), emoji=False)
     else:
-        said = MarkdownTextObject(text="> " + escape_within(statement.text, MAX_TEXT - 2).replace("\n", "\n> "),
+        budget = MAX_TEXT - 2 - 2 * statement.text.count("\n")  # each line break gains a "> "
+        said = MarkdownTextObject(text="> " + escape_within(statement.text, budget).replace("\n", "\n> "),
                                   verbatim=True)
     return [SectionBlock(text=said), ContextBlock(elements=source_elements(statement))]
 

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from index.speaker_table import normalise, same_person
+
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "parties.toml"
+_FORMER = re.compile(r"\s*(?:former|ex-|retired)\b", re.IGNORECASE)
 REPORTER = "Reporter"  # the speaker ``index.speakers`` gives a transcript's "Q": never anyone's party
 
 
@@ -105,20 +108,18 @@ class Parties:
         return self.party_of_role(role) is party
 
     def member_party(self, speaker: str) -> Party | None:
-        """The party that lists ``speaker`` by full name, or by surname when the article gave only that."""
-        key = _key(speaker)
-        return self._by_name.get(key) or (self._by_surname.get(key) if len(speaker.split()) == 1 else None)
+        """The party that lists ``speaker`` (by ``full_name``: a surname alone, or another spelling, counts)."""
+        return self._by_name.get(_key(self.full_name(speaker)))
 
     @cached_property
     def _by_name(self) -> dict[str, Party]:
         return {_key(name): party for party in reversed(self.parties) for name in party.members}
 
-    @cached_property
-    def _by_surname(self) -> dict[str, Party]:
-        return {_surname(name): party for party in reversed(self.parties) for name in party.members}
-
     def party_of_role(self, role: str) -> Party | None:
-        """The party whose role word comes earliest in ``role`` (the longest word on a tie), if any."""
+        """The party whose role word comes earliest in ``role`` (the longest word on a tie), if any; none for a
+        former official ("former U.S. ambassador to NATO"), who no longer speaks for anyone."""
+        if _FORMER.match(role or ""):
+            return None
         found = [(match.start(), -len(match.group()), number) for number, (_, words) in enumerate(self._role_words)
                  if (match := words.search(role or ""))]
         return self._role_words[min(found)[2]][0] if found else None
@@ -129,6 +130,22 @@ class Parties:
         return [(party, re.compile(r"(?<![\w.])(?:" + "|".join(
             map(re.escape, sorted(party.role_words, key=len, reverse=True))) + r")(?!\w)"))
             for party in self.parties if party.role_words]
+
+    def full_name(self, speaker: str) -> str:
+        """The name the table lists for ``speaker`` when the article gives only the surname or spells the given
+        name otherwise ("Biden", "Sergey Lavrov"), so a person's lines read and merge as one; else ``speaker``."""
+        listed = self._by_surname_names.get(_surname(speaker), [])
+        if len(listed) == 1 and same_person(normalise(listed[0]), normalise(speaker)):
+            return listed[0]
+        return speaker
+
+    @cached_property
+    def _by_surname_names(self) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = {}
+        for party in self.parties:
+            for name in party.members:
+                names.setdefault(_surname(name), []).append(name)
+        return names
 
     def role_of(self, speaker: str) -> str:
         """The role the table shows for a listed member ("" for anyone else)."""

@@ -84,14 +84,18 @@ class Topic:
 
 
 def spoken_by(version: IndexVersion, parties: Parties, who: Who) -> list[SpokenSentence]:
-    """The spoken sentences of a person (by name or surname), or of every speaker of a party."""
+    """The spoken sentences of a person (by name or surname), or of every speaker of a party; a listed person is
+    named as the table lists them (``Parties.full_name``)."""
     table = version.speakers
     if who.party is None:
-        return table.by_speakers(who.names)
-    people = {(name, role) for name, role in zip(table.names.tolist(), table.roles.tolist(), strict=True)
-              if name and parties.speaks_for(who.party, name, role)}
-    return [spoken for spoken in table.by_speakers({name for name, _ in people})
-            if (spoken.speaker, spoken.role) in people]
+        spoken = table.by_speakers(who.names)
+    else:
+        people = {(name, role) for name, role in zip(table.names.tolist(), table.roles.tolist(), strict=True)
+                  if name and parties.speaks_for(who.party, name, role)}
+        spoken = [sentence for sentence in table.by_speakers({name for name, _ in people})
+                  if (sentence.speaker, sentence.role) in people]
+    names = {name: parties.full_name(name) for name in {sentence.speaker for sentence in spoken}}
+    return [replace(sentence, speaker=names[sentence.speaker]) for sentence in spoken]
 
 
 def build_timeline(version: IndexVersion, store: Store, spoken: Sequence[SpokenSentence], window: Window | None = None,

@@ -191,6 +191,10 @@ def test_parties_table_aliases_roles_and_extension():
     assert parties.party_of_role("Russian Ambassador to the U.S.").name == "Russia"
     assert parties.party_of_role("Permanent Representative of Russia to NATO").name == "Russia"
     assert parties.party_of_role("Foreign Minister") is None
+    assert parties.party_of_role("former U.S. Ambassador to NATO") is None  # speaks for no one now
+    assert [parties.full_name(name) for name in ("Biden", "Sergey Lavrov", "Sullivan", "Pavel Mirnov")] == [
+        "Joe Biden", "Sergei Lavrov", "Sullivan", "Pavel Mirnov"]
+    assert parties.member_party("Sergey Lavrov").name == "Russia"
     russia = parties.resolve("Russia").party
     assert parties.speaks_for(russia, "Lavrov", "") and not parties.speaks_for(russia, "Antony Blinken", "Russian")
     assert not parties.speaks_for(russia, "Reporter", "Russian journalist")

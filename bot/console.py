@@ -149,7 +149,7 @@ def _question_table(console: Console, title: str, groups: list[QuestionGroup], e
     if not groups:
         console.print(f"{title}: none.")
         return
-    table = Table("question", "asked", "first", "last", extra, "closest headlines given", title=title,
+    table = Table("question", "asked", "first", "last", extra, "headlines Parley gave", title=title,
                   title_justify="left")
     for group in groups:
         headlines = "\n".join(f"• {escape(h['outlet'])}: {escape(h['title'])}" for h in group.closest)

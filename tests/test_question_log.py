@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import pytest
 from slack_bot import running_bot
@@ -145,3 +146,8 @@ def test_questions_group_by_their_words_with_first_and_last_times(parley):
     assert (first.text, first.times, first.first, first.last) == ("what is the BOILING point of mercury", 2, 100, 200)
     assert [group.text for group in stats.not_covered] == ["what is the BOILING point of mercury", "Other gap?"]
     assert first.closest == [{"title": q.title, "outlet": q.outlet, "url": q.url} for q in reply.closest][:5]
+
+    twice = replace(reply, closest=[reply.closest[0], reply.closest[0]])  # two passages of one article
+    question_log.record(parley.state, "Twice the same article?", twice, "slack", "dm", 1e9, at=400.0)
+    [group] = [g for g in question_log.stats(parley.state, since=0).not_covered if g.text.startswith("Twice")]
+    assert [headline["url"] for headline in group.closest] == [reply.closest[0].url]

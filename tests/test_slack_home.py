@@ -8,7 +8,7 @@ import re
 import time
 
 from slack_bot import running_bot
-from slack_fake import BOT_USER
+from slack_fake import BOT_USER, TEAM
 from slack_sdk.models.views import View
 from sqlalchemy import insert
 
@@ -43,9 +43,9 @@ def assert_harmless(view: dict) -> None:
             assert (link and link.group(1) in ARTICLE_URLS) or re.fullmatch(r"<#C[A-Z0-9]+>", token), token
 
 
-def watch(parley: Parley, user: str, channel: str, question: str) -> None:
+def watch(parley: Parley, user: str, channel: str, question: str, team: str = TEAM) -> None:
     with parley.state.begin() as db:
-        db.execute(insert(watches).values(platform="slack", team="T0TEST", channel=channel, question=question,
+        db.execute(insert(watches).values(platform="slack", team=team, channel=channel, question=question,
                                           created_by=user, created_at=time.time(), active=True))
 
 
@@ -63,8 +63,9 @@ def test_the_home_tab_shows_askers_their_watches_and_admins_the_report(settings)
         bot.slack.wait_for("chat.postMessage", channel="D0DM")
         watch(bot.parley, "UALICE", "C0TALKS", "What did Russia say about the <written> responses?")
         watch(bot.parley, "UBOB", "C0OTHER", "Bob's own watch")
+        watch(bot.parley, "UALICE", "C0ELSE", "Set in another workspace", team="T0OTHER")
         with bot.parley.state.begin() as db:
-            db.execute(insert(digests).values(platform="slack", channel="C0TALKS", team="T0TEST", cadence="weekly",
+            db.execute(insert(digests).values(platform="slack", channel="C0TALKS", team=TEAM, cadence="weekly",
                                               weekday=0, at="08:00", timezone="Europe/Berlin", created_by="UALICE"))
 
         asker = open_home(bot, "UALICE")
@@ -72,14 +73,15 @@ def test_the_home_tab_shows_askers_their_watches_and_admins_the_report(settings)
         assert asker["type"] == "home"
         assert "`/ask your question`" in shown and "*direct message*" in shown
         assert "<#C0TALKS>: “What did Russia say about the &lt;written&gt; responses?”" in shown
-        assert "Bob's own watch" not in shown
+        assert "Bob's own watch" not in shown and "another workspace" not in shown
         assert "<#C0TALKS>: weekly on Mon at 08:00 Europe/Berlin" in shown
         assert "Admin report" not in shown and "mercury" not in shown
         assert_harmless(asker)
 
         admin = open_home(bot, "UADMIN")
         shown = "\n".join(texts(admin))
-        assert "Admin report" in shown and "You watch no question." in shown and "You set no digest." in shown
+        assert "Admin report" in shown and "You watch no question. `/talks-watch QUESTION`" in shown
+        assert "You set no digest. `/talks-digest daily 08:00`" in shown
         assert "• *wire* (folder): 7 articles" in shown
         assert "Questions in the last 7 days:* 1 asked, 0 answered (slack 1)" in shown
         assert "“What did &lt;!channel&gt; say about *mercury* &amp; &lt;@U777&gt;?” — asked 1×" in shown
@@ -111,7 +113,7 @@ def test_long_lists_end_with_and_n_more_within_slack_limits(parley):
     for n in range(MAX_LISTED + 30):
         question_log.record(parley.state, f"Uncovered question {n} <@U{n}> " + "long " * 600, reply, "slack", "dm",
                             30)
-    view = home_view(parley, "UADMIN", build_report(parley))
+    view = home_view(parley, "T0TEST", "UADMIN", build_report(parley))
     payload = view.to_dict()  # slack_sdk validates the view: at most 100 blocks
     assert isinstance(view, View) and len(payload["blocks"]) <= MAX_VIEW_BLOCKS
     shown = "\n".join(texts(payload))

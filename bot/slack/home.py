@@ -49,29 +49,32 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class AppHome:
     """Publishes the Home tab of whoever opens it."""
 
-    def __init__(self, parley: Parley, is_admin: Callable[[WebClient, str], bool]) -> None:
+    def __init__(self, parley: Parley, is_admin: Callable[[WebClient, str, str], bool]) -> None:
         self.parley = parley
         self.is_admin = is_admin
 
     def register(self, app: App) -> None:
         app.event("app_home_opened")(ack=ack_now, lazy=[self.publish])
 
-    def publish(self, event: dict, client: WebClient) -> None:
-        """The Home tab only (the Messages tab needs nothing); a failed publish is logged, not raised."""
+    def publish(self, event: dict, body: dict, client: WebClient) -> None:
+        """The Home tab only (the Messages tab needs nothing); a failed publish is logged, not raised.
+        ``client`` holds the token of the user's workspace, ``body["team_id"]``."""
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
-        report = build_report(self.parley, REPORT_DAYS) if self.is_admin(client, user) else None
-        view = home_view(self.parley, user, report)
+        admin = self.is_admin(client, user, body.get("team_id") or "")
+        report = build_report(self.parley, REPORT_DAYS) if admin else None
+        view = home_view(self.parley, body.get("team_id") or "", user, report)
         try:
             client.views_publish(user_id=user, view=view.to_dict())
         except SlackApiError as exc:
             log.warning("views.publish failed", extra={"user": user, "error": exc.response.get("error")})
 
 
-def home_view(parley: Parley, user: str, report: Report | None) -> View:
-    """The Home tab of ``user``; with ``report`` (admins only) the admin report follows."""
+def home_view(parley: Parley, team: str, user: str, report: Report | None) -> View:
+    """The Home tab of ``user`` of workspace ``team``; with ``report`` (admins only) the admin report follows."""
     settings = parley.settings
+    watch, digest = escape(settings.slack_watch_command), escape(settings.slack_digest_command)
     blocks: list[Block] = [
         HeaderBlock(text="Parley"),
         _section("Ask me about the talks and I answer with exact quotes from the indexed news, each with its "
@@ -81,10 +84,11 @@ def home_view(parley: Parley, user: str, report: Report | None) -> View:
                  f"`{escape(settings.slack_latest_command)}` gives a short quoted summary of the newest coverage."),
         DividerBlock(),
         HeaderBlock(text="Your watches"),
-        *_listed(_watch_lines(parley.state, user), "You watch no question. A watch set in a channel posts new "
-                                                    "answers to it there after each reindex."),
+        *_listed(_watch_lines(parley.state, team, user), f"You watch no question. `{watch} QUESTION` in a channel "
+                                                          "posts new answers to it there after each reindex."),
         HeaderBlock(text="Your digests"),
-        *_listed(_digest_lines(parley.state, user), "You set no digest."),
+        *_listed(_digest_lines(parley.state, team, user), f"You set no digest. `{digest} daily 08:00` in a channel "
+                                                          "posts the latest summary there every morning."),
     ]
     if report is not None:
         blocks += report_blocks(report)
@@ -153,18 +157,21 @@ def _headline(headline: dict) -> PlainTextObject | MarkdownTextObject:
     return MarkdownTextObject(text=str(Link(url=url, text=label)), verbatim=True)
 
 
-def _watch_lines(engine: Engine, user: str) -> list[str]:
+def _watch_lines(engine: Engine, team: str, user: str) -> list[str]:
+    """The active watches ``user`` set in workspace ``team`` (W's ``watches`` table), oldest first."""
     with engine.connect() as db:
         rows = db.execute(select(watches.c.channel, watches.c.question, watches.c.created_at).where(
-            watches.c.platform == "slack", watches.c.created_by == user, watches.c.active).order_by(watches.c.id))
+            watches.c.platform == "slack", watches.c.team == team, watches.c.created_by == user, watches.c.active)
+            .order_by(watches.c.id))
         return [f"• {_channel(row.channel)}: “{escape_within(row.question, MAX_LABEL)}” (since {_day(row.created_at)})"
                 for row in rows]
 
 
-def _digest_lines(engine: Engine, user: str) -> list[str]:
+def _digest_lines(engine: Engine, team: str, user: str) -> list[str]:
+    """The digests ``user`` set in workspace ``team`` (W's ``digests`` table), by channel."""
     with engine.connect() as db:
-        rows = db.execute(select(digests).where(digests.c.platform == "slack", digests.c.created_by == user)
-                          .order_by(digests.c.channel))
+        rows = db.execute(select(digests).where(digests.c.platform == "slack", digests.c.team == team,
+                                                digests.c.created_by == user).order_by(digests.c.channel))
         return [f"• {_channel(row.channel)}: {escape(row.cadence)}"
                 + (f" on {_WEEKDAYS[row.weekday]}" if row.cadence == "weekly" and row.weekday is not None else "")
                 + f" at {escape(row.at)} {escape(row.timezone)}" for row in rows]

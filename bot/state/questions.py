@@ -136,10 +136,18 @@ def _grouped(rows) -> list[QuestionGroup]:
         group.down += row["down"]
         if row["reason"] and row["reason"] not in group.reasons:
             group.reasons.append(row["reason"])
-        seen = {headline["url"] for headline in group.closest}
-        fresh = [headline for headline in json.loads(row["closest"] or "[]") if headline["url"] not in seen]
-        group.closest = (fresh + group.closest)[:MAX_HEADLINES]
+        group.closest = _distinct(json.loads(row["closest"] or "[]") + group.closest)[:MAX_HEADLINES]
     return sorted(groups.values(), key=lambda group: (-group.times, -group.last))
+
+
+def _distinct(headlines: list[dict]) -> list[dict]:
+    """Each article once (an answer may quote two passages of one), in order."""
+    kept, seen = [], set()
+    for headline in headlines:
+        if headline["url"] not in seen:
+            seen.add(headline["url"])
+            kept.append(headline)
+    return kept
 
 
 def _iso(moment: float) -> str:

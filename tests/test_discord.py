@@ -119,7 +119,7 @@ def test_ask_is_deferred_at_once_then_answered_with_quotes_bold_and_linked(parle
 
     fake, synced, start, followup = run(scenario())
     assert {command["name"] for command in synced} == {"ask", "talks-latest", "talks-status", "talks-reindex",
-                                                       "talks-timeline"}
+                                                       "talks-timeline", "watch", "digest"}
     privileged = discord.Intents(members=True, presences=True, message_content=True).value
     assert fake.identify["intents"] == discord.Intents.default().value and not fake.identify["intents"] & privileged
 

@@ -12,6 +12,10 @@ from slack_bots import CHANNEL, SlackBots, texts
 
 from bot.cli import main
 from bot.digests import Schedule, digest_command, run_due, start_scheduler
+from bot.state.digests import get_digest
+from tests.discord_fakes import CHANNEL_ID
+from tests.test_discord import FOLLOWUP, discord_bot
+from tests.test_discord import run as run_discord
 
 GENEVA, NRC, OSCE = ("https://example.org/geneva-talks-open", "https://example.org/nrc-meets",
                      "https://example.org/osce-vienna")
@@ -123,3 +127,17 @@ def test_parley_digest_prints_the_window_in_the_terminal(settings, monkeypatch, 
     assert "Latest on" in out and "10 Jan 2022" in out
     assert main(["digest", "--since", "2022-01-19", "--until", "2022-01-20"]) == 0
     assert "Nothing new since Wed 19 Jan 2022 00:00 UTC" in capsys.readouterr().out
+
+
+def test_discord_digest_sets_the_channel_schedule_and_explains_bad_input(parley, monkeypatch):
+    async def scenario():
+        async with discord_bot(parley, monkeypatch) as fake:
+            for count, schedule in enumerate(("daily 25:00", "weekly fri 17:30 Asia/Tokyo", "show"), 1):
+                await fake.command("digest", {"schedule": schedule}, user_id=1)
+                answers = await fake.wait_for("POST", FOLLOWUP, count=count)  # one at a time, in order
+            return [request.body["content"] for request in answers]
+
+    bad, set_reply, shown = run_discord(scenario())
+    assert "can't read “25:00” as a time of day" in bad
+    assert "every Fri at 17:30 (Asia/Tokyo)" in set_reply and "every Fri at 17:30" in shown
+    assert get_digest(parley.state, "discord", str(CHANNEL_ID)).timezone == "Asia/Tokyo"

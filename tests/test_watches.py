@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 
 import pytest
-from slack_bots import SlackBots, texts
+from slack_bots import CHANNEL, SlackBots, texts
 
 from bot.service import Parley
 from config import Settings, load_settings
@@ -144,3 +145,17 @@ def test_a_discord_watch_posts_in_its_channel_and_pings_nobody(desk, monkeypatch
     assert len(fake.sent("POST", rf"/channels/{CHANNEL_ID}/messages")) == 1
     assert "#1" in listing["content"]
 
+
+
+def test_the_scheduled_reindex_posts_new_answers_too(desk, slack):
+    parley, client = slack.start(desk, reindex_every_minutes=0.01)  # a reindex every 0.6 s once started
+    slack.command(client, "/talks-watch", QUESTION, "watch")
+    write(desk.sources.parent / "news", "second.jsonl", [LAVROV])
+    stop = threading.Event()
+    parley.start_background(stop)
+    try:
+        slack.fake.wait_for("chat.postMessage", channel=CHANNEL, timeout=120)
+    finally:
+        stop.set()
+    [post] = slack.posts()
+    assert f"*{LAVROV_SENTENCE}*" in "\n".join(texts(post))

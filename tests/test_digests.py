@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import pytest
@@ -12,7 +13,8 @@ from slack_bots import CHANNEL, SlackBots, texts
 
 from bot.cli import main
 from bot.digests import Schedule, digest_command, run_due, start_scheduler
-from bot.state.digests import get_digest
+from bot.state.db import open_state
+from bot.state.digests import Digest, claim_slot, get_digest, save_digest
 from tests.discord_fakes import CHANNEL_ID
 from tests.test_discord import FOLLOWUP, discord_bot
 from tests.test_discord import run as run_discord
@@ -141,3 +143,12 @@ def test_discord_digest_sets_the_channel_schedule_and_explains_bad_input(parley,
     assert "can't read “25:00” as a time of day" in bad
     assert "every Fri at 17:30 (Asia/Tokyo)" in set_reply and "every Fri at 17:30" in shown
     assert get_digest(parley.state, "discord", str(CHANNEL_ID)).timezone == "Asia/Tokyo"
+
+
+def test_a_slot_is_claimed_once_on_either_database(database_url, tmp_path):
+    engine = open_state(tmp_path, database_url)
+    digest = Digest("slack", "C1", "T1", "daily", None, "08:00", "UTC", "UALICE", 100.0, 100.0)
+    save_digest(engine, digest)
+    assert claim_slot(engine, digest, 200.0, 200.0) and not claim_slot(engine, digest, 200.0, 200.0)
+    save_digest(engine, replace(digest, at="09:00", last_slot=300.0, last_window_end=None))  # a new schedule
+    assert get_digest(engine, "slack", "C1") == replace(digest, at="09:00", last_slot=300.0, last_window_end=200.0)

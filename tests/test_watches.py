@@ -14,6 +14,8 @@ import pytest
 from slack_bots import CHANNEL, SlackBots, texts
 
 from bot.service import Parley
+from bot.state.db import open_state
+from bot.state.watches import add_watch, channel_watches, claim_posts, stop_watch
 from config import Settings, load_settings
 from config.settings import DEFAULT_MODEL
 from index.build import reindex
@@ -159,3 +161,13 @@ def test_the_scheduled_reindex_posts_new_answers_too(desk, slack):
         stop.set()
     [post] = slack.posts()
     assert f"*{LAVROV_SENTENCE}*" in "\n".join(texts(post))
+
+
+def test_a_passage_is_claimed_for_a_watch_once_on_either_database(database_url, tmp_path):
+    engine = open_state(tmp_path, database_url)
+    watch = add_watch(engine, "slack", "T1", "C1", QUESTION, "UALICE", 1.0)
+    assert claim_posts(engine, watch.id, ["a", "b", "a"], 2.0) == ["a", "b"]
+    assert claim_posts(engine, watch.id, ["b", "c"], 3.0) == ["c"]
+    assert stop_watch(engine, "slack", "C2", watch.id) is None  # another channel's number
+    assert stop_watch(engine, "slack", "C1", watch.id) == watch
+    assert channel_watches(engine, "slack", "C1") == []

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot import replies
 from bot.state.digests import Digest, all_digests, claim_slot, get_digest, remove_digest, save_digest
@@ -93,12 +93,12 @@ def _clock(text: str) -> time:
 
 
 def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    """The tz database's spelling of ``name``, read without regard to case ("utc", "europe/paris")."""
+    zone = {known.lower(): known for known in available_timezones()}.get(name.lower())
+    if zone is None:
         raise ScheduleError(f"I don't know the time zone “{name}”. Use a name from the tz database, such as "
-                            "Europe/Berlin, America/New_York or UTC.") from None
-    return name
+                            "Europe/Berlin, America/New_York or UTC.")
+    return zone
 
 
 def digest_command(parley: Parley, platform: str, team: str, channel: str, user: str, text: str, command: str,

@@ -51,7 +51,7 @@ def test_digest_commands_set_show_and_turn_off_with_clear_words_for_bad_input(se
                                                                                   "fortnightly 08:00", "cadence")
     assert "No digest is set" in slack.command(client, "/talks-digest", "", "still-none")  # nothing bad was kept
 
-    set_reply = slack.command(client, "/talks-digest", "weekly mon 08:00 Europe/Paris", "set")
+    set_reply = slack.command(client, "/talks-digest", "weekly monday 08:00 europe/paris", "set")
     assert "every Mon at 08:00 (Europe/Paris)" in set_reply and "Mon " in set_reply
     shown = slack.command(client, "/talks-digest", "show", "show")
     assert "every Mon at 08:00 (Europe/Paris)" in shown and "the next is due Mon" in shown

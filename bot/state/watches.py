@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.state.db import watch_posts, watches
@@ -49,12 +49,6 @@ def channel_watches(engine: Engine, platform: str, channel: str) -> list[Watch]:
         return [_watch(row) for row in rows]
 
 
-def count_channel_watches(engine: Engine, platform: str, channel: str) -> int:
-    with engine.connect() as db:
-        return db.execute(select(func.count()).select_from(watches)
-                          .where(_in_channel(platform, channel), watches.c.active)).scalar_one()
-
-
 def stop_watch(engine: Engine, platform: str, channel: str, watch_id: int) -> Watch | None:
     """Stop the channel's active watch ``watch_id``; None when the channel has no such watch."""
     with engine.begin() as db:
@@ -91,12 +85,6 @@ def _claim(engine: Engine, watch_id: int, keys: list[str], posted_at: float) -> 
             db.execute(insert(watch_posts), [{"watch_id": watch_id, "passage_key": key, "posted_at": posted_at}
                                              for key in fresh])
     return fresh
-
-
-def posted_keys(engine: Engine, watch_id: int) -> set[str]:
-    with engine.connect() as db:
-        return set(db.execute(select(watch_posts.c.passage_key).where(watch_posts.c.watch_id == watch_id))
-                   .scalars())
 
 
 def _in_channel(platform: str, channel: str):

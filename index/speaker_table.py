@@ -24,6 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -123,9 +124,38 @@ class SpeakerTable:
 
     def people_named(self, names: Iterable[str]) -> set[int]:
         """The indexes (into ``names``/``roles``) of the speakers ``names`` match."""
-        asked = [normalise(name) for name in names]
-        return {i for i, name in enumerate(self.names.tolist())
-                if any(same_person(wanted, normalise(name)) for wanted in asked)}
+        found = set()
+        for wanted in (normalise(name) for name in names):
+            if wanted:
+                found |= {i for i in self.surnames.get(wanted.split()[-1], ())
+                          if same_person(wanted, self._normalised[i])}
+        return found
+
+    def people_with_role(self, head: str, qualifiers: list[str]) -> set[int]:
+        """The speakers whose role holds a word starting like ``head`` ("spokesman" finds "spokesperson") and a
+        word starting like each of ``qualifiers`` ("kremlin", "russia" finds "Russian")."""
+        stem = head[:6]
+        return {i for i, words in enumerate(self._role_words)
+                if any(word.startswith(stem) for word in words)
+                and all(any(word.startswith(q) or (len(word) > 3 and q.startswith(word)) for word in words)
+                        for q in qualifiers)}
+
+    @cached_property
+    def surnames(self) -> dict[str, set[int]]:
+        """Each normalised surname (a name's last word) → the speakers with it."""
+        found: dict[str, set[int]] = defaultdict(set)
+        for i, name in enumerate(self._normalised):
+            if name:
+                found[name.split()[-1]].add(i)
+        return dict(found)
+
+    @cached_property
+    def _normalised(self) -> list[str]:
+        return [normalise(name) for name in self.names.tolist()]
+
+    @cached_property
+    def _role_words(self) -> list[list[str]]:
+        return [normalise(role).split() for role in self.roles.tolist()]
 
     def speakers(self) -> dict[str, int]:
         """Every speaker name → how many sentences it speaks (the roles it comes with added together)."""

@@ -498,7 +498,8 @@ def test_a_photo_caption_answers_who_and_when_but_not_what_was_said(tmp_path):
 
     assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?") == said
     assert marked("When did Petrova meet Lund in Geneva?") == caption
-    literal = with_weights(searcher, caption_share=1.0)  # captions taken at their word: it holds more of them
+    # Captions taken at their word, and Petrova's own words not preferred: the caption holds more of the question.
+    literal = with_weights(searcher, caption_share=1.0, speaker=0.0)
     assert marked("What did Petrova say about the harbour proposals after meeting Lund in Geneva?", literal) == caption
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -22,6 +23,8 @@ from bot.slack import render as slack_render
 from config.settings import DEFAULT_MODEL
 from index.build import reindex
 from index.quotes import Quote, QuoteSpeaker
+from index.ranking import load_weights
+from index.ranking.speaker_feature import named_speakers
 from index.search import Searcher
 from index.sentence_words import SentenceWords
 from index.sources import load_sources
@@ -40,6 +43,8 @@ BRIEFING = "\n\n".join([
       f"evening to review the draft texts on fishing quotas and maritime signals." for n in range(1, 5)],
     "Q Thanks, Jen. Will the envoys meet the harbour council again?",
     "MS. PSAKI: The harbour council has been invited to join the final round of the lighthouse talks.",
+    "Q Jen, will the envoys extend the lighthouse talks past Friday if the draft on quotas slips?",
+    "MS. PSAKI: The lighthouse talks end on Friday, as the envoys agreed.",
 ])
 NEWS = ("The lighthouse talks resumed on Tuesday. Foreign Minister Marta Quillon said the harbour council had "
         "accepted every maritime signal proposal. “We will not sign a text that leaves the northern channel "
@@ -53,6 +58,18 @@ ARTICLES = [
      "published": "2022-01-23", "text": "The lighthouse on the northern pier was repainted white in January. "
                                         "Its lamp was replaced by a brighter one the week after."},
 ]
+#: One envoy says what Quillon wants on the quotas (a sentence about her), and Quillon says it herself.
+QUOTAS = [
+    {"url": "https://example.org/brandt", "title": "Envoys weigh the fishing quotas", "outlet": "Coast Notes",
+     "published": "2022-01-24", "text": "The harbour envoys met again on Monday. Harbour envoy Tomas Brandt said "
+                                        "Quillon wanted the fishing quotas in the northern channel cut by a third "
+                                        "before the spring survey. The envoys meet again next week."},
+    {"url": "https://example.org/quillon-quotas", "title": "Minister speaks after the session",
+     "outlet": "Harbour Wire", "published": "2022-01-25",
+     "text": "The session ended late on Tuesday. Foreign Minister Marta Quillon said the fishing quotas would "
+             "have to change this year. Delegates left without a statement."},
+]
+ARTICLES += QUOTAS
 URLS = {article["url"] for article in ARTICLES}
 QUOTED = "Will Quillon sign a text that leaves the northern channel dark?"  # answered by her quoted words
 REPORTED = "Did the harbour council accept the maritime signal proposals?"  # by the outlet's account of them
@@ -102,11 +119,12 @@ def test_the_table_finds_a_speakers_sentences_by_full_name_or_surname_and_counts
     texts = Searcher(spoken_dir).store.passage_texts(load_version(spoken_dir).ids)
     by_surname = table.by_speakers(["quillon"])
     assert by_surname == table.by_speakers(["Marta Quillon"]) == table.by_speakers(["M. Quillon"])
-    assert [texts[s.row][s.start:s.end][:20] for s in by_surname] == ["Foreign Minister Mar", "“We will not sign a "]
-    assert by_surname[0].role == "Foreign Minister" and by_surname[1].kind == "words"
+    assert sorted(texts[s.row][s.start:s.end][:30] for s in by_surname) == [
+        "Foreign Minister Marta Quillon", "Foreign Minister Marta Quillon", "“We will not sign a text that "]
+    assert {(s.role, s.kind) for s in by_surname} == {("Foreign Minister", "account"), ("Foreign Minister", "words")}
     assert table.by_speakers(["Sergei Quillon"]) == [] and table.by_speakers(["Smith"]) == []
     counts = table.speakers()
-    assert counts["Marta Quillon"] == 2 and counts["Jen Psaki"] == len(table.by_speakers(["Psaki"])) > 8
+    assert counts["Marta Quillon"] == 3 and counts["Jen Psaki"] == len(table.by_speakers(["Psaki"])) > 8
     spans = {row: [span for span, _ in found] for row, found in
              enumerate(SentenceWords.load(spoken_dir / "versions" / current_name(spoken_dir)).found(
                  list(range(len(texts))), set()))}
@@ -203,3 +221,38 @@ def test_a_hostile_speaker_is_escaped_on_every_front_end():
     out = StringIO()
     console.render(Console(file=out, width=400), reply)
     assert "— <!channel> @everyone Quillon, Minister of <b>Signals</b> & *Lights* · Harbour Wire" in out.getvalue()
+
+
+def test_a_question_naming_a_speaker_prefers_what_they_said_to_what_others_said_about_them(spoken_dir):
+    question = "What did Quillon say about the fishing quotas in the northern channel?"
+    on = Searcher(spoken_dir, weights=replace(load_weights(), speaker=0.5)).ask(question, k=2).quotes
+    off = Searcher(spoken_dir, weights=replace(load_weights(), speaker=0.0)).ask(question, k=2).quotes
+    assert off[0].url == "https://example.org/brandt"  # more of the question's words, but Brandt speaks them
+    assert off[0].speaker.name == "Tomas Brandt" and "speaker" not in off[0].features
+    assert on[0].url == "https://example.org/quillon-quotas" and on[0].speaker.name == "Marta Quillon"
+    assert on[0].features["speaker"] == 1.0
+    assert on[1].url == "https://example.org/brandt" and on[1].features["speaker"] == 0.0
+
+
+def test_the_named_speakers_sentence_answers_within_its_passage(spoken_dir):
+    question = "What did Psaki say about extending the lighthouse talks past Friday?"  # the reporter's words
+    on = Searcher(spoken_dir, rerank=False, weights=replace(load_weights(), speaker=0.5)).ask(question, k=1)
+    off = Searcher(spoken_dir, rerank=False, weights=replace(load_weights(), speaker=0.0)).ask(question, k=1)
+    on, off = on.quotes[0], off.quotes[0]
+    assert off.speaker.name == "Reporter" and on.speaker.name == "Jen Psaki" and on.url == off.url
+    answering = on.text[on.highlight[0]:on.highlight[1]]
+    assert answering == "MS. PSAKI: The lighthouse talks end on Friday, as the envoys agreed."
+
+
+def test_the_speaker_asked_about_is_the_one_before_the_speech_verb_or_after_according_to(spoken_dir):
+    searcher = Searcher(spoken_dir)
+    table, ranker = searcher.version().speakers, searcher.ranker()
+    questions = {"What did the foreign minister say about the quotas?": {"Marta Quillon"},  # by her role
+                 "How did Quillon describe it?": {"Marta Quillon"},
+                 "Did the press secretary comment?": {"Jen Psaki"},
+                 "What did Quillon tell Psaki about the quotas?": {"Marta Quillon"},  # not whom she told
+                 "According to Psaki, when do the talks end?": {"Jen Psaki"},
+                 "Where was Quillon on Tuesday?": set(),  # not about anyone's words
+                 "What did the deputy foreign minister say?": set()}  # no one here holds that role
+    assert {question: {str(table.names[i]) for i in named_speakers(ranker.read(question), table)}
+            for question in questions} == questions

@@ -2,8 +2,9 @@
 
 0. The question is read (``query``), its typos first corrected to words the sources use (``spelling``).
 1. ``candidates``: BM25 and FAISS candidates, fused.
-2. ``sentence_features``: each candidate's answering sentence and its word features; then the leaders'
-   sentences reread by the bi-encoder (when reranking).
+2. ``sentence_features``: each candidate's answering sentence and its word features (``speaker_feature``: the
+   sentences of a speaker the question names first); then the leaders' sentences reread by the bi-encoder
+   (when reranking).
 3. ``priors``: dates, outlets and "latest" named by the question count before the leaders are chosen;
    topic, title and primary source after: the passages' own evidence picks the leaders, these only reorder.
 4. ``abstention``: "not covered", with its reason and the closest headlines, decided on that order.
@@ -23,7 +24,7 @@ from index.cross_encoder import CrossEncoderReranker
 from index.lexical import tokenize
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, QuoteSpeaker, Refusal, window
-from index.ranking import abstention, dedup, priors, sentence_features
+from index.ranking import abstention, dedup, priors, sentence_features, speaker_feature
 from index.ranking.candidates import Candidate, gather
 from index.ranking.weights import Weights, load_weights
 from index.sentence_words import SentenceWords
@@ -104,6 +105,7 @@ class Ranker:
         candidates = gather(self.version, self._matrix, self._rows, query.words, qvec, w)
         passages = self.store.passages_by_id([c.pid for c in candidates])
         ranked_sentences = sentence_features.read_sentences(candidates, query, lexical, self._sentences, passages, w)
+        speaker_feature.prefer_spoken(candidates, ranked_sentences, query, self.version.speakers, w)
         for c in candidates:
             priors.question_priors(c, query, self.coverage.last)
             c.rescore(w)

@@ -18,7 +18,7 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
 #: The features a candidate's score sums, each times the weight of the same name.
 FEATURES = ("dense", "lexical", "sentence_words", "answer_kind", "sentence_meaning", "date", "outlet", "recent",
-            "topic", "title", "primary", "cross_encoder")
+            "topic", "title", "primary", "cross_encoder", "speaker")
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,14 @@ class Weights:
     title: float = 0.15  # × the similarity of the passage's title to the question
     primary: float = 0.03  # a source marked primary (an office's own record), scaled by topicality
     cross_encoder: float = 1.0  # the configured cross-encoder's relevance (−1…1) of the leading distinct quotes
+    speaker: float = 0.0  # a sentence spoken by the speaker a question about speech names (``speaker_feature``)
 
     # -- shaping the features ------------------------------------------------------------------------
     neighbour_share: float = 0.25  # of the question words a neighbouring sentence adds, credited to a sentence
     shared_word_discount: float = 0.7  # × the share of candidates holding a word, off its weight in sentences
     caption_share: float = 0.5  # of its word coverage a photo caption keeps unless "who"/"when" is asked
     primary_on_topic: float = 0.5  # topic similarity from which the primary prior counts in full
+    speaker_coverage: float = 0.5  # of the best sentence's word share, what the named speaker's sentence needs
 
     # -- how many ------------------------------------------------------------------------------------
     candidates: int = 100  # passages taken from BM25 and from FAISS each

@@ -49,5 +49,5 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("sentence_transformers", "httpx", "urllib3", "filelock", "bm25s", "trafilatura", "faiss"):
+    for noisy in ("sentence_transformers", "httpx", "urllib3", "filelock", "bm25s", "trafilatura", "faiss", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,10 +1,14 @@
-"""Slack bots for the watch and digest tests: the real Bolt app over HTTP on 127.0.0.1 against the fake Slack
-Web API (``slack_fake``), started as many times as a test restarts it, and helpers to read what they said."""
+"""The real Bolt app served over HTTP on 127.0.0.1 against the fake Slack Web API (``slack_fake``): started
+as many times as a test restarts it, with the test credentials, and helpers to read what it said."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
 
 from pydantic import SecretStr
 from slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackClient
@@ -16,22 +20,40 @@ from config import Settings
 CHANNEL = "C0ASK"  # the channel slack_fake's commands come from
 
 
+def bot_settings(settings: Settings, fake: FakeSlack, **overrides: object) -> Settings:
+    """``settings`` with the test credentials, the fake's Web API and ``overrides``."""
+    return settings.model_copy(update={
+        "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
+        "slack_api_url": fake.api_url, **overrides})
+
+
+def serve_in_thread(parley: Parley) -> tuple[WSGIServer, str]:
+    """The Bolt app of ``parley`` behind the HTTP gate on a free port; the server and its base URL."""
+    server = make_http_server(create_app(parley), parley, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def stop_serving(parley: Parley, server: WSGIServer) -> None:
+    """Let a reindex the bot started finish, then stop its server."""
+    parley.wait_for_reindex(120)
+    server.shutdown()
+    server.server_close()
+
+
 class SlackBots:
     """Starts bots against one fake Slack; ``close`` stops them all."""
 
     def __init__(self) -> None:
         self.fake = FakeSlack()
-        self._servers: list[tuple[Parley, object]] = []
+        self._servers: list[tuple[Parley, WSGIServer]] = []
 
     def start(self, settings: Settings, **overrides) -> tuple[Parley, SlackClient]:
-        """A new process's worth of bot on ``settings``: its own Parley and Bolt app, served over HTTP."""
-        parley = Parley(settings.model_copy(update={
-            "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-            "slack_api_url": self.fake.api_url, "slack_admins": "UADMIN", **overrides}))
-        server = make_http_server(create_app(parley), parley, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        """A new process's worth of bot on ``settings`` (``UADMIN`` its admin): its own Parley and Bolt app."""
+        parley = Parley(bot_settings(settings, self.fake, **{"slack_admins": "UADMIN", **overrides}))
+        server, base = serve_in_thread(parley)
         self._servers.append((parley, server))
-        return parley, SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events")
+        return parley, SlackClient(base + "/slack/events")
 
     def command(self, client: SlackClient, name: str, text: str, hook: str, user: str = "UALICE") -> str:
         """Run a slash command; the text of its answer, which only the user who ran it sees."""
@@ -47,10 +69,28 @@ class SlackBots:
 
     def close(self) -> None:
         for parley, server in self._servers:
-            parley.wait_for_reindex(120)
-            server.shutdown()
-            server.server_close()
+            stop_serving(parley, server)
         self.fake.close()
+
+
+@dataclass
+class RunningBot:
+    """The fake Slack the bot talks to, a signed client for requests to it, and its Parley."""
+
+    slack: FakeSlack
+    client: SlackClient
+    parley: Parley
+
+
+@contextmanager
+def running_bot(settings: Settings, **overrides: object) -> Iterator[RunningBot]:
+    """One bot (``UADMIN`` its admin, ``overrides`` applied), stopped after."""
+    bots = SlackBots()
+    try:
+        parley, client = bots.start(settings, **overrides)
+        yield RunningBot(bots.fake, client, parley)
+    finally:
+        bots.close()
 
 
 def texts(value) -> list[str]:

@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from rich.console import Console
-from slack_fake import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, SlackClient
+from slack_bots import RunningBot, running_bot
+from slack_fake import BOT_USER
 
 from bot import console, replies
 from bot.cli import main
 from bot.discord import render as discord_render
 from bot.service import Parley
 from bot.slack import render as slack_render
-from bot.slack.app import create_app, make_http_server
 from bot.slack.render import answer_message, message_for, summary_message
 from config import load_settings
 from index.quotes import Quote
@@ -126,26 +123,11 @@ def hostile_parley(hostile_data, tmp_path) -> Parley:
     return Parley(load_settings(data_dir=hostile_data / "data", sources=hostile_data / "sources.toml"))
 
 
-@dataclass
-class SlackBot:
-    slack: FakeSlack
-    client: SlackClient
-
-
 @pytest.fixture
-def slack_bot(hostile_parley) -> Iterator[SlackBot]:
+def slack_bot(hostile_parley) -> Iterator[RunningBot]:
     """The real Bolt app over HTTP on 127.0.0.1, answering from the hostile index, posting to a fake Slack."""
-    fake = FakeSlack()
-    settings = hostile_parley.settings.model_copy(update={
-        "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-        "slack_api_url": fake.api_url})
-    parley = Parley(settings)
-    server = make_http_server(create_app(parley), parley, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield SlackBot(fake, SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events"))
-    server.shutdown()
-    server.server_close()
-    fake.close()
+    with running_bot(hostile_parley.settings) as bot:
+        yield bot
 
 
 def test_slack_shows_article_text_literally_without_invisible_controls(slack_bot):

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from slack_bot import running_bot
+from slack_bots import running_bot
 from slack_fake import BOT_USER
 from sqlalchemy import select
 

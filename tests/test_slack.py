@@ -13,7 +13,6 @@ import re
 import shutil
 import sqlite3
 import statistics
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -24,11 +23,12 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 from pydantic import SecretStr
+from slack_bots import bot_settings, serve_in_thread, stop_serving, texts
 from slack_fake import APP_TOKEN, BOT_TOKEN, BOT_USER, SIGNING_SECRET, Call, Delivery, FakeSlack, SlackClient
 
 from bot import replies
 from bot.service import Parley
-from bot.slack.app import create_app, make_http_server, serve
+from bot.slack.app import serve
 from bot.slack.render import (
     MAX_BLOCKS,
     MAX_TEXT,
@@ -102,22 +102,15 @@ def start_bot(fake_slack, settings):
     started: list[tuple[Bot, object]] = []
 
     def start(**overrides) -> Bot:
-        configured = settings.model_copy(update={
-            "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-            "slack_api_url": fake_slack.api_url, "slack_admins": "UADMIN", **overrides})
-        parley = Parley(configured)
-        server = make_http_server(create_app(parley), parley, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
+        parley = Parley(bot_settings(settings, fake_slack, slack_admins="UADMIN", **overrides))
+        server, base = serve_in_thread(parley)
         bot = Bot(fake_slack, SlackClient(base + "/slack/events"), parley, base)
         started.append((bot, server))
         return bot
 
     yield start
     for bot, server in started:
-        bot.parley.wait_for_reindex(120)
-        server.shutdown()
-        server.server_close()
+        stop_serving(bot.parley, server)
         for delivery in bot.client.deliveries:
             ACKS.append(delivery.seconds)
             assert delivery.seconds < 3.0, f"acknowledged after {delivery.seconds:.2f} s"
@@ -132,18 +125,6 @@ def message(text: str, ts: str, user: str = "UALICE", channel: str = CHANNEL, ch
             **extra) -> dict:
     return {"type": "message", "user": user, "text": text, "ts": ts, "channel": channel,
             "channel_type": channel_type, "event_ts": ts, **extra}
-
-
-def texts(value) -> list[str]:
-    """Every text a message shows: the fallback and each text object in its blocks."""
-    if isinstance(value, dict):
-        found: list[str] = []
-        for key, item in value.items():
-            found += [item] if key == "text" and isinstance(item, str) else texts(item)
-        return found
-    if isinstance(value, list):
-        return [text for item in value for text in texts(item)]
-    return []
 
 
 def assert_harmless(args: dict, urls: set[str]) -> None:

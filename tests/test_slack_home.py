@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 
-from slack_bot import running_bot
+from slack_bots import running_bot, texts
 from slack_fake import BOT_USER, TEAM
 from slack_sdk.models.views import View
 from sqlalchemy import insert
@@ -22,16 +22,6 @@ from bot.state.db import digests, watches
 HOSTILE = "What did <!channel> say about *mercury* & <@U777>?"
 ARTICLE_URLS = {f"https://example.org/{slug}" for slug in (
     "geneva-talks-open", "nrc-meets", "osce-vienna", "kremlin-demands", "written-reply", "markets-oil", "baking")}
-
-
-def texts(value) -> list[str]:
-    """Every text a view shows."""
-    if isinstance(value, dict):
-        return [text for key, item in value.items()
-                for text in ([item] if key == "text" and isinstance(item, str) else texts(item))]
-    if isinstance(value, list):
-        return [text for item in value for text in texts(item)]
-    return []
 
 
 def assert_harmless(view: dict) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from pydantic import SecretStr
+from slack_bots import bot_settings, serve_in_thread, stop_serving
 from slack_fake import APP_ID, BOT_TOKEN, BOT_USER, CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, FakeSlack, SlackClient
 from slack_sdk.oauth.installation_store import Bot
 from slack_served import serve_slack
@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from bot import replies
 from bot.service import Parley
-from bot.slack.app import create_app, make_http_server, serve
+from bot.slack.app import serve
 from bot.slack.installations import client_for_team, installation_store, token_cipher
 from config.settings import Settings
 from tests.conftest import FIXTURES
@@ -80,22 +80,17 @@ def start(fake, settings, database_url):
     started: list[tuple[Served, object]] = []
 
     def run(oauth: bool = True, **changes) -> Served:
-        configured = (oauth_settings(settings, fake, database_url, **changes) if oauth else settings.model_copy(
-            update={"slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-                    "slack_api_url": fake.api_url, "database_url": database_url, **changes}))
+        configured = (oauth_settings(settings, fake, database_url, **changes) if oauth
+                      else bot_settings(settings, fake, database_url=database_url, **changes))
         parley = Parley(configured)
-        server = make_http_server(create_app(parley), parley, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
+        server, base = serve_in_thread(parley)
         served = Served(parley, base, SlackClient(base + "/slack/events"))
         started.append((served, server))
         return served
 
     yield run
     for served, server in started:
-        served.parley.wait_for_reindex(120)
-        server.shutdown()
-        server.server_close()
+        stop_serving(served.parley, server)
 
 
 def begin_install(served: Served) -> tuple[str, str]:

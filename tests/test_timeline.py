@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-from slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackClient
+from slack_bots import running_bot
 
 from bot import replies
 from bot.cli import main
 from bot.service import Parley
-from bot.slack.app import create_app, make_http_server
 from bot.slack.timeline import MORE_TIMELINE, timeline_request
 from config import load_settings
 from index.parties import Parties, PartiesFileError
@@ -245,17 +242,8 @@ def test_cli_prints_a_page_and_json_prints_every_statement(env, capsys):
 
 @pytest.fixture
 def slack_bot(timeline_settings):
-    fake = FakeSlack()
-    configured = timeline_settings.model_copy(update={
-        "slack_bot_token": SecretStr(BOT_TOKEN), "slack_signing_secret": SecretStr(SIGNING_SECRET),
-        "slack_api_url": fake.api_url})
-    parley = Parley(configured)
-    server = make_http_server(create_app(parley), parley, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield fake, SlackClient(f"http://127.0.0.1:{server.server_port}/slack/events")
-    server.shutdown()
-    server.server_close()
-    fake.close()
+    with running_bot(timeline_settings) as bot:
+        yield bot.slack, bot.client
 
 
 def quoted(blocks: list[dict]) -> list[str]:

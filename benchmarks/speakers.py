@@ -12,7 +12,7 @@ the text does not say who speaks). The articles are read from the built index's 
 - kind: of the right speakers, the share with the right ``words``/``account``.
 
 A speaker is right when its surname matches (``Antony J. Blinken`` is ``Antony Blinken``). Printed
-overall, by set (labelled in turn: ``tuning``, ``held-out``, ``fresh``, ``final``; each was labelled
+overall, by set (labelled in turn: ``tuning``, ``held-out``, ``fresh``, ``final``, ``fresh-2``; each was labelled
 before the rules saw it and measured once, then also used to improve them, so only a set's first
 measurement is out of sample), by source and by form (the form read for precision, the labelled
 form for coverage).

@@ -327,7 +327,7 @@ def _upper_label(honorific: str | None, label: str, people: _People, title: str)
     words = label.split()
     if label.startswith("THE ") and len(words) <= 3 and words[-1] in _LABEL_TITLES | {"LADY"}:
         role = " ".join(words[1:]).title()
-        named = _holder(role, title)
+        named = _holder(role, title, people)
         person = people.get(named) if named else None
         return Speaker(person.name if person else named, role) if named else Speaker(label.title(), role)
     titles = [word for word in words if word in _LABEL_TITLES]
@@ -343,10 +343,17 @@ def _upper_label(honorific: str | None, label: str, people: _People, title: str)
     return Speaker(" ".join(word.title() for word in words[len(words) - 1 if titles else 0:]), role_words)
 
 
-def _holder(role: str, title: str) -> str | None:
-    """The name the title gives with ``role`` ("President Biden" for "President"), if exactly one."""
-    names = {match.group(1) for match in re.finditer(
-        rf"(?<!Vice )\b{re.escape(role)}\s+((?:[A-Z][\w'’\-]+\s+)?[A-Z][\w'’\-]+)", title)}
+def _holder(role: str, title: str, people: _People) -> str | None:
+    """The name the title gives with ``role`` ("President Biden" for "President"), if exactly one. A title's
+    capitalised next word is not part of the name when it is a function word ("Remarks by President Biden To
+    Mark …") or the article knows the one-word name and not the two-word one ("President Biden Announces")."""
+    names = set()
+    for match in re.finditer(rf"(?<!Vice )\b{re.escape(role)}\s+((?:[A-Z][\w'’\-]+\s+)?[A-Z][\w'’\-]+)", title):
+        words = match.group(1).split()
+        if len(words) == 2 and (words[1].lower() in _NOT_NAMES | _CONNECTORS
+                                or (people.get(words[0]) and not people.get(words[1]))):
+            words = words[:1]
+        names.add(" ".join(words))
     names = {name for name in names if name.split()[0].lower() not in _NOT_NAMES}
     return names.pop() if len(names) == 1 else None
 

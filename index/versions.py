@@ -25,7 +25,8 @@ from index.titles import TitleVectors
 from index.vectors import Vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
-LAYOUT = "sentence-words-4-titles-1-vectors-2-speakers-1"
+#: ``speakers-N`` is also bumped when ``index/speakers.py``'s rules change: the stored speakers follow them.
+LAYOUT = "sentence-words-4-titles-1-vectors-2-speakers-2"
 
 
 def signature(live: str) -> str:

@@ -198,3 +198,11 @@ def test_a_kremlin_label_after_a_section_break_opens_a_turn():
     rows = who(text)
     assert rows[0][1] is None  # the list of participants is most of that sentence: not Putin's words
     assert rows[1][1:] == ("Vladimir Putin", "words", "label")
+
+
+def test_the_president_a_title_names_stops_before_the_titles_next_word():
+    text = "THE PRESIDENT: We will mark the day together.\n\nQ Will you speak again?\n"
+    for title in ("Remarks by President Biden To Mark the Anniversary", "Remarks by President Biden Announcing Aid"):
+        assert [name for _, name, _, _ in who(f"President Biden spoke at noon.\n\n{text}", title)] == [
+            None, "Biden", "Reporter"]
+    assert speaker_of(text, "THE PRESIDENT", "Remarks by President Joe Biden on Aid").name == "Joe Biden"

@@ -62,6 +62,7 @@ _VERBS = ("said|says|told|tells|added|adds|stated|states|warned|warns|noted|note
           "insisting|arguing|urging|claiming")
 _VERB = re.compile(rf"\b(?:{_VERBS})\b")
 _INTRODUCED_QUOTE = re.compile(rf"\b(?:{_VERBS})\b[^“\"\n]{{0,40}}:\s*[“\"]")  # "… wrote on Twitter: “…"
+_QUOTE_FIRST = re.compile(r"[“\"][^“”\"\n]{10,}[,.!?…][”\"]")  # "“Our patience is at an end,” he said at …"
 _AUX = re.compile(r"(?:\b(?:also|further|later|then|previously|earlier|again|once|has|had|have|would|will|was|is|"
                   r"been|[a-z]+ly)\s+)+$")
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w'’.\-]*|[^\w\s]")
@@ -230,7 +231,8 @@ def attribute(text: str, title: str = "") -> list[Attribution]:
             found = _pronoun(text, spans, index, found[1], last, people, quotes)
         if found:
             speaker = found[0]
-            quoted = _quoted_share(start, end, quotes) >= 0.5 or _INTRODUCED_QUOTE.search(text, start, end)
+            quoted = (_quoted_share(start, end, quotes) >= 0.5 or _INTRODUCED_QUOTE.search(text, start, end)
+                      or _QUOTE_FIRST.match(text, start, end))  # a whole clause quoted, then who said it
             kind = "words" if quoted else "account"
             results.append(Attribution(start, end, speaker, kind, "quote" if kind == "words" else "reported"))
             last = (index, speaker)

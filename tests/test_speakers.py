@@ -206,3 +206,11 @@ def test_the_president_a_title_names_stops_before_the_titles_next_word():
         assert [name for _, name, _, _ in who(f"President Biden spoke at noon.\n\n{text}", title)] == [
             None, "Biden", "Reporter"]
     assert speaker_of(text, "THE PRESIDENT", "Remarks by President Joe Biden on Aid").name == "Joe Biden"
+
+
+def test_a_quoted_clause_with_a_long_attribution_after_it_is_still_the_speakers_words():
+    text = ("Foreign Minister Sergei Lavrov said Moscow had waited. “Our patience is at an end,” he said at a "
+            "pre-scheduled press conference in Moscow on Friday. He said the “red lines” were clear.")
+    rows = who(text)
+    assert rows[1][1:] == ("Sergei Lavrov", "words", "quote")  # the quote is a third of the sentence
+    assert rows[2][1:] == ("Sergei Lavrov", "account", "reported")  # a quoted phrase inside a paraphrase

@@ -13,12 +13,11 @@ from functools import cached_property
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import replies
+from bot import replies, watches
 from bot.digests import start_scheduler
 from bot.ratelimit import RateLimiter
-from bot.state import questions, reindex_requests
+from bot.state import feedback, questions, reindex_requests
 from bot.state.db import open_state
-from bot.watches import post_new_answers
 from config import Settings
 from index.build import ReindexBusy, reindex, running_reindex, settle_interrupted_runs
 from index.embed import serving_encoder
@@ -30,7 +29,7 @@ from index.sources import load_sources, party_extension
 from index.store import Store
 from index.summary import WindowError, parse_window, summarize
 from index.timeline import Topic, build_timeline, spoken_by
-from index.versions import IndexVersion, served_ids
+from index.versions import IndexVersion
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,10 @@ class Parley:
                                  reranker=settings.reranker, topic=settings.topic)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.state = open_state(settings.data_dir, settings.database_url)
+        if feedback.adopt(self.state, self.store):
+            log.info("votes moved from the index store to the state database")
         questions.prune(self.state, settings.keep_questions_days)
+        watches.remember_served_version(self)
         self._reindex_thread: threading.Thread | None = None
         #: How each connected chat posts unasked (watches, digests): platform → post(team, channel, reply).
         self.posters: dict[str, Callable[[str, str, object], None]] = {}
@@ -88,7 +90,7 @@ class Parley:
             passages=version.manifest.get("passages", 0) if version else 0,
             model=version.manifest.get("model") if version else None,
             version=version.name if version else None, last_run=self.store.last_run(),
-            feedback=self.store.feedback_counts(), running=running_reindex(self.settings.data_dir))
+            feedback=feedback.counts(self.state), running=running_reindex(self.settings.data_dir))
 
     def health(self) -> dict:
         """What a health probe needs, without the per-source counts of ``status``."""
@@ -111,7 +113,7 @@ class Parley:
             question, quotes = reply.get("question", ""), reply.get("quotes", [])
         else:
             question, quotes = reply.question, reply.judged_quotes()
-        self.store.add_feedback(platform, user, question, quotes, vote)
+        feedback.add(self.state, platform, user, question, quotes, vote)
         if question_id is not None:
             questions.add_vote(self.state, question_id, vote)
 
@@ -130,18 +132,17 @@ class Parley:
     def reindex_now(self, started_by: str, only: str | None = None, listener=None):
         """Run a reindex in this thread; raises ReindexBusy when one is running."""
         specs = load_sources(self.settings.sources)
-        before = served_ids(self.settings.data_dir)
         report = reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
                          listener=listener, limits=self.settings.read_limits(),
                          precision=self.settings.embed_precision, vector_index=self.settings.vector_index)
-        if report.new_version and self.posters:
-            self._post_watches(before)
+        if report.new_version:
+            self._post_watches()
         return report
 
-    def _post_watches(self, before: set[int]) -> None:
+    def _post_watches(self) -> None:
         """Post what the new version answers to watched questions; a failure is logged, the reindex stands."""
         try:
-            post_new_answers(self, before, served_ids(self.settings.data_dir))
+            watches.post_for_new_version(self)
         except Exception:  # noqa: BLE001 - the reindex succeeded; its report must still go out
             log.exception("could not post watched questions' answers")
 
@@ -211,6 +212,7 @@ class Parley:
         if self.settings.reindex_worker:
             self._schedule_reindex(stop)
             self._serve_reindex_requests(stop)
+            watches.follow_versions(self, stop)
         start_scheduler(self, stop)
 
     def _warm_up(self) -> None:

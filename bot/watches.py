@@ -1,5 +1,9 @@
 """Watched questions: after a reindex, the passages new in it that answer a watched question are posted once.
 
+The reindex worker follows the served version, whoever built it (a reindex in this process, one an admin asked
+for on a replica, or ``parley index`` in a terminal): when it changes, the watches look at what it added since
+the version they last looked at, which the state database remembers across restarts.
+
 A watch fires only where ``Searcher.ask`` answers the question (its own threshold and refusals), and only
 with quotes from articles that the new version serves and the previous one did not: an edited article, a
 source that dropped an item, or a reindex with nothing new posts nothing. Each passage posted is claimed
@@ -10,15 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot import replies
+from bot.state import markers
 from bot.state.watches import Watch, active_watches, add_watch, channel_watches, claim_posts, stop_watch
 from index.query import clean_question
 from index.search import NotIndexed
 from index.store import Store
+from index.versions import current_name, served_ids, version_exists
 
 if TYPE_CHECKING:
     from bot.service import Parley
@@ -28,6 +35,9 @@ log = logging.getLogger(__name__)
 #: Quotes of a watched question's answer looked through for new passages: an answer's first quotes are often
 #: older coverage of the same story.
 WATCH_DEPTH = 10
+WATCHED_VERSION = "watches.version"  # the marker: the version whose new articles the watches last looked at
+FOLLOW_SECONDS = 10  # how often the reindex worker looks for a version built elsewhere
+_following = threading.Lock()
 _LOOKUP_CHUNK = 5000
 
 
@@ -46,6 +56,42 @@ def _doc_ids(store: Store, ids: set[int]) -> set[str]:
     ordered = sorted(ids)
     return {passage.doc_id for start in range(0, len(ordered), _LOOKUP_CHUNK)
             for passage in store.passages_by_id(ordered[start:start + _LOOKUP_CHUNK]).values()}
+
+
+def remember_served_version(parley: Parley) -> None:
+    """On the first start, what is served is not new to the watches (a restart keeps the marker)."""
+    if markers.get(parley.state, WATCHED_VERSION) is None:
+        markers.put(parley.state, WATCHED_VERSION, current_name(parley.settings.data_dir) or "")
+
+
+def post_for_new_version(parley: Parley) -> int:
+    """Post the watches' answers from the articles the served version added since the watches last looked;
+    how many messages were posted. A process that can't post (no chat connected) leaves the marker alone."""
+    if not parley.posters:
+        return 0
+    data_dir = parley.settings.data_dir
+    with _following:
+        seen, current = markers.get(parley.state, WATCHED_VERSION), current_name(data_dir) or ""
+        if seen is None or seen == current:
+            return 0
+        markers.put(parley.state, WATCHED_VERSION, current)  # first: a failure below skips, never posts twice
+        if seen and not version_exists(data_dir, seen):
+            log.warning("watches skipped versions already deleted", extra={"seen": seen, "current": current})
+            return 0
+        return post_new_answers(parley, served_ids(data_dir, seen) if seen else set(), served_ids(data_dir))
+
+
+def follow_versions(parley: Parley, stop: threading.Event) -> None:
+    """In the reindex worker: post for versions built elsewhere, every ``FOLLOW_SECONDS`` until ``stop``."""
+
+    def loop() -> None:
+        while not stop.wait(FOLLOW_SECONDS):
+            try:
+                post_for_new_version(parley)
+            except Exception:  # noqa: BLE001 - the next look tries again
+                log.exception("could not post watched questions' answers")
+
+    threading.Thread(target=loop, name="watches", daemon=True).start()
 
 
 def post_new_answers(parley: Parley, before: set[int], after: set[int]) -> int:

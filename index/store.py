@@ -1,4 +1,4 @@
-"""SQLite: the articles, their passages and embeddings, per-source status, runs and feedback.
+"""SQLite: the articles, their passages and embeddings, per-source status and runs.
 
 SQLite is the record of what was read and embedded; the FAISS and BM25 files of an index
 version are derived from it. Neither passages nor article revisions are ever updated: a changed
@@ -47,9 +47,6 @@ CREATE TABLE IF NOT EXISTS titles (
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
     started_by TEXT, status TEXT NOT NULL, report TEXT);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, platform TEXT NOT NULL,
-    user TEXT NOT NULL, question TEXT NOT NULL, quotes TEXT NOT NULL, vote INTEGER NOT NULL);
 """
 
 #: An ``articles`` table of the old schema (each row the article's fields) becomes the pointer to the
@@ -351,15 +348,12 @@ class Store:
         return dict(row) if row else None
 
     # -- feedback -----------------------------------------------------------------------------
-    def add_feedback(self, platform: str, user: str, question: str, quotes: list[dict], vote: int) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT INTO feedback(at, platform, user, question, quotes, vote) VALUES(?,?,?,?,?,?)",
-                       (now(), platform, user, question, json.dumps(quotes), vote))
-
-    def feedback_counts(self) -> dict[str, int]:
-        row = self._db().execute(
-            "SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM feedback").fetchone()
-        return {"up": int(row[0]), "down": int(row[1])}
+    def older_feedback(self) -> list[sqlite3.Row]:
+        """The votes earlier versions kept here (the bot keeps them in its state database now)."""
+        if not self._db().execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='feedback'").fetchone():
+            return []
+        return self._db().execute(
+            "SELECT at, platform, user, question, quotes, vote FROM feedback ORDER BY id").fetchall()
 
     def passage_vectors(self, model: str, since: datetime | None = None,
                         until: datetime | None = None) -> Iterator[tuple[str, str, str, bytes]]:

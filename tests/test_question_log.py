@@ -78,7 +78,7 @@ def test_mentions_dms_threads_and_commands_are_logged_with_their_kind_outcome_an
         bot.slack.wait_for("response_url", hook="vote-UCAROL")
         voted = rows(bot.parley)[4]
         assert (voted["up"], voted["down"]) == (1, 1)
-        assert bot.parley.status().feedback == {"up": 1, "down": 1}  # still in the index store as before
+        assert bot.parley.status().feedback == {"up": 1, "down": 1}  # and in the feedback table, as before
 
 
 def test_discord_commands_mentions_and_dms_are_logged_and_votes_counted(parley, monkeypatch):

@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import shutil
-import sqlite3
 import statistics
 import time
 import urllib.request
@@ -25,6 +24,7 @@ from filelock import FileLock
 from pydantic import SecretStr
 from slack_bots import bot_settings, serve_in_thread, stop_serving, texts
 from slack_fake import APP_TOKEN, BOT_TOKEN, BOT_USER, SIGNING_SECRET, Call, Delivery, FakeSlack, SlackClient
+from sqlalchemy import select
 
 from bot import replies
 from bot.service import Parley
@@ -43,6 +43,7 @@ from bot.slack.render import (
     summary_message,
 )
 from bot.slack.shared import question_text
+from bot.state.db import feedback
 from config.settings import Settings
 from index.build import holder_path
 from index.evaluation import percentile
@@ -335,8 +336,8 @@ def test_ask_answers_through_its_response_url_and_votes_are_stored_once(start_bo
     bot.slack.wait_for("response_url", hook="vote-UALICE", count=2)
     bot.slack.wait_for("response_url", hook="vote-UBOB")
     assert bot.parley.status().feedback == {"up": 1, "down": 1}
-    with sqlite3.connect(bot.parley.store.path) as db:
-        question, quotes = db.execute("SELECT question, quotes FROM feedback WHERE vote=1").fetchone()
+    with bot.parley.state.connect() as db:
+        question, quotes = db.execute(select(feedback.c.question, feedback.c.quotes).where(feedback.c.vote == 1)).one()
     assert question == "What guarantees did Ryabkov say Moscow needed?"
     assert GENEVA in [quote["url"] for quote in json.loads(quotes)]
 

@@ -6,10 +6,14 @@ import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from bot.slack.memory import HANDLED_DAYS, THREAD_DAYS, SlackMemory
+from bot.state import feedback
 from bot.state.db import FILE, OLDER_FILE, metadata, open_state, upgrade
+from index.store import Store
 
 
 class Clock:
@@ -84,3 +88,26 @@ def test_migrations_step_by_step_keep_rows(tmp_path, database_url):
     assert SlackMemory(engine).answered_thread("C1", "1.0")
     assert set(metadata.tables) <= set(inspect(engine).get_table_names())
     upgrade(engine)  # a second start finds nothing to do
+
+
+def test_votes_an_earlier_parley_kept_in_the_index_store_move_once(tmp_path, database_url):
+    store = Store(tmp_path / "index.sqlite3")
+    with store.transaction() as db:
+        db.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, platform TEXT NOT "
+                   "NULL, user TEXT NOT NULL, question TEXT NOT NULL, quotes TEXT NOT NULL, vote INTEGER NOT NULL)")
+        db.executemany("INSERT INTO feedback(at, platform, user, question, quotes, vote) VALUES(?,?,?,?,?,?)",
+                       [("2026-11-30T10:00:00+00:00", "slack", "UALICE", "Who led?", "[]", 1),
+                        ("2026-11-30T11:00:00+00:00", "discord", "42", "When?", "[]", -1)])
+    engine = open_state(tmp_path, database_url)
+    assert feedback.adopt(engine, store) == 2
+    assert feedback.adopt(engine, store) == 0  # once: a restart copies nothing again
+    feedback.add(engine, "slack", "UBOB", "Who led?", [], 1)
+    assert feedback.counts(engine) == {"up": 2, "down": 1}
+    assert feedback.adopt(engine, Store(tmp_path / "empty.sqlite3")) == 0  # a store without the old table
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(tmp_path, database_url):
+    """A table or column added to ``bot.state.db`` without its migration fails here, on both databases."""
+    engine = open_state(tmp_path, database_url)
+    with engine.connect() as db:
+        assert compare_metadata(MigrationContext.configure(db), metadata) == []

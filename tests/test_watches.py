@@ -16,6 +16,7 @@ from slack_bots import CHANNEL, SlackBots, texts
 from bot.service import Parley
 from bot.state.db import open_state
 from bot.state.watches import add_watch, channel_watches, claim_posts, stop_watch
+from bot.watches import post_for_new_version
 from config import Settings, load_settings
 from config.settings import DEFAULT_MODEL
 from index.build import reindex
@@ -98,6 +99,21 @@ def test_a_watch_posts_a_new_answering_article_once_across_reindexes_and_restart
     assert parley.ask(QUESTION).quotes[0].url == LAVROV_URL  # it still answers; it is just not new
     assert len(slack.posts()) == 1
     assert "#1" in slack.command(client, "/talks-watch", "list", "list")
+
+
+def test_a_watch_posts_after_a_reindex_run_in_a_terminal(desk, slack):
+    """``parley index`` in another process builds the version; the bot posts when it next looks, once."""
+    news = desk.sources.parent / "news"
+    parley, client = slack.start(desk)
+    assert "(#1)" in slack.command(client, "/talks-watch", QUESTION, "watch")
+    write(news, "second.jsonl", [LAVROV])
+    reindex(desk.data_dir, load_sources(desk.sources), DEFAULT_MODEL)  # what `parley index` does, elsewhere
+    assert slack.posts() == []
+    assert post_for_new_version(parley) == 1
+    assert f"*{LAVROV_SENTENCE}*" in "\n".join(texts(slack.posts()[0]))
+    restarted, _ = slack.start(desk)  # a restart on the same data: the version was seen
+    assert post_for_new_version(restarted) == 0 and post_for_new_version(parley) == 0
+    assert len(slack.posts()) == 1
 
 
 def test_watch_list_stop_and_the_limits_per_channel(desk, slack):

@@ -26,16 +26,9 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlalchemy import (
-    Boolean,
-    Column,
     ColumnElement,
     Engine,
-    Float,
-    Integer,
-    MetaData,
     Select,
-    String,
-    Table,
     Text,
     delete,
     insert,
@@ -47,6 +40,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 from bot.service import Parley
+from bot.state.db import oauth_states
+from bot.state.db import slack_installations as installations
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -102,37 +97,6 @@ class EncryptedToken(TypeDecorator):
         except InvalidToken:
             log.error("a stored Slack token cannot be decrypted: PARLEY_SECRET_KEY is not the key it was saved with")
             return None
-
-
-metadata = MetaData()
-
-#: One row per workspace (or Enterprise Grid org) the app is installed in: its bot and who installed it.
-#: An absent enterprise or team is "" so that the key is unique on every database.
-installations = Table(
-    "slack_installations", metadata,
-    Column("client_id", String(64), primary_key=True),
-    Column("enterprise_id", String(32), primary_key=True),
-    Column("team_id", String(32), primary_key=True),
-    Column("app_id", String(32), nullable=True),
-    Column("enterprise_name", Text, nullable=True),
-    Column("team_name", Text, nullable=True),
-    Column("bot_id", String(32), nullable=True),
-    Column("bot_user_id", String(32), nullable=True),
-    Column("bot_scopes", Text, nullable=False, default=""),
-    Column("bot_token", Text, nullable=False),  # Fernet ciphertext, as every token column
-    Column("bot_refresh_token", Text, nullable=True),  # only with token rotation
-    Column("bot_token_expires_at", Integer, nullable=True),  # Unix seconds, only with token rotation
-    Column("is_enterprise_install", Boolean, nullable=False, default=False),
-    Column("installed_by", String(32), nullable=True),  # the installing user: an admin of that workspace
-    Column("installed_at", Float, nullable=False),
-)
-
-#: The state of each install link, until Slack sends the installer back or it expires.
-oauth_states = Table(
-    "slack_oauth_states", metadata,
-    Column("state", String(64), primary_key=True),
-    Column("expire_at", Float, nullable=False, index=True),
-)
 
 
 class EncryptedInstallationStore(InstallationStore):
@@ -264,15 +228,13 @@ class OAuthStates(OAuthStateStore):
 
 
 def installation_store(parley: Parley) -> EncryptedInstallationStore:
-    """The installations of this app (SLACK_CLIENT_ID) in ``parley.state``; tables made if missing."""
-    metadata.create_all(parley.state)
+    """The installations of this app (SLACK_CLIENT_ID) in ``parley.state``."""
     return EncryptedInstallationStore(parley.settings.slack_client_id, parley.state,
                                       token_cipher(parley.settings.secret_key))
 
 
 def state_store(parley: Parley) -> OAuthStates:
     """Where the install links' states wait for Slack's redirect, shared by every replica."""
-    metadata.create_all(parley.state)
     return OAuthStates(parley.state)
 
 

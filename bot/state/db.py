@@ -115,6 +115,55 @@ reindex_requests = Table(
 )
 
 
+#: One row per workspace (or Enterprise Grid org) the app is installed in: its bot and who installed it.
+#: An absent enterprise or team is "" so that the key is unique on every database.
+slack_installations = Table(
+    "slack_installations", metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("enterprise_id", String(32), primary_key=True),
+    Column("team_id", String(32), primary_key=True),
+    Column("app_id", String(32), nullable=True),
+    Column("enterprise_name", Text, nullable=True),
+    Column("team_name", Text, nullable=True),
+    Column("bot_id", String(32), nullable=True),
+    Column("bot_user_id", String(32), nullable=True),
+    Column("bot_scopes", Text, nullable=False, default=""),
+    Column("bot_token", Text, nullable=False),  # Fernet ciphertext, as every token column
+    Column("bot_refresh_token", Text, nullable=True),  # only with token rotation
+    Column("bot_token_expires_at", Integer, nullable=True),  # Unix seconds, only with token rotation
+    Column("is_enterprise_install", Boolean, nullable=False, default=False),
+    Column("installed_by", String(32), nullable=True),  # the installing user: an admin of that workspace
+    Column("installed_at", Float, nullable=False),
+)
+
+#: The state of each install link, until Slack sends the installer back or it expires.
+oauth_states = Table(
+    "slack_oauth_states", metadata,
+    Column("state", String(64), primary_key=True),
+    Column("expire_at", Float, nullable=False, index=True),
+)
+
+
+#: Every 👍/👎 with the question and the quotes it judged.
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("quotes", Text, nullable=False),  # JSON: the quotes as the user saw them
+    Column("vote", Integer, nullable=False),  # +1 or -1
+)
+
+#: Small facts the bot keeps between runs, e.g. the index version the watches last looked at.
+markers = Table(
+    "markers", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
 def _sqlite_pragmas(connection, _record) -> None:
     """WAL lets the reindex thread write while answers read; foreign keys make watch deletes cascade."""
     cursor = connection.cursor()

@@ -79,7 +79,7 @@ _ROLE_WORDS = {
     "analyst", "professor", "economist", "expert", "lawmaker", "politician", "congressman", "congresswoman", "member",
     "premier", "ceo", "founder", "presidential", "gov", "sen", "rep", "treasurer", "executive", "affairs", "staff",
     "joint", "army", "navy", "air", "force", "forces", "armed", "intelligence", "agency", "federal", "deputies", "duma",
-    "parliament", "republic", "federation", "chamber", "committee", "service", "sheikh",
+    "parliament", "republic", "federation", "chamber", "committee", "service", "sheikh", "principal",
 }
 _NATIONALITIES = {
     "russian", "american", "ukrainian", "belarusian", "german", "french", "british", "english", "chinese",
@@ -123,6 +123,8 @@ _NOT_NAMES = {
     "have", "is", "was", "were", "will", "would", "do", "does", "did", "can", "could", "should", "may", "might",
 }
 _CONNECTORS = {"of", "the", "for", "to", "on", "in"}
+_TITLE_LINKS = {"during", "following", "amid", "upon", "via", "ahead", "about", "over", "regarding", "against",
+                "into", "at", "with", "and"}  # capitalised in a title: "Remarks by President Biden During …"
 _HONORIFICS = {"mr.", "ms.", "mrs.", "dr.", "mr", "ms", "mrs", "dr", "prof.", "prof", "sen.", "rep.", "gen.", "amb.",
                "gov.",
                "lt.", "col.", "adm.", "sgt.", "capt.", "st.", "jr.", "sr."}
@@ -331,6 +333,8 @@ def _upper_label(honorific: str | None, label: str, people: _People, title: str)
         role = " ".join(words[1:]).title()
         named = _holder(role, title, people)
         person = people.get(named) if named else None
+        if person and person.role and role.lower() not in person.role.lower():
+            person = None  # "First Lady Jill Biden" shares the President's surname, not his label
         return Speaker(person.name if person else named, role) if named else Speaker(label.title(), role)
     titles = [word for word in words if word in _LABEL_TITLES]
     if honorific is None and not titles:
@@ -348,12 +352,15 @@ def _upper_label(honorific: str | None, label: str, people: _People, title: str)
 def _holder(role: str, title: str, people: _People) -> str | None:
     """The name the title gives with ``role`` ("President Biden" for "President"), if exactly one. A title's
     capitalised next word is not part of the name when it is a function word ("Remarks by President Biden To
-    Mark …") or the article knows the one-word name and not the two-word one ("President Biden Announces")."""
+    Mark …"), a verb in -ing ("… Biden Providing …") or the article knows the one-word name and not the two-word
+    one ("President Biden Announces")."""
     names = set()
     for match in re.finditer(rf"(?<!Vice )\b{re.escape(role)}\s+((?:[A-Z][\w'’\-]+\s+)?[A-Z][\w'’\-]+)", title):
         words = match.group(1).split()
-        if len(words) == 2 and (words[1].lower() in _NOT_NAMES | _CONNECTORS
-                                or (people.get(words[0]) and not people.get(words[1]))):
+        if len(words) == 2 and (words[1].lower() in _NOT_NAMES | _CONNECTORS | _TITLE_LINKS
+                                or (people.get(words[0]) and not people.get(words[1]))
+                                or (words[1].endswith("ing") and len(words[1]) > 6
+                                    and (people.get(words[1]) or _Person("")).name in {"", match.group(1)})):
             words = words[:1]
         names.add(" ".join(words))
     names = {name for name in names if name.split()[0].lower() not in _NOT_NAMES}
@@ -442,9 +449,24 @@ def _role_text(tokens: list[str]) -> str | None:
         words.pop(0)
     while words and words[-1].lower() in _CONNECTORS | _HONORIFICS:
         words.pop()
-    if not any(_is_head(word) for word in words):
+    heads = [at for at, word in enumerate(words) if _is_head(word)]
+    if not heads:
         return None
-    return " ".join(words) or None
+    joined = [at for at, word in enumerate(words) if word.lower() == "and" and at < heads[-1]]
+    if joined:  # "Press Secretary Jen Psaki And National Economic Council Director": the last one's role
+        words, heads = words[joined[-1] + 1:], [at - joined[-1] - 1 for at in heads if at > joined[-1]]
+    start = heads[-1]
+    while start > 0 and _in_role_phrase(words[start - 1]):
+        start -= 1
+    if any(_is_role(word) for word in words[:start]):
+        start = 0  # one long title ("National Economic Council Director"), kept whole
+    return " ".join(words[start:]) or None  # else a heading run into a label ("… Supervisory Board President …")
+
+
+def _in_role_phrase(word: str) -> bool:
+    """A word that may qualify a role noun: a role word, a nationality, an acronym (``NEC``, ``U.S.``), a possessive."""
+    return (_is_role(word) or word.lower() in _NATIONALITIES or bool(re.fullmatch(r"[A-Z][A-Z.]*[A-Z]\.?", word))
+            or word.lower().endswith(("'s", "’s")))
 
 
 def _is_head(word: str) -> bool:

@@ -214,3 +214,20 @@ def test_a_quoted_clause_with_a_long_attribution_after_it_is_still_the_speakers_
     rows = who(text)
     assert rows[1][1:] == ("Sergei Lavrov", "words", "quote")  # the quote is a third of the sentence
     assert rows[2][1:] == ("Sergei Lavrov", "account", "reported")  # a quoted phrase inside a paraphrase
+
+
+def test_a_role_is_the_phrase_around_its_noun_not_a_heading_or_another_person_before_it():
+    text = ("The meeting opened.\n\nLand of Opportunity Supervisory Board President of Russia Vladimir Putin: Good "
+            "afternoon, colleagues.\n")
+    assert speaker_of(text, "Land of") == Speaker("Vladimir Putin", "President of Russia")
+    title = "Press Briefing by Press Secretary Jen Psaki And National Economic Council Director Brian Deese"
+    assert speaker_of("MR. DEESE: The economy grew.\n", "MR. DEESE", title) == Speaker(
+        "Brian Deese", "National Economic Council Director")  # a long title is kept whole
+
+
+def test_the_president_is_neither_a_title_verb_nor_someone_sharing_his_surname():
+    text = "THE PRESIDENT: We are sending aid.\n"
+    assert speaker_of(text, "THE PRESIDENT", "Remarks by President Biden Providing an Update on Aid").name == "Biden"
+    text = "First Lady Jill Biden spoke first.\n\nTHE PRESIDENT: Thank you, Jill.\n"
+    title = "Remarks by President Biden and First Lady Jill Biden at a Reception"
+    assert speaker_of(text, "THE PRESIDENT", title) == Speaker("Biden", "President")

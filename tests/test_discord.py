@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import re
-import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -21,11 +20,13 @@ from pathlib import Path
 import discord
 import pytest
 from discord.gateway import DiscordWebSocket
+from sqlalchemy import select
 
 from bot import replies
 from bot.discord import render
 from bot.discord.app import ParleyClient, guild_ids, serve
 from bot.service import Parley
+from bot.state.db import feedback
 from config import SettingsError, load_settings
 from config.settings import DEFAULT_MODEL
 from index.articles import clean_text
@@ -156,9 +157,9 @@ def test_vote_buttons_store_one_vote_per_user(parley, monkeypatch):
             return [request.body for request in await fake.wait_for("POST", FOLLOWUP, count=3)]
 
     answer, thanks, again = run(scenario())
-    assert parley.store.feedback_counts() == {"up": 1, "down": 0}
-    with sqlite3.connect(parley.store.path) as db:
-        stored = json.loads(db.execute("SELECT quotes FROM feedback").fetchone()[0])
+    assert parley.status().feedback == {"up": 1, "down": 0}
+    with parley.state.connect() as db:
+        stored = json.loads(db.execute(select(feedback.c.quotes)).scalar_one())
     assert stored and all(set(quote) == {"passage_id", "url"} and quote["passage_id"] for quote in stored)
     assert thanks["flags"] & EPHEMERAL and again["flags"] & EPHEMERAL
     assert thanks["content"] != again["content"]

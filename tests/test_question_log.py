@@ -114,7 +114,8 @@ def test_a_setting_stores_no_question_and_answers_go_on(settings):
         assert rows(bot.parley) == []
 
 
-def test_old_questions_are_pruned_when_one_is_logged_and_when_parley_starts(settings):
+def test_old_questions_are_pruned_when_one_is_logged_and_when_parley_starts(settings, database_url):
+    settings = settings.model_copy(update={"database_url": database_url})
     parley = Parley(settings.model_copy(update={"keep_questions_days": 30}))
     reply = parley.ask(UNCOVERED)
     now = time.time()
@@ -136,7 +137,8 @@ def test_a_question_with_no_words_is_not_logged(parley, question):
     assert rows(parley) == []
 
 
-def test_questions_group_by_their_words_with_first_and_last_times(parley):
+def test_questions_group_by_their_words_with_first_and_last_times(settings, database_url):
+    parley = Parley(settings.model_copy(update={"database_url": database_url}))
     reply = parley.ask(UNCOVERED)
     for at, text in ((100.0, UNCOVERED), (200.0, "what is the BOILING point of mercury"), (300.0, "Other gap?")):
         question_log.record(parley.state, text, reply, "discord", "command", 1e9, at=at)

@@ -139,12 +139,12 @@ _ROLE_HEADS = {
     "moderator", "host", "anchor", "correspondent", "analyst", "professor", "economist", "lawmaker",
     "congressman", "congresswoman", "premier", "ceo", "founder", "lady", "sen.", "rep.", "gen.", "colonel", "treasurer",
 }
-_UPPER_LABEL = re.compile(r"(?:(MR|MS|MRS|DR)\.?\s+)?([A-Z][A-Z'’.\-]*(?:\s+[A-Z][A-Z'’.\-]*){0,5})\s*:[ \t]+(?=\S)")
+_UPPER_LABEL = re.compile(r"(?:(MR|MS|MRS|DR)\.?\s+)?([A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,5})\s*:[ \t]+(?=\S)")
 _Q_LABEL = re.compile(r"Q(?::|\.)?[ \t]+(?=\S)")
 _TITLE_LABEL = re.compile(r"([A-Z][^:\n]{1,240}?)\s?(?:\([^)\n]{1,40}\))?:[ \t]+(?=[\"“‘(\[A-Z0-9])")
-_DOUBLED = re.compile(r"(?P<role>.*?)\b(?P<given>[A-Z][\w'’\-]+) (?P<sur>[A-Z][\w'’\-]+) (?P=sur),? (?P=given)"
-                      r"(?P<role2>.*)")  # the Kremlin's scraped "Sergei Lavrov Lavrov SergeiForeign Minister of Russia"
-_DOUBLED_LABEL = re.compile(r"\b([A-Z][\w'’\-]+) ([A-Z][\w'’\-]+) \2,? \1([^:\n]{2,200}?)\s?:[ \t]")
+_DOUBLED = re.compile(r"(?P<role>.*?)\b(?P<given>[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)?) (?P<sur>[A-Z][\w'’\-]+) "
+                      r"(?P=sur),? (?P=given)(?P<role2>.*)")  # "Sergei Lavrov Lavrov SergeiForeign …"
+_DOUBLED_LABEL = re.compile(r"\b([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)?) ([A-Z][\w'’\-]+) \2,? \1([^:\n]{2,200}?)\s?:[ \t]")
 _GENERIC_LABELS = {"QUESTION": "Reporter", "Q": "Reporter", "QUESTION(RETRANSLATED)": "Reporter"}
 _GENERIC_TAILS = ("OFFICIAL", "MODERATOR", "OPERATOR", "AIDE", "MEMBER", "PARTICIPANT", "INTERPRETER", "REPORTER",
                   "OFFICIAL ONE", "OFFICIAL TWO", "OFFICIAL THREE")
@@ -173,6 +173,7 @@ _QUOTE_REACH = 6  # sentences a quotation may run across
 class _Person:
     name: str
     role: str | None = None
+    lent: bool = False  # the role came from a bare surname ("President Biden"), maybe another's of that surname
 
 
 @dataclass
@@ -182,14 +183,15 @@ class _People:
     by_key: dict[str, _Person] = field(default_factory=dict)
     labels: Counter[str] = field(default_factory=Counter)  # how often each bare "Given Surname:" label occurs
 
-    def add(self, name: str, role: str | None) -> _Person:
+    def add(self, name: str, role: str | None, lent: bool = False) -> _Person:
         person = self.by_key.get(_key(name))
         if person is None:
             person = self.by_key[_key(name)] = _Person(name, role)
         else:
             if len(name.split()) > len(person.name.split()) and " " not in person.name:
                 person.name = name
-            person.role = person.role or role
+            if not person.role and role:
+                person.role, person.lent = role, lent
         return person
 
     def get(self, name: str) -> _Person | None:
@@ -251,7 +253,17 @@ def attribute(text: str, title: str = "") -> list[Attribution]:
 def _statement_author(title: str, people: _People) -> Speaker | None:
     """The author a title names, ``Statement by NSC Spokesperson Emily Horne on …``: every sentence is theirs."""
     match = re.match(r"(?:Joint\s+)?Statement\s+(?:by|from)\s+(.{3,120}?)(?:\s+[Oo]n\s|\s+and\s|,|$)", title)
-    return _person(_WORD.findall(match.group(1)), people, require_full=True) if match else None
+    if not match:
+        return None
+    words = _WORD.findall(match.group(1))
+    for at, word in enumerate(words[2:], 2):  # "… President Joe Biden Marking One Year …": the name ends before
+        if word.lower() in _TITLE_LINKS or (word.endswith("ing") and len(word) > 6):
+            words = words[:at]
+            break
+    role = _split_name(words)[0]
+    if any(_is_head(word) and _plausible_surname(after) for word, after in zip(role, role[1:], strict=False)):
+        return None  # "… President Biden Four Years After the Parkland Shooting": someone named before the end
+    return _person(words, people, require_full=True)
 
 
 def _byline(text: str, people: _People) -> Speaker | None:
@@ -324,6 +336,8 @@ def _label_suffix(heading: str, people: _People) -> Speaker | None:
 def _upper_label(honorific: str | None, label: str, people: _People, title: str) -> Speaker | None:
     """``MS. PSAKI``, ``SECRETARY BLINKEN``, ``THE PRESIDENT``, ``QUESTION``, ``MODERATOR``; not ``SUBJECT``."""
     label = " ".join(label.split()).rstrip(".")
+    if not label.isupper():
+        return None  # "Thank You:"; capitals are any alphabet's ("PRESIDENT NAUSĖDA")
     if label in _GENERIC_LABELS:
         return Speaker(_GENERIC_LABELS[label])
     if honorific is None and label.endswith(_GENERIC_TAILS) and len(label.split()) <= 4:
@@ -333,8 +347,8 @@ def _upper_label(honorific: str | None, label: str, people: _People, title: str)
         role = " ".join(words[1:]).title()
         named = _holder(role, title, people)
         person = people.get(named) if named else None
-        if person and person.role and role.lower() not in person.role.lower():
-            person = None  # "First Lady Jill Biden" shares the President's surname, not his label
+        if person and (not _holds(person.role, role) or person.lent and " " not in named):
+            person = None  # "the First Lady, Dr. Jill Biden" shares the President's surname, not his label
         return Speaker(person.name if person else named, role) if named else Speaker(label.title(), role)
     titles = [word for word in words if word in _LABEL_TITLES]
     if honorific is None and not titles:
@@ -344,6 +358,10 @@ def _upper_label(honorific: str | None, label: str, people: _People, title: str)
         return None
     person = people.get(surname)
     role_words = " ".join(words[:-1]).title() if titles else None
+    if person and role_words and (_clashes(person.role, role_words) or person.lent and " " in person.name):
+        person = None  # "PRESIDENT BIDEN" is not "First Lady Jill Biden"
+    if person and role_words and _holds(role_words, person.role) and not _holds(person.role, role_words):
+        return Speaker(person.name, role_words)  # "VICE PRESIDENT HARRIS", whom the article called "President"
     if person:
         return Speaker(person.name, person.role or role_words)
     return Speaker(" ".join(word.title() for word in words[len(words) - 1 if titles else 0:]), role_words)
@@ -365,6 +383,11 @@ def _holder(role: str, title: str, people: _People) -> str | None:
         names.add(" ".join(words))
     names = {name for name in names if name.split()[0].lower() not in _NOT_NAMES}
     return names.pop() if len(names) == 1 else None
+
+
+def _holds(role: str | None, title: str) -> bool:
+    """Whether ``role`` (``Press Secretary``) includes ``title`` (``Secretary``), word for word."""
+    return bool(role) and re.search(rf"\b{re.escape(title.lower())}\b", role.lower()) is not None
 
 
 def _title_label(label: str, people: _People) -> Speaker | None:
@@ -405,6 +428,10 @@ def _person(tokens: list[str], people: _People, require_full: bool = False) -> S
     if require_full and not role_text:
         return None
     if len(name) == 1 and _plausible_surname(name[0]):
+        if role and role[-1].lower() == "of":
+            return None  # "President of Iran": a place, not a person's name
+        if known and " " in known.name and (known.lent or role_text and _clashes(known.role, role_text)):
+            return Speaker(full, role_text or known.role)  # "(President) Biden" is not "Hunter Biden", untitled
         if known:
             return Speaker(known.name, role_text or known.role)
         if role_text:
@@ -412,9 +439,17 @@ def _person(tokens: list[str], people: _People, require_full: bool = False) -> S
     return None
 
 
+def _clashes(role: str | None, title: str) -> bool:
+    """Whether a ``title`` (``President``) names a role noun that a person's ``role`` (``First Lady``, or none) lacks:
+    then the person sharing the surname may be someone else."""
+    heads = {word.lower() for word in _WORD.findall(title) if _is_head(word)}
+    return bool(heads) and not (role and any(word.lower() in heads for word in _WORD.findall(role)))
+
+
 def _is_role(word: str) -> bool:
     """A word of a role (``Minister``, ``spokesperson``, ``Director-General``)."""
     lower = word.lower()
+    lower = lower[:-1] if lower.endswith("s") and lower[:-1] in _ROLE_HEADS else lower  # "Presidents Biden and …"
     return lower in _ROLE_WORDS or any(part in _ROLE_WORDS for part in lower.split("-") if part)
 
 
@@ -455,12 +490,23 @@ def _role_text(tokens: list[str]) -> str | None:
     joined = [at for at, word in enumerate(words) if word.lower() == "and" and at < heads[-1]]
     if joined:  # "Press Secretary Jen Psaki And National Economic Council Director": the last one's role
         words, heads = words[joined[-1] + 1:], [at - joined[-1] - 1 for at in heads if at > joined[-1]]
+    last = words[-1]
+    if heads[-1] == len(words) - 2 and words[-2].lower() not in {"general", "chief"} and last[:1].isupper() \
+            and not _in_role_phrase(last):  # "Latvian Prime Minister Arturs", not "General Designer"
+        words = words[:-1]  # a given name the name's two words left out
     start = heads[-1]
-    while start > 0 and _in_role_phrase(words[start - 1]):
-        start -= 1
-    if any(_is_role(word) for word in words[:start]):
+    while start > 0 and _in_role_phrase(words[start - 1]) and not (
+            _institution(words[start - 1]) and (start == 1 or not _in_role_phrase(words[start - 2]))):
+        start -= 1  # "US Army Chief", not "… Economic Council President": a body joins only with its own qualifier
+    complement = heads[-1] + 1 < len(words)  # "President of Russia": what follows the noun completes the role
+    if any(_is_role(word) for word in words[:start]) and not (complement and words[start - 1] not in {"–", "—", "-"}):
         start = 0  # one long title ("National Economic Council Director"), kept whole
     return " ".join(words[start:]) or None  # else a heading run into a label ("… Supervisory Board President …")
+
+
+def _institution(word: str) -> bool:
+    """A word naming a body, not a rank: ``Council``, ``Ministry``, ``Navy`` (``… Council President of Russia``)."""
+    return word.lower() in _ORG_WORDS
 
 
 def _in_role_phrase(word: str) -> bool:
@@ -504,10 +550,21 @@ def _introductions(text: str) -> _People:
     for match in _TITLED_SURNAME.finditer(text):
         if (match.group(1).lower() in _ROLE_HEADS | _HONORIFICS or match.group(1).lower() + "." in _HONORIFICS) \
                 and _plausible_surname(match.group(2)):
-            people.add(match.group(2), match.group(1).rstrip(".") if match.group(1).lower() in _ROLE_HEADS else None)
+            people.add(match.group(2), _rank(text, match.start(1)) if match.group(1).lower() in _ROLE_HEADS else None,
+                       lent=True)
     for doubled in _DOUBLED_LABEL.finditer(text):
         people.add(f"{doubled.group(1)} {doubled.group(2)}", doubled.group(3).strip(" ,"))
     return people
+
+
+def _rank(text: str, head_at: int) -> str:
+    """The role noun at ``head_at`` with the rank words just before it: ``Vice President``, ``Prime Minister``."""
+    words = _WORD.findall(text[head_at:head_at + 40])[:1]
+    for word in reversed(_WORD.findall(text[max(0, head_at - 60):head_at])):
+        if not _in_role_phrase(word) or _institution(word):
+            break
+        words.insert(0, word)
+    return " ".join(words).rstrip(".")
 
 
 def _run_before(text: str, position: int) -> list[str]:

@@ -231,3 +231,48 @@ def test_the_president_is_neither_a_title_verb_nor_someone_sharing_his_surname()
     text = "First Lady Jill Biden spoke first.\n\nTHE PRESIDENT: Thank you, Jill.\n"
     title = "Remarks by President Biden and First Lady Jill Biden at a Reception"
     assert speaker_of(text, "THE PRESIDENT", title) == Speaker("Biden", "President")
+
+
+def test_a_label_or_title_is_not_someone_else_sharing_the_surname():
+    text = "THE PRESIDENT: Let me thank the First Lady, Dr. Jane Doe, for coming. Thank you all.\n"
+    assert speaker_of(text, "Thank you all", "Remarks by President Doe on the Budget") == Speaker("Doe", "President")
+    text = ("Jack Roe, the senator's son, left the firm in May. When asked about the report Friday, President Roe "
+            "vowed the country would respond.")
+    assert speaker_of(text, "When asked") == Speaker("Roe", "President")
+
+
+def test_a_labels_own_title_and_any_alphabets_capitals():
+    title = "Remarks by Vice President Doe and President Kalniėtė of Ruritania"
+    text = "VICE PRESIDENT DOE: Good afternoon.\n\nPRESIDENT KALNIĖTĖ: Thank you. We are ready to talk.\n"
+    assert speaker_of(text, "VICE PRESIDENT", title) == Speaker("Doe", "Vice President")
+    assert speaker_of(text, "We are ready", title).name == "Kalniėtė"  # not the Vice President's turn running on
+
+
+def test_a_headings_event_or_other_guest_is_not_part_of_the_role():
+    for heading in ("Address at the meeting of the Supreme Economic Council", "Speech at the meeting of the Trade "
+                    "Ministry Board", "Beginning of talks with President of Ruritania Petr Roe"):
+        text = f"The talks began. * * * {heading} President of Russia Jan Doe: Good afternoon. We will begin.\n"
+        assert speaker_of(text, "We will begin") == Speaker("Jan Doe", "President of Russia"), heading
+    assert speaker_of("US Army Chief of Staff Jan Doe said the drills were over.", "US Army").role == \
+        "US Army Chief of Staff"  # a body qualified by its own word stays in the role
+
+
+def test_the_scraped_doubled_label_with_two_given_names():
+    text = ("Jan Doe: Welcome. President of Ruritania Sayyid Ali Roe Roe Sayyid AliPresident of Ruritania "
+            "(retranslated): Thank you very much. We have brought a document.")
+    assert speaker_of(text, "We have brought") == Speaker("Ali Roe", "President of Ruritania")
+
+
+def test_a_statement_titles_words_after_the_name_are_not_the_name():
+    text = "We remember those we lost.\n"
+    assert who(text, "Statement by President Jan Doe Marking One Year Since the Flood")[0][1] == "Jan Doe"
+    assert who(text, "Statement by President Doe Four Years After the Flood")[0][1] is None
+
+
+def test_a_place_a_given_name_or_a_plural_title_is_not_part_of_a_name_or_role():
+    speaker = speaker_of('"We must act now," Rep. Jan Doe of Ruritania told reporters.', '"We must')
+    assert (speaker.name if speaker else None) in {None, "Jan Doe"}  # never "Ruritania"
+    assert speaker_of("Latvian Prime Minister Karl Jan Doe said the talks would go on.", "Latvian") == \
+        Speaker("Jan Doe", "Latvian Prime Minister")
+    text = 'Presidents Doe and Roe met on Monday. President Jan Doe spoke first. "We agreed on a plan," Doe said.'
+    assert speaker_of(text, '"We agreed').name == "Jan Doe"  # not "Presidents Doe"

@@ -357,14 +357,15 @@ def _upper_label(honorific: str | None, label: str, people: _People, title: str)
     if surname in _LABEL_TITLES or not re.search("[AEIOUY]", surname):
         return None
     person = people.get(surname)
-    role_words = " ".join(words[:-1]).title() if titles else None
+    named_from = len(words) - 2 if len(words) > 2 and words[-2].lower() in _PARTICLES else len(words) - 1
+    role_words = " ".join(words[:named_from]).title() if titles else None  # "AMIR AL THANI": Amir Al Thani
     if person and role_words and (_clashes(person.role, role_words) or person.lent and " " in person.name):
         person = None  # "PRESIDENT BIDEN" is not "First Lady Jill Biden"
     if person and role_words and _holds(role_words, person.role) and not _holds(person.role, role_words):
         return Speaker(person.name, role_words)  # "VICE PRESIDENT HARRIS", whom the article called "President"
     if person:
         return Speaker(person.name, person.role or role_words)
-    return Speaker(" ".join(word.title() for word in words[len(words) - 1 if titles else 0:]), role_words)
+    return Speaker(" ".join(word.title() for word in words[named_from if titles else 0:]), role_words)
 
 
 def _holder(role: str, title: str, people: _People) -> str | None:
@@ -400,6 +401,8 @@ def _title_label(label: str, people: _People) -> Speaker | None:
     if doubled:
         label = f"{doubled.group('role')}{doubled.group('given')} {doubled.group('sur')}"
         role2 = doubled.group("role2").strip(" ,") or None
+        if role2 and _is_head(doubled.group("given")):  # "Patriarch Kirill Kirill Patriarch of Moscow …"
+            role2 = f"{doubled.group('given')} {role2}"
     tokens = _WORD.findall(label)
     if any(token[0].islower() and token.lower() not in _CONNECTORS | _ROLE_WORDS for token in tokens):
         return None
@@ -553,7 +556,10 @@ def _introductions(text: str) -> _People:
             people.add(match.group(2), _rank(text, match.start(1)) if match.group(1).lower() in _ROLE_HEADS else None,
                        lent=True)
     for doubled in _DOUBLED_LABEL.finditer(text):
-        people.add(f"{doubled.group(1)} {doubled.group(2)}", doubled.group(3).strip(" ,"))
+        if _is_head(doubled.group(1)):  # a title doubled as if a given name: "Patriarch Kirill Kirill Patriarch of …"
+            people.add(doubled.group(2), f"{doubled.group(1)} {doubled.group(3).strip(' ,')}")
+        else:
+            people.add(f"{doubled.group(1)} {doubled.group(2)}", doubled.group(3).strip(" ,"))
     return people
 
 

@@ -276,3 +276,9 @@ def test_a_place_a_given_name_or_a_plural_title_is_not_part_of_a_name_or_role():
         Speaker("Jan Doe", "Latvian Prime Minister")
     text = 'Presidents Doe and Roe met on Monday. President Jan Doe spoke first. "We agreed on a plan," Doe said.'
     assert speaker_of(text, '"We agreed').name == "Jan Doe"  # not "Presidents Doe"
+
+
+def test_a_particle_belongs_to_the_surname_and_a_doubled_title_to_the_role():
+    assert speaker_of("AMIR AL DOE: Thank you.\n", "AMIR") == Speaker("Al Doe", "Amir")
+    text = "Jan Roe: Welcome. Patriarch Hilarion Hilarion Patriarch of Ruritania: Thank you. We are grateful."
+    assert speaker_of(text, "We are grateful") == Speaker("Hilarion", "Patriarch of Ruritania")

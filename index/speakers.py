@@ -6,7 +6,9 @@ speaker is worse than none. The forms read:
 
 - ``label``: a transcript label opening a turn, carried across paragraphs until the next label
   (White House and State Department ``MS. PSAKI:``, ``SECRETARY BLINKEN:``, ``Q``/``QUESTION:``
-  for a reporter; Kremlin ``President of Russia Vladimir Putin:`` and its scraped doubled form).
+  for a reporter; Kremlin ``President of Russia Vladimir Putin:`` and its scraped doubled form). In a
+  one-line transcript a turn may open mid-sentence (``… your intentions? Thank you Vladimir Putin: …``):
+  such a sentence is whoever speaks most of it, and the turn goes on with the new speaker.
 - ``quote``: a direct quotation with its attribution (``“…,” Lavrov said.``), and the quoted
   sentences that continue it.
 - ``reported``: reported speech (``Ryabkov told reporters that …``, ``…, Lavrov said.``,
@@ -158,6 +160,7 @@ _STAGE = re.compile(r"[(\[][^)\]]*[)\]][.]?")  # "(Laughter.)", "[inaudible]": n
 _FULL_NAME = re.compile(r"\b(?=([A-Z][\w'’\-]+(?:\s+[A-Z]\.)?(?:\s+(?:[Ll]e|[Dd]e|von|van|der|bin|al|Al))?"
                         r"\s+[A-Z][a-z][\w'’\-]*))")
 _NAME_LABEL = re.compile(r"(?:^|(?<=[.?!…\"”]\s))([A-Z][\w'’\-]+ [A-Z][\w'’\-]+):\s", re.M)
+_INLINE_LABEL = re.compile(r"(?<=[^\s.?!…:] )([A-Z][\w'’\-]+ [A-Z][\w'’\-]+):[ \t]+(?=[\"“A-Z])")
 _TITLED_SURNAME = re.compile(r"\b([A-Za-z][\w\-]*\.?)\s+([A-Z][a-z][\w'’\-]+)\b(?!\s+[A-Z]|[\w'’\-])")
 _INTERJECTION = re.compile(r",\s+(?:(?:when|while|asked|speaking|in|at|on|during|after|before|who|whose|also)\b"
                            r"[^,“”\"]{2,100}|[RDI]-[A-Z][a-z]{1,5}\.?),$")  # "Scholz, when asked …," "Scott, R-Fla.,"
@@ -218,6 +221,16 @@ def attribute(text: str, title: str = "") -> list[Attribution]:
             turn = None
         author = _attributable(text, start, end, people) or author
         found = _label(text, start, end, people, title)
+        inline = _inline_labels(text, max(found[1], text.find(":", found[1], end)) + 1 if found else start, end, people)
+        if inline:  # a turn opening mid-sentence: the sentence is whoever speaks most of it
+            labels = ([found] if found else []) + inline
+            pieces = [(labels[0][1] - start, turn)] + [
+                (after - at, speaker) for (speaker, at), after in zip(labels, [at for _, at in labels[1:]] + [end],
+                                                                      strict=True)]
+            speaker = max(pieces, key=lambda piece: piece[0])[1]
+            turn = labels[-1][0]
+            results.append(Attribution(start, end, speaker, "words", "label") if speaker else Attribution(start, end))
+            continue
         if found:
             turn, at = found
             said = _LABEL_PREFIX.sub("", text[at:end], count=1)
@@ -320,6 +333,26 @@ def _label(text: str, start: int, end: int, people: _People, title: str) -> tupl
     bare = _BARE_LABEL.match(text, start, end)  # "Vladimir Putin Fine, do this": a recurring label that lost its colon
     speaker = _title_label(bare.group(1), people) if bare and people.labels[bare.group(1)] >= 2 else None
     return (speaker, start) if speaker else None
+
+
+def _inline_labels(text: str, start: int, end: int, people: _People) -> list[tuple[Speaker, int]]:
+    """Turns opening inside a sentence of a one-line transcript (``… your intentions? Thank you Vladimir Putin:
+    Regarding …``): the bare ``Given Surname:`` label of someone who labels turns elsewhere in the text, with
+    the role words of its label form before it; not after a speech verb (``said Vladimir Putin: …``)."""
+    found = []
+    for match in _INLINE_LABEL.finditer(text, start, end):
+        speaker = _title_label(match.group(1), people) if people.labels[match.group(1)] >= 2 else None
+        window = max(start, match.start() - 200)
+        tokens = list(_WORD.finditer(text, window, match.start()))
+        run = len(_trailing_run([token.group() for token in tokens]))
+        before = tokens[-run - 1].group() if run < len(tokens) else ""
+        if speaker and not _VERB.fullmatch(before) and before.lower() not in _HONORIFICS:
+            at = tokens[-run].start() if run else match.start()
+            opening = _WORD.match(text, start, at)  # "General Director of … organisation Alexei Komissarov:"
+            titled = opening and _is_role(opening.group()) and opening.group()[:1].isupper() and not re.search(
+                r"[,;:?!\"“]", text[start:at])
+            found.append((speaker, start if titled else at))
+    return found
 
 
 def _label_suffix(heading: str, people: _People) -> Speaker | None:

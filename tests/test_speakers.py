@@ -282,3 +282,33 @@ def test_a_particle_belongs_to_the_surname_and_a_doubled_title_to_the_role():
     assert speaker_of("AMIR AL DOE: Thank you.\n", "AMIR") == Speaker("Al Doe", "Amir")
     text = "Jan Roe: Welcome. Patriarch Hilarion Hilarion Patriarch of Ruritania: Thank you. We are grateful."
     assert speaker_of(text, "We are grateful") == Speaker("Hilarion", "Patriarch of Ruritania")
+
+
+ONE_LINE_TRANSCRIPT = (
+    "President of Russia Oleg Varin: Good afternoon. Lena Orlova: Good afternoon. Oleg Varin: Go ahead. "
+    "Lena Orlova: Thank you for taking my question. "
+    "Will you sign the treaty this year, and what do you expect from the other side? Thank you Oleg Varin: "
+    "Regarding your question, we will sign it when our security is guaranteed in full and in writing. "
+    "That is all. Lena Orlova: Thank you. Oleg Varin: Next question, please. Moderator Ivan Belov: Please. "
+    "Let us hear the next one from the agency in the back row Oleg Varin: Yes. We will keep talking. "
+    "Lena Orlova: One more thing: the talks go on.")
+
+
+def test_a_label_inside_a_one_line_transcripts_sentence_opens_a_turn():
+    rows = {sentence: name for sentence, name, _, _ in who(ONE_LINE_TRANSCRIPT, "News conference")}
+    assert rows["Will you sign the treaty this year, and what do you expect from the other side?"] == "Lena Orlova"
+    # the label opens the sentence's main part: the rest of it, and the turn after it, are Varin's
+    assert rows["Thank you Oleg Varin: Regarding your question, we will sign it when our security is guaranteed "
+                "in full and in writing."] == "Oleg Varin"
+    assert rows["That is all."] == "Oleg Varin"
+    # a label late in a sentence leaves it to the speaker of its main part; the next sentence is the new turn's
+    assert rows["Let us hear the next one from the agency in the back row Oleg Varin: Yes."] == "Ivan Belov"
+    assert rows["We will keep talking."] == "Oleg Varin"
+    assert rows["Lena Orlova: One more thing: the talks go on."] == "Lena Orlova"
+
+
+def test_a_name_and_colon_after_a_speech_verb_in_prose_is_no_label():
+    text = ("Oleg Varin: We are ready. Lena Orlova: When? Oleg Varin: Soon. Lena Orlova: Fine. Oleg Varin: As I "
+            "told the paper, I once said Lena Orlova: She was right. The reporter then left the room without comment.")
+    rows = {sentence: name for sentence, name, _, _ in who(text)}
+    assert rows["The reporter then left the room without comment."] == "Oleg Varin"

@@ -18,9 +18,10 @@ speakers given that role (case aside). Printed
 overall, by set (labelled in turn: ``tuning``, ``held-out``, ``fresh``, ``final``, ``fresh-2``; each was labelled
 before the rules saw it and measured once, then also used to improve them, so only a set's first
 measurement is out of sample; ``issue-18`` was chosen from errors the rules made, so it measures their fix,
-not the rules; ``issue-18b`` and ``issue-18b-held-out`` were labelled before the rule for a label opening a turn
-mid-sentence was written, and only the first was looked at while writing it), by source and by form (the form
-read for precision, the labelled form for coverage).
+not the rules; ``issue-18b`` / ``issue-18b-held-out`` (a label opening a turn mid-sentence) and ``issue-18c`` /
+``issue-18c-held-out`` (a title and full name before a speech verb) were labelled before the rule for them was
+written, and only the first of each pair was looked at while writing it), by source and by form (the form read
+for precision, the labelled form for coverage).
 ``--show`` lists every sentence scored wrong.
 """
 

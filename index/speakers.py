@@ -12,8 +12,9 @@ speaker is worse than none. The forms read:
 - ``quote``: a direct quotation with its attribution (``“…,” Lavrov said.``), and the quoted
   sentences that continue it.
 - ``reported``: reported speech (``Ryabkov told reporters that …``, ``…, Lavrov said.``,
-  ``According to Stoltenberg, …``); ``he``/``she`` is the last named speaker only when no other
-  person was named since.
+  ``According to Stoltenberg, …``), the subject with its title (``NATO Secretary General Jens
+  Stoltenberg said``, ``…, EU foreign policy chief Josep Borrell told reporters``); ``he``/``she``
+  is the last named speaker only when no other person was named since.
 
 ``kind`` says whose words the sentence is: ``words`` (a label's turn, or mostly a quotation) or
 ``account`` (the outlet's paraphrase of what was said). Names and roles come from the article
@@ -124,6 +125,13 @@ _NOT_NAMES = {
     "yes", "okay", "please", "let", "said", "says", "told", "like", "just", "even", "only", "because", "had", "has",
     "have", "is", "was", "were", "will", "would", "do", "does", "did", "can", "could", "should", "may", "might",
 }
+_PLACES = {"united", "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+           "russia", "ukraine", "moscow", "washington", "kyiv", "kiev", "beijing", "london", "paris", "berlin",
+           "brussels", "geneva", "europe", "america", "china", "britain", "france", "germany", "nato"}  # of _NOT_NAMES
+_LINKING = {"despite", "though", "although", "since", "because", "unless", "until", "whereas", "whether", "than",
+            "once", "whom", "whose", "about", "over", "under", "into", "through", "during", "among", "between",
+            "against", "toward", "towards", "without", "within", "upon", "via", "amid", "per", "including", "whilst",
+            "something", "anything", "nothing", "everything", "someone", "anyone", "reports", "reported"}
 _CONNECTORS = {"of", "the", "for", "to", "on", "in"}
 _TITLE_LINKS = {"during", "following", "amid", "upon", "via", "ahead", "about", "over", "regarding", "against",
                 "into", "at", "with", "and"}  # capitalised in a title: "Remarks by President Biden During …"
@@ -169,6 +177,7 @@ _BARE_LABEL = re.compile(r"([A-Z][\w'’\-]+ [A-Z][\w'’\-]+)\s+(?=[A-Z])")
 _QUOTE_MARK = re.compile(r"[\"“”]")
 _MAX_QUOTE = 2500
 _PRONOUN_REACH = 3  # sentences back that "he said" may reach for its speaker
+_TITLE_REACH = 4  # lower-case words a title may have before its role noun ("European Union foreign policy chief")
 _QUOTE_REACH = 6  # sentences a quotation may run across
 
 
@@ -516,7 +525,8 @@ def _split_name(tokens: list[str]) -> tuple[list[str], list[str]]:
 def _role_text(tokens: list[str]) -> str | None:
     """The role a run of words before a name gives, from its first role-like word, if it holds a role noun."""
     words = list(tokens)
-    while words and words[0].lower() in _NOT_NAMES and not words[0].lower().endswith(("'s", "’s")):
+    while words and words[0].lower() in _NOT_NAMES and not words[0].lower().endswith(("'s", "’s")) \
+            and not _qualifies(words):
         words.pop(0)
     while words and words[-1].lower() in _CONNECTORS | _HONORIFICS:
         words.pop()
@@ -699,12 +709,43 @@ def _subject_run(head: str, people: _People) -> tuple[Speaker | None, int] | Non
     speaker = _person(run, people) or _role_holder(run, people)
     if not speaker:
         return None
-    while run and run[0].lower() in _NOT_NAMES and run[0].lower() != "the":
+    while run and run[0].lower() in _NOT_NAMES and run[0].lower() != "the" and not _qualifies(run):
         run.pop(0)
     prefix = head
     for token in reversed(run):
         prefix = prefix[:prefix.rstrip().rfind(token)]
-    return (speaker, -1) if _clause_start(prefix) else None
+    if _clause_start(prefix):
+        return speaker, -1
+    role, name = _split_name(run)
+    titled = any(_is_head(word) for word in role) and len(name) >= 2 and not _plausible_surname(role[-1])
+    modifiers = _title_modifiers(prefix) if titled else None  # not "Vice Minister Ri Thae Song": a longer name
+    if not modifiers:
+        return None
+    title = modifiers + role
+    while title[-1].lower() in _HONORIFICS | {"sir", "dame"} and any(_is_head(word) for word in title[:-1]):
+        title.pop()  # "Retired Army officer General Sir Richard …", not "South Dakota Rep. Dusty Johnson"
+    return Speaker(speaker.name, " ".join(title)), -1
+
+
+def _qualifies(run: list[str]) -> bool:
+    """A place or body naming whose role follows: ``NATO`` in ``NATO Secretary General``, ``Ukraine President``."""
+    return run[0].lower() in _PLACES and len(run) > 1 and _is_role(run[1])
+
+
+def _title_modifiers(prefix: str) -> list[str] | None:
+    """The words of a title that ``prefix`` ends with, back to a clause start, when its role noun follows:
+    ``foreign policy`` in ``…, European Union foreign policy chief Josep Borrell said``; None when they do
+    not reach a clause start within a few words, or a function word, verb or adverb comes first."""
+    tokens = list(_WORD.finditer(prefix))
+    for count in range(1, min(_TITLE_REACH, len(tokens)) + 1):
+        word = tokens[-count].group()
+        lower = word.lower()
+        if (lower in _NOT_NAMES and lower not in _PLACES) or lower in _LINKING or _VERB.fullmatch(word) \
+                or lower.endswith("ly") or not word[0].isalpha():
+            return None
+        if _clause_start(prefix[:tokens[-count].start()]):
+            return [token.group() for token in tokens[-count:]]
+    return None
 
 
 def _clause_start(prefix: str) -> bool:

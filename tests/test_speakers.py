@@ -312,3 +312,21 @@ def test_a_name_and_colon_after_a_speech_verb_in_prose_is_no_label():
             "told the paper, I once said Lena Orlova: She was right. The reporter then left the room without comment.")
     rows = {sentence: name for sentence, name, _, _ in who(text)}
     assert rows["The reporter then left the room without comment."] == "Oleg Varin"
+
+
+def test_a_title_with_a_place_or_lower_case_words_before_a_full_name_and_speech_verb():
+    text = ("NATO Secretary General Anders Holm said the alliance would answer in writing. "
+            "The talks ended early, European Union foreign policy chief Marta Ruiz told reporters in Brussels. "
+            "“We are ready to talk,” former Moscow station chief Dan Ortiz told the paper. "
+            "The talks failed, despite Ukrainian President Ivan Koval urging both sides to return. "
+            "In March, North Korean Vice Minister Ri Thae Ho said the call was premature.")
+    rows = {sentence: (name, kind) for sentence, name, kind, _ in who(text)}
+    assert rows["NATO Secretary General Anders Holm said the alliance would answer in writing."] == (
+        "Anders Holm", "account")
+    assert speaker_of(text, "NATO Secretary General").role == "NATO Secretary General"
+    assert speaker_of(text, "The talks ended early") == Speaker("Marta Ruiz", "European Union foreign policy chief")
+    assert rows["“We are ready to talk,” former Moscow station chief Dan Ortiz told the paper."] == (
+        "Dan Ortiz", "words")
+    # a title after a linking word is not the sentence's subject, nor a name of three words cut to two
+    assert rows["The talks failed, despite Ukrainian President Ivan Koval urging both sides to return."][0] is None
+    assert rows["In March, North Korean Vice Minister Ri Thae Ho said the call was premature."][0] is None

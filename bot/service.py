@@ -49,7 +49,7 @@ class Parley:
         if feedback.adopt(self.state, self.store):
             log.info("votes moved from the index store to the state database")
         questions.prune(self.state, settings.keep_questions_days)
-        watches.remember_served_version(self)
+        watches.remember_served_articles(self)
         self._reindex_thread: threading.Thread | None = None
         #: How each connected chat posts unasked (watches, digests): platform → post(team, channel, reply).
         self.posters: dict[str, Callable[[str, str, object], None]] = {}

@@ -1,13 +1,14 @@
 """Watched questions: after a reindex, the passages new in it that answer a watched question are posted once.
 
 The reindex worker follows the served version, whoever built it (a reindex in this process, one an admin asked
-for on a replica, or ``parley index`` in a terminal): when it changes, the watches look at what it added since
-the version they last looked at, which the state database remembers across restarts.
+for on a replica, or ``parley index`` in a terminal): when it changes, the watches look at the served articles
+they have not seen before, which the state database records (``watched_articles``), so an article is new once
+however many reindexes ran while the bot was away.
 
 A watch fires only where ``Searcher.ask`` answers the question (its own threshold and refusals), and only
-with quotes from articles that the new version serves and the previous one did not: an edited article, a
-source that dropped an item, or a reindex with nothing new posts nothing. Each passage posted is claimed
-in the state database first (``bot.state.watches.claim_posts``), so it is never posted twice.
+with quotes from those new articles: an edited article, a source that dropped an item, or a reindex with
+nothing new posts nothing. Each passage posted is claimed in the state database first
+(``bot.state.watches.claim_posts``), so it is never posted twice.
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ import threading
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from bot import replies
-from bot.state import markers
-from bot.state.watches import Watch, active_watches, add_watch, channel_watches, claim_posts, stop_watch
+from bot.state.watches import (
+    Watch,
+    active_watches,
+    add_watch,
+    any_seen,
+    channel_watches,
+    claim_posts,
+    stop_watch,
+    unseen_articles,
+)
 from index.query import clean_question
 from index.search import NotIndexed
-from index.store import Store
-from index.versions import current_name, served_ids, version_exists
+from index.versions import current_name, served_ids
 
 if TYPE_CHECKING:
     from bot.service import Parley
@@ -35,9 +44,9 @@ log = logging.getLogger(__name__)
 #: Quotes of a watched question's answer looked through for new passages: an answer's first quotes are often
 #: older coverage of the same story.
 WATCH_DEPTH = 10
-WATCHED_VERSION = "watches.version"  # the marker: the version whose new articles the watches last looked at
 FOLLOW_SECONDS = 10  # how often the reindex worker looks for a version built elsewhere
 _following = threading.Lock()
+_looked: WeakKeyDictionary[Parley, str] = WeakKeyDictionary()  # the version each Parley's watches last looked at
 _LOOKUP_CHUNK = 5000
 
 
@@ -46,39 +55,32 @@ def passage_key(doc_id: str, content_hash: str, start: int) -> str:
     return hashlib.sha256(f"{doc_id}\0{content_hash}\0{start}".encode()).hexdigest()
 
 
-def new_articles(store: Store, before: set[int], after: set[int]) -> set[str]:
-    """doc_ids served by ``after`` (passage ids) and not by ``before``: new articles, not edited ones."""
-    added = _doc_ids(store, after - before)
-    return added - _doc_ids(store, before - after) if added else set()
+def served_articles(parley: Parley) -> set[str]:
+    """doc_ids of the articles the current version serves."""
+    ids = sorted(served_ids(parley.settings.data_dir))
+    return {doc_id for start in range(0, len(ids), _LOOKUP_CHUNK)
+            for doc_id in parley.store.doc_ids_of(ids[start:start + _LOOKUP_CHUNK])}
 
 
-def _doc_ids(store: Store, ids: set[int]) -> set[str]:
-    ordered = sorted(ids)
-    return {passage.doc_id for start in range(0, len(ordered), _LOOKUP_CHUNK)
-            for passage in store.passages_by_id(ordered[start:start + _LOOKUP_CHUNK]).values()}
-
-
-def remember_served_version(parley: Parley) -> None:
-    """On the first start, what is served is not new to the watches (a restart keeps the marker)."""
-    if markers.get(parley.state, WATCHED_VERSION) is None:
-        markers.put(parley.state, WATCHED_VERSION, current_name(parley.settings.data_dir) or "")
+def remember_served_articles(parley: Parley) -> None:
+    """On the first start, what is served is not new to the watches (later starts find them recorded)."""
+    if not any_seen(parley.state):
+        unseen_articles(parley.state, served_articles(parley), time.time())
 
 
 def post_for_new_version(parley: Parley) -> int:
-    """Post the watches' answers from the articles the served version added since the watches last looked;
-    how many messages were posted. A process that can't post (no chat connected) leaves the marker alone."""
+    """Post the watches' answers from the served articles they have not looked at; how many messages were
+    posted. A process that can't post (no chat connected) looks at nothing, so the articles stay new."""
     if not parley.posters:
         return 0
     data_dir = parley.settings.data_dir
     with _following:
-        seen, current = markers.get(parley.state, WATCHED_VERSION), current_name(data_dir) or ""
-        if seen is None or seen == current:
+        current = current_name(data_dir)
+        if current is None or _looked.get(parley) == current:
             return 0
-        markers.put(parley.state, WATCHED_VERSION, current)  # first: a failure below skips, never posts twice
-        if seen and not version_exists(data_dir, seen):
-            log.warning("watches skipped versions already deleted", extra={"seen": seen, "current": current})
-            return 0
-        return post_new_answers(parley, served_ids(data_dir, seen) if seen else set(), served_ids(data_dir))
+        fresh = unseen_articles(parley.state, served_articles(parley), time.time())
+        _looked[parley] = current
+        return post_new_answers(parley, fresh) if fresh else 0
 
 
 def follow_versions(parley: Parley, stop: threading.Event) -> None:
@@ -94,14 +96,11 @@ def follow_versions(parley: Parley, stop: threading.Event) -> None:
     threading.Thread(target=loop, name="watches", daemon=True).start()
 
 
-def post_new_answers(parley: Parley, before: set[int], after: set[int]) -> int:
+def post_new_answers(parley: Parley, fresh: set[str]) -> int:
     """Post, for each watch on a platform that can post, its answer from the articles new in this reindex;
     returns how many messages were posted."""
     watches = active_watches(parley.state, parley.posters)
     if not watches:
-        return 0
-    fresh = new_articles(parley.store, before, after)
-    if not fresh:
         return 0
     posted = 0
     for watch in watches:

@@ -259,6 +259,13 @@ class Store:
         return {row[0]: StoredPassage(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                                       row[8], parse_published(row[9]), row[10]) for row in rows}
 
+    def doc_ids_of(self, ids: Iterable[int]) -> set[str]:
+        """The articles these passages come from."""
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        return {row[0] for row in self._db().execute(f"SELECT DISTINCT doc_id FROM passages WHERE id IN ({marks})",
+                                                     ids)} if ids else set()
+
     def passage_texts(self, ids: Iterable[int]) -> list[str]:
         """The texts of these passages, in the order given."""
         texts = dict(self._db().execute("SELECT id, text FROM passages"))

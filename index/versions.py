@@ -116,15 +116,11 @@ def load_version(data_dir: Path, name: str | None = None) -> IndexVersion | None
                         SentenceWords.load(folder), TitleVectors.load(folder), SpeakerTable.load(folder))
 
 
-def served_ids(data_dir: Path, name: str | None = None) -> set[int]:
-    """Passage ids the named (default: current) version serves; empty when it is gone or nothing is indexed."""
-    name = name or current_name(data_dir)
+def served_ids(data_dir: Path) -> set[int]:
+    """Passage ids the current version serves (kept when old rows are cleaned up)."""
+    name = current_name(data_dir)
     path = data_dir / "versions" / (name or "-") / "ids.npy"
     return set(np.load(path).tolist()) if path.exists() else set()
-
-
-def version_exists(data_dir: Path, name: str) -> bool:
-    return (data_dir / "versions" / name / "ids.npy").exists()
 
 
 def prune_versions(data_dir: Path, keep: int = 2) -> None:

@@ -101,13 +101,16 @@ def test_a_watch_posts_a_new_answering_article_once_across_reindexes_and_restart
     assert "#1" in slack.command(client, "/talks-watch", "list", "list")
 
 
-def test_a_watch_posts_after_a_reindex_run_in_a_terminal(desk, slack):
-    """``parley index`` in another process builds the version; the bot posts when it next looks, once."""
+def test_a_watch_posts_after_reindexes_run_in_a_terminal(desk, slack):
+    """``parley index`` in another process builds the versions, twice while the bot does not look (the first
+    new version is deleted by then); the bot posts the new article when it next looks, once."""
     news = desk.sources.parent / "news"
     parley, client = slack.start(desk)
     assert "(#1)" in slack.command(client, "/talks-watch", QUESTION, "watch")
     write(news, "second.jsonl", [LAVROV])
     reindex(desk.data_dir, load_sources(desk.sources), DEFAULT_MODEL)  # what `parley index` does, elsewhere
+    write(news, "third.jsonl", [HARVEST])
+    reindex(desk.data_dir, load_sources(desk.sources), DEFAULT_MODEL)
     assert slack.posts() == []
     assert post_for_new_version(parley) == 1
     assert f"*{LAVROV_SENTENCE}*" in "\n".join(texts(slack.posts()[0]))

@@ -156,11 +156,11 @@ feedback = Table(
     Column("vote", Integer, nullable=False),  # +1 or -1
 )
 
-#: Small facts the bot keeps between runs, e.g. the index version the watches last looked at.
-markers = Table(
-    "markers", metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
+#: The articles the watches have looked at: one not here is new to them, however long the bot was away.
+watched_articles = Table(
+    "watched_articles", metadata,
+    Column("doc_id", String(64), primary_key=True),
+    Column("seen_at", Float, nullable=False),
 )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.state.db import watch_posts, watches
+from bot.state.db import watch_posts, watched_articles, watches
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,22 @@ def _claim(engine: Engine, watch_id: int, keys: list[str], posted_at: float) -> 
             db.execute(insert(watch_posts), [{"watch_id": watch_id, "passage_key": key, "posted_at": posted_at}
                                              for key in fresh])
     return fresh
+
+
+def unseen_articles(engine: Engine, doc_ids: set[str], seen_at: float) -> set[str]:
+    """The articles of ``doc_ids`` the watches had not looked at, now recorded as seen (so a failure while
+    posting skips them rather than posting them twice)."""
+    with engine.begin() as db:
+        seen = set(db.execute(select(watched_articles.c.doc_id)).scalars())
+        fresh = doc_ids - seen
+        if fresh:
+            db.execute(insert(watched_articles), [{"doc_id": doc_id, "seen_at": seen_at} for doc_id in fresh])
+    return fresh
+
+
+def any_seen(engine: Engine) -> bool:
+    with engine.connect() as db:
+        return db.execute(select(watched_articles.c.doc_id).limit(1)).first() is not None
 
 
 def _in_channel(platform: str, channel: str):

@@ -1,4 +1,5 @@
-"""Slack installations and install links (one app in many workspaces), the votes on answers, and markers.
+"""Slack installations and install links (one app in many workspaces), the votes on answers, and the
+articles the watches have seen.
 
 Revision ID: 0004
 Revises: 0003
@@ -45,14 +46,14 @@ def upgrade() -> None:
                     sa.Column("quotes", sa.Text(), nullable=False),
                     sa.Column("vote", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("id"))
-    op.create_table("markers",
-                    sa.Column("key", sa.String(length=64), nullable=False),
-                    sa.Column("value", sa.Text(), nullable=False),
-                    sa.PrimaryKeyConstraint("key"))
+    op.create_table("watched_articles",
+                    sa.Column("doc_id", sa.String(length=64), nullable=False),
+                    sa.Column("seen_at", sa.Float(), nullable=False),
+                    sa.PrimaryKeyConstraint("doc_id"))
 
 
 def downgrade() -> None:
-    op.drop_table("markers")
+    op.drop_table("watched_articles")
     op.drop_table("feedback")
     op.drop_table("slack_oauth_states")
     op.drop_table("slack_installations")

@@ -242,7 +242,9 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
                                                         "skipped": report.failed_count - len(report.failed)})
     known = store.article_hashes(spec.name)
     embedded = store.embedded_articles(spec.name, model)
+    stored = store.stored_revisions(spec.name, model)
     todo: list[tuple[Article, list[Passage]]] = []
+    revived: list[Article] = []
     for doc_id, article in articles.items():
         if known.get(doc_id) == article.content_hash and doc_id in embedded:
             report.unchanged += 1
@@ -251,7 +253,12 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
             report.changed += 1
         else:
             report.new += 1
-        todo.append((article, split_passages(article.text)))
+        if (doc_id, article.content_hash) in stored:  # back as it was while its passages are kept: no embedding
+            revived.append(article)
+        else:
+            todo.append((article, split_passages(article.text)))
+    if revived:
+        store.revive(revived)
     missing = set(known) - set(articles)
     if missing and spec.lists_everything and not unread:
         store.mark_removed(missing)

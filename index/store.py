@@ -164,6 +164,23 @@ class Store:
             " WHERE p.doc_id=a.doc_id AND p.content_hash=a.content_hash AND p.model=?)", (source, model))
         return {row[0] for row in rows}
 
+    def stored_revisions(self, source: str, model: str) -> set[tuple[str, str]]:
+        """(doc_id, content hash) of this source's revisions whose passages are still stored, embedded with
+        ``model`` (kept while a served version uses them): an article listed again as it was needs no embedding."""
+        rows = self._db().execute(
+            "SELECT DISTINCT r.doc_id, r.content_hash FROM article_revisions r JOIN passages p ON p.doc_id=r.doc_id"
+            " AND p.content_hash=r.content_hash AND p.model=? WHERE r.source=?", (model, source))
+        return {(row[0], row[1]) for row in rows}
+
+    def revive(self, articles: list[Article]) -> None:
+        """Point these articles at their stored revisions again and put them back in the next version."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO articles(doc_id, source, content_hash, removed, indexed_at) VALUES(?,?,?,0,?)"
+                " ON CONFLICT(doc_id) DO UPDATE SET content_hash=excluded.content_hash, removed=0,"
+                " indexed_at=excluded.indexed_at",
+                [(article.doc_id, article.source, article.content_hash, now()) for article in articles])
+
     def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str) -> None:
         """Write article revisions, point the articles at them and add their embedded passages, in one
         transaction: all or none. A served version's older revision is left as it was."""

@@ -69,6 +69,17 @@ def test_a_changed_article_is_replaced_and_the_old_text_no_longer_served(tmp_pat
     assert not any("eight hours" in t for t in texts)
 
 
+def test_an_article_removed_and_listed_again_as_it_was_is_not_embedded_again(tmp_path, embedder):
+    src, data = tmp_path / "src", tmp_path / "data"
+    items = [article(i, t) for i, t in enumerate(TEXTS)]
+    run(data, write_corpus(src, items))
+    gone = run(data, write_corpus(src, items[1:]))
+    assert source(gone, "news").removed == 1 and gone.new_version
+    back = run(data, write_corpus(src, items))
+    assert source(back, "news").new == 1 and back.passages_embedded == 0 and back.new_version
+    assert Searcher(data).ask("How long did the envoys talk in Geneva?", k=1).quotes[0].url == items[0]["url"]
+
+
 def test_a_removed_source_leaves_the_index(tmp_path, embedder):
     src, data = tmp_path / "src", tmp_path / "data"
     (src / "extra").mkdir(parents=True)

@@ -46,6 +46,7 @@ def setup_logging(level: str = "INFO") -> None:
     """Send JSON logs to stderr, keeping stdout for answers and ``--json`` output."""
     handler = _StderrHandler()
     handler.setFormatter(JsonFormatter())
+    handler.setLevel(level.upper())  # a library that sets its own logger to DEBUG when imported (bm25s) stays quiet
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

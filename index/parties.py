@@ -10,12 +10,12 @@ works by itself. A sources file extends the table with ``[parties.NAME]`` tables
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from index.speaker_table import normalise, same_person
+from index.toml_file import read_toml
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "parties.toml"
 _FORMER = re.compile(r"\s*(?:former|ex-|retired)\b", re.IGNORECASE)
@@ -66,12 +66,7 @@ class Parties:
     @classmethod
     def load(cls, path: Path = DEFAULT_FILE, extension: dict | None = None) -> Parties:
         """The table at ``path``, extended by a sources file's ``[parties]`` table (``extension``)."""
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PartiesFileError(f"parties file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise PartiesFileError(f"parties file {path} is not valid TOML: {exc}") from None
+        data = read_toml(path, "parties file", PartiesFileError)
         parties: dict[str, Party] = {}
         for where, table in ((str(path), data.get("parties", {})), ("the sources file", extension or {})):
             if not isinstance(table, dict):

@@ -19,12 +19,12 @@ A sources file is TOML with one ``[[source]]`` table per source::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.articles import Article, Failure
+from index.toml_file import read_toml
 
 KINDS = ("folder", "feed", "url")
 
@@ -44,6 +44,9 @@ DEFAULT_LIMITS = ReadLimits()
 
 class SourcesFileError(Exception):
     """The sources file is missing or malformed; the message says where and why."""
+
+
+_HINT = " (set PARLEY_SOURCES or --sources)"
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,7 @@ class SourceSpec:
 
 def load_sources(path: Path) -> list[SourceSpec]:
     """Read and check a sources file; relative paths resolve against the file's own folder."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SourcesFileError(f"sources file {path} does not exist (set PARLEY_SOURCES or --sources)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SourcesFileError(f"sources file {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "sources file", SourcesFileError, _HINT)
     base = Path(path).resolve().parent
     specs: list[SourceSpec] = []
     for number, entry in enumerate(data.get("source", []), start=1):
@@ -112,10 +110,7 @@ def load_sources(path: Path) -> list[SourceSpec]:
 
 def party_extension(path: Path) -> dict:
     """The sources file's ``[parties]`` table, which extends ``config/parties.toml`` ({} when it has none)."""
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8")).get("parties", {})
-    except (FileNotFoundError, tomllib.TOMLDecodeError) as exc:
-        raise SourcesFileError(f"sources file {path} can't be read: {exc}") from None
+    return read_toml(path, "sources file", SourcesFileError, _HINT).get("parties", {})
 
 
 def _resolved(path: Path) -> Path:

@@ -29,8 +29,9 @@ from index.search import Searcher
 from index.sentence_words import SentenceWords
 from index.sources import load_sources
 from index.speaker_table import FILE, SpeakerTable
-from index.versions import LAYOUT, current_name, load_version
+from index.versions import current_name, load_version
 from tests.conftest import index_corpus
+from tests.older_layout import older_layout_copy
 from tests.test_discord import ALICE, FOLLOWUP, discord_bot, pings_nobody, run
 from tests.test_slack import assert_harmless, fake_slack, mention, start_bot, texts  # noqa: F401 (fixtures)
 
@@ -133,12 +134,7 @@ def test_the_table_finds_a_speakers_sentences_by_full_name_or_surname_and_counts
 
 def test_a_version_of_the_layout_before_speakers_is_rebuilt_by_a_reindex_without_embedding(spoken_dir, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(spoken_dir, data)
-    folder = data / "versions" / current_name(data)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["signature"] = manifest["signature"].replace(LAYOUT, "sentence-words-4-titles-1-vectors-2")
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    (folder / FILE).unlink()
+    older_layout_copy(spoken_dir, data, "sentence-words-4-titles-1-vectors-2", FILE)
     report = reindex(data, load_sources(spoken_dir.parent / "sources.toml"), DEFAULT_MODEL)
     assert report.new_version and report.passages_embedded == 0
     assert sentences_of(data) == sentences_of(spoken_dir)

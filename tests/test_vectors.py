@@ -3,9 +3,7 @@ and an index of the older layout refused until a reindex rebuilds it."""
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +16,8 @@ from index.build import reindex
 from index.search import OutdatedIndex, Searcher
 from index.sources import load_sources
 from index.vectors import APPROXIMATE_FROM, MATRIX_FILE, Vectors, choose_kind
-from index.versions import LAYOUT, current_name
 from tests.conftest import FIXTURES
+from tests.older_layout import older_layout_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["How do I connect Parley to Slack?", "Which settings change the ranking?",
@@ -69,13 +67,8 @@ def test_an_approximate_index_finds_nearly_the_same_nearest_passages_as_exact_se
 
 def test_a_version_of_the_older_layout_is_refused_until_reindexed(indexed_dir, tmp_path):
     data_dir = tmp_path / "data"
-    shutil.copytree(indexed_dir, data_dir)
-    folder = data_dir / "versions" / current_name(data_dir)
-    manifest = json.loads((folder / "manifest.json").read_text())
     # As the previous Parley wrote it: no saved vectors beside the FAISS index, and its layout in the signature.
-    manifest["signature"] = manifest["signature"].replace(LAYOUT, "sentence-words-4-titles-1")
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    (folder / MATRIX_FILE).unlink()
+    older_layout_copy(indexed_dir, data_dir, "sentence-words-4-titles-1", MATRIX_FILE)
     with pytest.raises(OutdatedIndex, match="parley index"):
         Searcher(data_dir, rerank=False).ask("Who led the US delegation?")
     report = reindex(data_dir, load_sources(FIXTURES / "corpus" / "sources.toml"), DEFAULT_MODEL)

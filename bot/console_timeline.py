@@ -17,5 +17,4 @@ def render_timeline(console: Console, reply: replies.TimelineReply, next_page: s
         console.print(f"[bold]{escape(replies.statement_line(statement))}[/bold]: “{escape(statement.text)}”{also}"
                       f" [dim]{escape(link)}[/dim]", soft_wrap=True)  # a link wrapped by rich breaks
     if reply.more and next_page:
-        left = len(reply.statements) - reply.page * reply.per_page
-        console.print(f"[dim]{left} more: {escape(next_page)}[/dim]")
+        console.print(f"[dim]{reply.left} more: {escape(next_page)}[/dim]")

@@ -132,7 +132,12 @@ class TimelineReply:
     @property
     def more(self) -> bool:
         """Whether a page follows this one."""
-        return self.page * self.per_page < len(self.statements)
+        return self.left > 0
+
+    @property
+    def left(self) -> int:
+        """How many statements follow this page (what a "more" button offers)."""
+        return max(0, len(self.statements) - self.page * self.per_page)
 
     @property
     def headline(self) -> str:

@@ -101,7 +101,7 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=MORE_ID_TEM
         REQUESTS[key] = reply
         while len(REQUESTS) > REMEMBERED_TIMELINES:
             REQUESTS.popitem(last=False)
-        return cls(key, reply.page + 1, len(reply.statements) - reply.page * reply.per_page)
+        return cls(key, reply.page + 1, reply.left)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,

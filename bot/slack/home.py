@@ -31,7 +31,16 @@ from sqlalchemy import Engine, select
 
 from bot.report import Report, build_report
 from bot.service import Parley
-from bot.slack.render import MAX_LABEL, MAX_TEXT, escape, escape_within, formats, safe_url
+from bot.slack.render import (
+    MAX_LABEL,
+    MAX_TEXT,
+    escape,
+    escape_within,
+    formats,
+    safe_url,
+    sections,
+    source_status_line,
+)
 from bot.slack.shared import ack_now
 from bot.state.db import digests, watches
 from bot.state.questions import QuestionGroup
@@ -102,10 +111,7 @@ def report_blocks(report: Report) -> list[Block]:
     """The admin report as Block Kit: sources and failures, the last reindex, the unserved questions."""
     lines = []
     for row in report.sources:
-        failed = f" ({row['failed']:,} failed)" if row["failed"] else ""
-        lines.append(f"• *{escape_within(row['name'], MAX_LABEL)}* ({escape(row['kind'])}): {row['articles']:,} "
-                     f"articles · {row['passages']:,} passages · last indexed "
-                     f"{escape(row['last_indexed_at'] or 'never')} · {escape(row['last_status'] or '—')}{failed}")
+        lines.append(source_status_line(row, row["failed"]))
         lines += [f"    ◦ skipped {escape_within(failure['item'], MAX_LABEL)}: "
                   f"{escape_within(failure['reason'], MAX_LABEL)}" for failure in row["failures"]]
         if row["failed"] > len(row["failures"]):
@@ -119,7 +125,7 @@ def report_blocks(report: Report) -> list[Block]:
     stats = report.questions
     platforms = ", ".join(f"{escape(platform)} {count:,}" for platform, count in stats.by_platform.items())
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Admin report"), HeaderBlock(text="Sources"),
-                           *_packed(lines),
+                           *sections(lines),
                            _section(f"*Questions in the last {report.days:g} days:* {stats.asked:,} asked, "
                                     f"{stats.answered:,} answered" + (f" ({platforms})" if platforms else ""))]
     for title, groups in (("Not covered", stats.not_covered), ("Answers voted 👎", stats.voted_down)):
@@ -182,19 +188,7 @@ def _listed(lines: list[str], empty: str) -> list[Block]:
     if not lines:
         return [_context(empty)]
     more = [f"… and {len(lines) - MAX_LISTED} more"] if len(lines) > MAX_LISTED else []
-    return _packed(lines[:MAX_LISTED] + more)
-
-
-def _packed(lines: list[str]) -> list[Block]:
-    """Escaped mrkdwn lines in as few sections as fit 3,000 characters each."""
-    texts: list[str] = []
-    for line in lines:
-        line = line if len(line) <= MAX_TEXT else line[:MAX_TEXT - 1] + "…"
-        if texts and len(texts[-1]) + 1 + len(line) <= MAX_TEXT:
-            texts[-1] += "\n" + line
-        else:
-            texts.append(line)
-    return [_section(text) for text in texts]
+    return sections(lines[:MAX_LISTED] + more)
 
 
 def _channel(channel: str) -> str:

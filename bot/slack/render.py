@@ -188,10 +188,15 @@ def source_elements(quote: Quote, quoted: bool = True) -> list[TextObject]:
     url = safe_url(replies.quote_link(quote) if quoted else quote.url)
     lead = escape_within(replies.speaker_lead(quote), MAX_LABEL) if quoted else ""
     said = [_literal(lead) if formats(lead) else _mrkdwn(lead)] if lead else []
+    return said + linked_elements(label, also, url)
+
+
+def linked_elements(label: str, also: str, url: str | None) -> list[TextObject]:
+    """The escaped ``label`` linked to ``url`` (from ``safe_url``), then ``also`` unlinked; plain text plus a
+    link labelled with the host when mrkdwn would format the label, no link when there is no URL."""
     if formats(label + also):
-        return said + [_literal(label + also)] + (
-            [_mrkdwn(str(Link(url=url, text=urlsplit(url).hostname)))] if url else [])
-    return said + [_mrkdwn((str(Link(url=url, text=label)) if url else label) + also)]
+        return [_literal(label + also)] + ([_mrkdwn(str(Link(url=url, text=urlsplit(url).hostname)))] if url else [])
+    return [_mrkdwn((str(Link(url=url, text=label)) if url else label) + also)]
 
 
 def safe_url(url: str | None) -> str | None:
@@ -260,12 +265,7 @@ def notice_message(notice: replies.Notice) -> SlackMessage:
 def status_message(status: replies.StatusReply) -> SlackMessage:
     """Sources with their counts and last run, the index version and the feedback counts."""
     lines = ["*Sources*"]
-    for row in status.sources:
-        failed = replies.failed_count(row["last_report"])
-        lines.append(f"• *{escape_within(row['name'], MAX_LABEL)}* ({escape(row['kind'])}): "
-                     f"{row['articles']:,} articles · {row['passages']:,} passages · "
-                     f"last indexed {row['last_indexed_at'] or 'never'} · {escape(row['last_status'] or '—')}"
-                     + (f" ({failed} failed)" if failed else ""))
+    lines += [source_status_line(row, replies.failed_count(row["last_report"])) for row in status.sources]
     lines.append(f"Index version {escape(status.version or '—')} · {status.passages:,} passages · "
                  f"{status.articles:,} articles · model {escape(status.model or '—')}")
     if status.last_run:
@@ -277,7 +277,15 @@ def status_message(status: replies.StatusReply) -> SlackMessage:
                      f" at {escape(str(status.running.get('since')))}")
     lines.append(f"Feedback: {status.feedback['up']} 👍 · {status.feedback['down']} 👎")
     return SlackMessage(f"Parley status: {status.articles:,} articles, {status.passages:,} passages",
-                        _sections(lines))
+                        sections(lines))
+
+
+def source_status_line(row: dict, failed: int) -> str:
+    """``• *name* (kind): articles · passages · last indexed · status (N failed)``, escaped: one source in
+    /talks-status and in the admin report of the Home tab."""
+    return (f"• *{escape_within(row['name'], MAX_LABEL)}* ({escape(row['kind'])}): {row['articles']:,} articles · "
+            f"{row['passages']:,} passages · last indexed {escape(row['last_indexed_at'] or 'never')} · "
+            f"{escape(row['last_status'] or '—')}" + (f" ({failed:,} failed)" if failed else ""))
 
 
 def reindex_message(report: replies.ReindexReply) -> SlackMessage:
@@ -298,7 +306,7 @@ def reindex_message(report: replies.ReindexReply) -> SlackMessage:
     summary = (f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
                f"serving index version {escape(report.version or '—')}.")
     lines.append(summary)
-    return SlackMessage(f"Reindex finished: {summary}", _sections(lines))
+    return SlackMessage(f"Reindex finished: {summary}", sections(lines))
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -327,7 +335,7 @@ def _headline(text: str) -> SectionBlock:
     return SectionBlock(text=_literal(escaped)) if formats(escaped) else _section(f"*{escaped}*")
 
 
-def _sections(lines: list[str]) -> list[Block]:
+def sections(lines: list[str]) -> list[Block]:
     """Already-escaped lines packed into as few sections as fit 3,000 chars, within the block cap."""
     texts: list[str] = []
     for line in lines:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from urllib.parse import urlsplit
 
 from slack_bolt.context.respond import Respond
 from slack_sdk.models.blocks import (
@@ -23,7 +22,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     TextObject,
 )
-from slack_sdk.models.messages import Link
 
 from bot import replies
 from bot.service import Parley
@@ -35,6 +33,7 @@ from bot.slack.render import (
     SlackMessage,
     escape_within,
     formats,
+    linked_elements,
     message_for,
     safe_url,
 )
@@ -61,9 +60,8 @@ def timeline_message(reply: replies.TimelineReply) -> SlackMessage:
     for statement in reply.shown[:(MAX_BLOCKS - 2) // 2]:
         blocks += statement_blocks(statement)
     if reply.more:
-        left = len(reply.statements) - reply.page * reply.per_page
         blocks.append(ActionsBlock(elements=[ButtonElement(
-            text=PlainTextObject(text=f"More ({left} left)"), action_id=MORE_TIMELINE, value=more_value(reply))]))
+            text=PlainTextObject(text=f"More ({reply.left} left)"), action_id=MORE_TIMELINE, value=more_value(reply))]))
     fallback = "\n".join([reply.headline] + [f"{replies.statement_line(s)}: “{s.text}”" for s in reply.shown])
     return SlackMessage(escape_within(fallback, MAX_TEXT), blocks)
 
@@ -84,11 +82,7 @@ def source_elements(statement: Statement) -> list[TextObject]:
     format it."""
     label = escape_within(replies.statement_line(statement), MAX_LABEL)
     also = " · also in " + escape_within(", ".join(statement.also), MAX_LABEL) if statement.also else ""
-    url = safe_url(replies.statement_link(statement))
-    if formats(label + also):
-        link = [MarkdownTextObject(text=str(Link(url=url, text=urlsplit(url).hostname)), verbatim=True)] if url else []
-        return [PlainTextObject(text=label + also, emoji=False), *link]
-    return [MarkdownTextObject(text=(str(Link(url=url, text=label)) if url else label) + also, verbatim=True)]
+    return linked_elements(label, also, safe_url(replies.statement_link(statement)))
 
 
 def more_value(reply: replies.TimelineReply) -> str:

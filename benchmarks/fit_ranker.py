@@ -74,7 +74,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     lexical = ranker.version.lexical
     query = ranker.read(item["question"])
     qvec = ranker.encoder.encode_query(query.text)
-    candidates = gather(ranker.version, ranker._matrix, ranker._rows, query.words, qvec, weights)
+    candidates = gather(ranker.version, ranker._rows, query.words, qvec, weights)
     passages = ranker.store.passages_by_id([c.pid for c in candidates])
     ranked = read_sentences(candidates, query, lexical, ranker._sentences, passages, weights)
     if not candidates:

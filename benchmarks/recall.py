@@ -37,7 +37,6 @@ from index.evaluation import DEV_QUESTIONS, load_questions, normalise
 from index.lexical import tokenize
 from index.ranking.candidates import gather
 from index.search import Searcher
-from index.vectors import nearest
 
 DEFAULT_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")
 DEPTHS = (20, 50, 100, 200)
@@ -100,15 +99,15 @@ def rankings(ranker, question: str, sentence_model, sentence_first) -> dict[str,
     query = ranker.read(question)
     qvec = ranker.encoder.encode_query(query.text)
     bm25 = top_rows(version.lexical.scores(query.words), deepest)
-    dense = [ranker._rows[pid] for pid, _ in nearest(version.vectors, qvec, deepest)]
-    cosine = ranker._matrix @ qvec
+    dense = [ranker._rows[pid] for pid, _ in version.vectors.nearest(qvec, deepest)]
+    cosine = version.vectors.matrix @ qvec
     titled = version.titles.similarity(qvec, list(range(len(version.ids))))
     title = np.lexsort((-cosine, -titled))[:deepest].tolist()
     sentence = top_rows(sentence_scores(sentence_model, sentence_first, query.words), deepest)
     out: dict[str, dict[int, list[int]]] = {name: {} for name in GENERATORS}
     for k in DEPTHS:
         weights = replace(ranker.weights, candidates=k, rescore=k)
-        fused = [c.row for c in gather(version, ranker._matrix, ranker._rows, query.words, qvec, weights)]
+        fused = [c.row for c in gather(version, ranker._rows, query.words, qvec, weights)]
         mixed = list(dict.fromkeys(fused[:k // 2]))
         for row in sentence:
             if len(mixed) >= k:

@@ -143,7 +143,3 @@ class Vectors:
 
 _TYPES = {"flat": faiss.IndexFlat, "hnsw": faiss.IndexHNSW, "ivfpq": faiss.IndexIVFPQ}
 
-
-def nearest(vectors: Vectors, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The ``k`` passage ids closest to the query vector, with cosine similarities."""
-    return vectors.nearest(query, k)

@@ -267,11 +267,11 @@ def test_every_candidate_is_scored_by_both_words_and_meaning(searcher):
     lexical = ranker.version.lexical.scores(query.words)
     rows = {int(pid): row for row, pid in enumerate(ranker.version.ids)}
     two = replace(ranker.weights, candidates=2)  # two by words, two by meaning: the lists differ
-    candidates = gather(ranker.version, ranker._matrix, rows, query.words, qvec, two)
+    candidates = gather(ranker.version, rows, query.words, qvec, two)
     assert len(candidates) > 2
     for c in candidates:
         assert c.features["lexical"] == pytest.approx(lexical[rows[c.pid]] / lexical.max())
-        assert c.features["dense"] == pytest.approx(float(ranker._matrix[rows[c.pid]] @ qvec), abs=1e-5)
+        assert c.features["dense"] == pytest.approx(float(ranker.version.vectors.matrix[rows[c.pid]] @ qvec), abs=1e-5)
         assert c.score == pytest.approx(two.dense * c.features["dense"] + two.lexical * c.features["lexical"])
 
 

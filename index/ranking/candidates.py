@@ -12,7 +12,6 @@ import numpy as np
 
 from index.ranking.weights import Weights
 from index.store import StoredPassage
-from index.vectors import nearest
 
 
 @dataclass
@@ -42,19 +41,19 @@ class Candidate:
         return self.score
 
 
-def gather(version, matrix: np.ndarray, rows: dict[int, int], words: tuple[str, ...], qvec: np.ndarray,
+def gather(version, rows: dict[int, int], words: tuple[str, ...], qvec: np.ndarray,
            weights: Weights) -> list[Candidate]:
     """The ``weights.rescore`` best passages by fused score; each with its ``dense`` and ``lexical`` features.
 
-    ``matrix`` is the version's vectors (row order), ``rows`` maps a passage id to its row.
+    ``rows`` maps a passage id to its row.
     """
     found = {pid: Candidate(pid, rows[pid], {"dense": similarity, "lexical": 0.0})
-             for pid, similarity in nearest(version.vectors, qvec, weights.candidates)}
+             for pid, similarity in version.vectors.nearest(qvec, weights.candidates)}
     lexical = version.lexical.scores(words)
     if len(lexical) and lexical.max() > 0:
         top = np.argpartition(-lexical, min(weights.candidates, len(lexical) - 1))[:weights.candidates]
         top = top[lexical[top] > 0]
-        similarities = matrix[top].astype(np.float32) @ qvec  # words-only candidates get their cosine too
+        similarities = version.vectors.similarity(qvec, top)  # words-only candidates get their cosine too
         for row, similarity in zip(top.tolist(), similarities.tolist(), strict=True):
             pid = int(version.ids[row])
             found.setdefault(pid, Candidate(pid, row, {"dense": similarity, "lexical": 0.0}))

@@ -61,7 +61,6 @@ class Ranker:
                                             {token for name in (*names, *names.values()) for token in tokenize(name)},
                                             first, last)
         self._rows = {int(pid): row for row, pid in enumerate(version.ids.tolist())}
-        self._matrix = version.vectors.matrix  # memory-mapped: only the candidates' rows are ever read
         # The topic's vector, once per version; each candidate's similarity to it is taken from its row.
         self._topic = self.encoder.encode_query(topic) if topic else None
         self._sentences: SentenceWords = version.sentences
@@ -102,7 +101,7 @@ class Ranker:
         w = self.weights
         lexical = self.version.lexical
         qvec = self.encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
-        candidates = gather(self.version, self._matrix, self._rows, query.words, qvec, w)
+        candidates = gather(self.version, self._rows, query.words, qvec, w)
         passages = self.store.passages_by_id([c.pid for c in candidates])
         ranked_sentences = sentence_features.read_sentences(candidates, query, lexical, self._sentences, passages, w)
         speaker_feature.prefer_spoken(candidates, ranked_sentences, query, self.version.speakers, w)

@@ -93,3 +93,13 @@ def database_url(request) -> str:
     if request.param == "sqlite":
         return ""
     return request.getfixturevalue("postgres").create_database(f"t{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def slack():
+    """Slack bots over the real Bolt app and the fake Slack Web API (``tests/slack_bots.py``), closed after."""
+    from slack_bots import SlackBots  # the Bolt app is imported only by the tests that use it
+
+    bots = SlackBots()
+    yield bots
+    bots.close()

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import pytest
-from slack_bots import CHANNEL, SlackBots, texts
+from slack_bots import CHANNEL, texts
 
 from bot.cli import main
 from bot.digests import Schedule, digest_command, run_due, start_scheduler
@@ -26,13 +26,6 @@ GENEVA, NRC, OSCE = ("https://example.org/geneva-talks-open", "https://example.o
 def at(day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     """A moment in January 2022 (UTC), when the test corpus was written."""
     return datetime(2022, 1, day, hour, minute, second, tzinfo=UTC)
-
-
-@pytest.fixture
-def slack():
-    bots = SlackBots()
-    yield bots
-    bots.close()
 
 
 def linked(blocks: list[dict]) -> set[str]:

@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import shutil
 import statistics
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+from slack_fake import BOT_USER, FakeSlack, SlackClient
+from slack_served import serve_slack
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from slack_fake import BOT_USER, FakeSlack, SlackClient  # noqa: E402
-from slack_served import serve_slack  # noqa: E402
-
-from bot import replies  # noqa: E402
-from bot.service import Parley  # noqa: E402
-from bot.state import reindex_requests  # noqa: E402
-from config import load_settings  # noqa: E402
-from tests.conftest import FIXTURES  # noqa: E402
+from bot import replies
+from bot.service import Parley
+from bot.state import reindex_requests
+from config import load_settings
+from tests.conftest import FIXTURES
 
 SOURCES = FIXTURES / "corpus" / "sources.toml"
 MENTIONS = 100

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from slack_bots import CHANNEL, SlackBots, texts
+from slack_bots import CHANNEL, texts
 
 from bot.service import Parley
 from bot.state.db import open_state
@@ -60,13 +60,6 @@ def desk(tmp_path, embedder) -> Settings:
     toml.write_text('[[source]]\nname = "news"\nkind = "folder"\npath = "news"\n')
     reindex(tmp_path / "desk" / "data", load_sources(toml), DEFAULT_MODEL)
     return load_settings(data_dir=tmp_path / "desk" / "data", sources=toml)
-
-
-@pytest.fixture
-def slack():
-    bots = SlackBots()
-    yield bots
-    bots.close()
 
 
 def test_a_watch_posts_a_new_answering_article_once_across_reindexes_and_restarts(desk, slack):

@@ -225,16 +225,21 @@ def preload_encoder(data_dir: Path, query_model: str, rerank: bool) -> threading
     rest of Parley meanwhile. A model that fails to load is left for the question that needs it to report.
     """
     def load() -> None:
-        from index.versions import built_by_older_rules, served_manifest
-
         with contextlib.suppress(Exception):  # the searcher loads it again, and says what is wrong
-            manifest = served_manifest(data_dir)
-            if manifest and not built_by_older_rules(manifest):
-                serving_encoder(manifest, query_model, rerank)
+            load_served_encoder(data_dir, query_model, rerank)
 
     thread = threading.Thread(target=load, name="preload-encoder", daemon=True)
     thread.start()
     return thread
+
+
+def load_served_encoder(data_dir: Path, query_model: str, rerank: bool) -> None:
+    """Load the ``serving_encoder`` of the index served from ``data_dir``, if there is one today's rules serve."""
+    from index.versions import built_by_older_rules, served_manifest
+
+    manifest = served_manifest(data_dir)
+    if manifest and not built_by_older_rules(manifest):
+        serving_encoder(manifest, query_model, rerank)
 
 
 def load_query_embedder(model: str, dim: int, query_model: str = "auto",

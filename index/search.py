@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from index.cross_encoder import load_cross_encoder
-from index.embed import serving_encoder
+from index.embed import load_served_encoder, serving_encoder
 from index.quotes import Answer
 from index.ranking import Ranker, Weights
 from index.store import Store
@@ -69,9 +69,8 @@ class Searcher:
         The first time, its encoder is loaded before the version's indexes: loading a model peaks in
         memory, and the indexes then reuse what it freed instead of adding to the peak.
         """
-        manifest = served_manifest(self.data_dir) if self._ranker is None else None
-        if manifest and not built_by_older_rules(manifest):
-            serving_encoder(manifest, self.query_model, self.rerank)
+        if self._ranker is None:
+            load_served_encoder(self.data_dir, self.query_model, self.rerank)
         version = self.version()
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:

@@ -168,6 +168,11 @@ def cmd_eval(parley: Parley, args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_status(reply) -> int:
+    """2 when the reply is an error notice (an input it could not read), so scripts notice; else 0."""
+    return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
+
+
 def cmd_summary(parley: Parley, args: argparse.Namespace) -> int:
     """Print the summary; exit 2 when the window could not be read, so scripts notice."""
     reply = parley.summary(args.since, args.until)
@@ -177,7 +182,7 @@ def cmd_summary(parley: Parley, args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False))
     else:
         render.render(out, reply)
-    return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
+    return _exit_status(reply)
 
 
 def cmd_digest(parley: Parley, args: argparse.Namespace) -> int:
@@ -186,7 +191,7 @@ def cmd_digest(parley: Parley, args: argparse.Namespace) -> int:
 
     reply = terminal_digest(parley, args.since, args.until)
     render.render(out, reply)
-    return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
+    return _exit_status(reply)
 
 
 def cmd_timeline(parley: Parley, args: argparse.Namespace) -> int:
@@ -204,7 +209,7 @@ def cmd_timeline(parley: Parley, args: argparse.Namespace) -> int:
         render_timeline(out, reply, next_page=f"--page {reply.page + 1}")
     else:
         render.render(out, reply)
-    return 2 if isinstance(reply, replies.Notice) and reply.kind == "error" else 0
+    return _exit_status(reply)
 
 
 def cmd_serve(parley: Parley, args: argparse.Namespace) -> int:

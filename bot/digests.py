@@ -126,10 +126,11 @@ def digest_command(parley: Parley, platform: str, team: str, channel: str, user:
         schedule = parse_schedule(words)
     except ScheduleError as bad:
         return replies.Notice("error", str(bad))
-    slot = schedule.latest_slot(now).timestamp()  # done already: the first digest is the next slot's
+    latest = schedule.latest_slot(now)  # done already: the first digest is the next slot's
     save_digest(parley.state, Digest(platform, channel, team, schedule.cadence, schedule.weekday,
-                                     f"{schedule.at:%H:%M}", schedule.timezone, user, slot, slot))
-    first = schedule.latest_slot(now) + schedule.period
+                                     f"{schedule.at:%H:%M}", schedule.timezone, user, latest.timestamp(),
+                                     latest.timestamp()))
+    first = latest + schedule.period
     return replies.Notice("digest", f"This channel will get a digest {schedule.describe()}, the first "
                                     f"{_moment(first, schedule.timezone)}.")
 

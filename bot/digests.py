@@ -66,8 +66,7 @@ class Schedule:
 
     @classmethod
     def of(cls, digest: Digest) -> Schedule:
-        hour, minute = (int(part) for part in digest.at.split(":"))
-        return cls(digest.cadence, time(hour, minute), digest.timezone, digest.weekday)
+        return cls(digest.cadence, time.fromisoformat(digest.at), digest.timezone, digest.weekday)
 
 
 def parse_schedule(words: list[str]) -> Schedule:

@@ -35,7 +35,6 @@ from index.store import Store
 
 FILE = "speakers.npz"
 KINDS = ("words", "account")
-_LOOKUP_CHUNK = 5000  # passage ids per SQLite query (under SQLite's limit on bound parameters)
 _NOT_LETTERS = re.compile(r"[^a-z0-9 ]+")
 
 
@@ -193,9 +192,7 @@ def attribute_passages(store: Store, ids: Sequence[int], texts: Sequence[str]) -
     whose revision text is gone is attributed alone.
     """
     rows_by_article: dict[tuple[str, str], list[int]] = defaultdict(list)
-    stored = {}
-    for at in range(0, len(ids), _LOOKUP_CHUNK):
-        stored.update(store.passages_by_id(int(pid) for pid in ids[at:at + _LOOKUP_CHUNK]))
+    stored = store.passages_by_id(ids)
     for row, pid in enumerate(ids):
         passage = stored.get(int(pid))
         if passage is not None:

@@ -24,6 +24,8 @@ import numpy as np
 from index.articles import Article, parse_published
 from index.passages import Passage
 
+IDS_PER_QUERY = 5000  # ids bound in one ``IN (…)``: well under SQLite's limit on bound parameters
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -264,24 +266,22 @@ class Store:
         return len(stale)
 
     def passages_by_id(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
-        """The passages with these ids and the metadata of the article revision each was cut from."""
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        rows = self._db().execute(
-            "SELECT p.id, p.doc_id, p.start, p.end, p.text, r.title, r.url, r.outlet, r.source, r.published,"
-            " p.content_hash FROM passages p JOIN article_revisions r"
-            f" ON r.doc_id=p.doc_id AND r.content_hash=p.content_hash WHERE p.id IN ({marks})", wanted)
-        return {row[0]: StoredPassage(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                                      row[8], parse_published(row[9]), row[10]) for row in rows}
+        """The passages with these ids (any number of them) and the metadata of the article revision each was
+        cut from."""
+        found: dict[int, StoredPassage] = {}
+        for chunk, marks in _id_chunks(ids):
+            rows = self._db().execute(
+                "SELECT p.id, p.doc_id, p.start, p.end, p.text, r.title, r.url, r.outlet, r.source, r.published,"
+                " p.content_hash FROM passages p JOIN article_revisions r"
+                f" ON r.doc_id=p.doc_id AND r.content_hash=p.content_hash WHERE p.id IN ({marks})", chunk)
+            found.update((row[0], StoredPassage(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                                                row[8], parse_published(row[9]), row[10])) for row in rows)
+        return found
 
     def doc_ids_of(self, ids: Iterable[int]) -> set[str]:
-        """The articles these passages come from."""
-        ids = list(ids)
-        marks = ",".join("?" * len(ids))
-        return {row[0] for row in self._db().execute(f"SELECT DISTINCT doc_id FROM passages WHERE id IN ({marks})",
-                                                     ids)} if ids else set()
+        """The articles these passages (any number of them) come from."""
+        return {row[0] for chunk, marks in _id_chunks(ids)
+                for row in self._db().execute(f"SELECT DISTINCT doc_id FROM passages WHERE id IN ({marks})", chunk)}
 
     def passage_texts(self, ids: Iterable[int]) -> list[str]:
         """The texts of these passages, in the order given."""
@@ -405,3 +405,11 @@ def _window_clauses(since: datetime | None, until: datetime | None) -> tuple[lis
         clauses.append("r.published < ?")
         args.append(until.isoformat())
     return clauses, args
+
+
+def _id_chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], str]]:
+    """``ids`` in chunks that one ``IN (…)`` can bind (SQLite limits bound parameters), each with its marks."""
+    wanted = [int(pid) for pid in ids]
+    for at in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[at:at + IDS_PER_QUERY]
+        yield chunk, ",".join("?" * len(chunk))

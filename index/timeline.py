@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -38,7 +38,7 @@ import numpy as np
 from index.lexical import tokenize
 from index.parties import Parties, Who
 from index.speaker_table import SpokenSentence, normalise
-from index.store import Store, StoredPassage
+from index.store import Store
 from index.summary import Window
 from index.versions import IndexVersion
 
@@ -47,7 +47,6 @@ ABOUT_MEANING_TOP = 0.02  # the passage is closer to the topic than all but this
 ABOUT_SAMPLE = 20_000  # passages the meaning threshold is read on (every n-th, for a big version)
 REPEAT_CONTAINMENT = 0.8  # share of a sentence's content words another one holds: the same line again
 MIN_WORDS = 4  # shorter "statements" ("Thank you.", "Yes.") say nothing on their own
-_LOOKUP_CHUNK = 5000  # passage ids per SQLite query
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _LABEL = re.compile(r"^[A-Z][^:\n]{0,120}:\s+")  # a transcript label opening the turn: "SECRETARY BLINKEN: "
 
@@ -102,7 +101,7 @@ def build_timeline(version: IndexVersion, store: Store, spoken: Sequence[SpokenS
                    topic: Topic | None = None) -> list[Statement]:
     """The statements of ``spoken`` inside ``window`` (about ``topic``), copies and near-repeats merged, by date."""
     close = _close_rows(version, spoken, topic) if topic is not None else set()
-    passages = _passages(store, [int(version.ids[s.row]) for s in spoken])
+    passages = store.passages_by_id({int(version.ids[s.row]) for s in spoken})
     found: list[tuple[tuple, Statement]] = []
     for sentence in spoken:
         passage = passages.get(int(version.ids[sentence.row]))
@@ -142,14 +141,6 @@ def _holds_topic_words(version: IndexVersion, text: str, topic: Topic) -> bool:
     weights = {token: version.lexical.idf(token) for token in topic.tokens}
     total = sum(weights.values())
     return total > 0 and sum(weight for token, weight in weights.items() if token in held) >= ABOUT_WORDS * total
-
-
-def _passages(store: Store, ids: Iterable[int]) -> dict[int, StoredPassage]:
-    wanted = sorted(set(ids))
-    found: dict[int, StoredPassage] = {}
-    for at in range(0, len(wanted), _LOOKUP_CHUNK):
-        found.update(store.passages_by_id(wanted[at:at + _LOOKUP_CHUNK]))
-    return found
 
 
 def _without_label(text: str, speaker: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -255,3 +256,13 @@ def test_titles_are_embedded_once_and_kept_with_each_version(tmp_path, embedder,
 def test_a_passage_without_a_title_has_a_title_similarity_of_zero():
     titles = TitleVectors.build(["A", "", "A"], {"A": np.ones(4, dtype=np.float32) / 2}, 4)
     assert titles.similarity(np.ones(4, dtype=np.float32) / 2, [0, 1, 2]).tolist() == [1.0, 0.0, 1.0]
+
+
+def test_passages_and_their_articles_are_looked_up_by_any_number_of_ids(indexed_dir):
+    store = Store(indexed_dir / "parley.sqlite3")
+    ids = load_version(indexed_dir).ids.tolist()
+    limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    many = [*range(-limit, 0), *ids]  # more ids than SQLite binds in one query; the unknown ones find nothing
+    found = store.passages_by_id(many)
+    assert found == store.passages_by_id(ids) and sorted(found) == sorted(ids)
+    assert store.doc_ids_of(many) == {passage.doc_id for passage in found.values()} != set()

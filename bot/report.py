@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot import replies
-from bot.service import Parley
 from bot.state import questions
-from bot.state.questions import DAY, QuestionStats
+from bot.state.questions import DAY, QuestionStats, iso
+
+if TYPE_CHECKING:
+    from bot.service import Parley
 
 MAX_FAILURES = 5  # listed per source; the count says how many in all
 
@@ -34,7 +37,7 @@ class Report:
 
     def to_dict(self) -> dict:
         """The JSON of ``parley report --json``."""
-        return {"days": self.days, "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.since)),
+        return {"days": self.days, "since": iso(self.since),
                 "index": {"version": self.version, "articles": self.articles, "passages": self.passages},
                 "sources": self.sources, "last_run": self.last_run, "running": self.running,
                 "feedback": self.feedback, "questions": self.questions.to_dict()}

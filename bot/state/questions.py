@@ -89,7 +89,7 @@ class QuestionGroup:
     closest: list[dict] = field(default_factory=list)  # the headlines Parley gave, most recent first
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "first": _iso(self.first), "last": _iso(self.last), "times": self.times,
+        return {"text": self.text, "first": iso(self.first), "last": iso(self.last), "times": self.times,
                 "down": self.down, "reasons": self.reasons, "closest": self.closest}
 
 
@@ -150,5 +150,6 @@ def _distinct(headlines: list[dict]) -> list[dict]:
     return kept
 
 
-def _iso(moment: float) -> str:
+def iso(moment: float) -> str:
+    """Unix seconds as the report's ISO 8601 UTC time, to the second."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))

@@ -33,7 +33,7 @@ class Party:
     name: str
     aliases: tuple[str, ...] = ()
     role_words: tuple[str, ...] = ()
-    members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # full name → roles, the first shown
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # full name → roles (a request may name one)
 
 
 @dataclass(frozen=True)
@@ -141,15 +141,6 @@ class Parties:
             for name in party.members:
                 names.setdefault(_surname(name), []).append(name)
         return names
-
-    def role_of(self, speaker: str) -> str:
-        """The role the table shows for a listed member ("" for anyone else)."""
-        key = _key(speaker)
-        for party in self.parties:
-            for name, roles in party.members.items():
-                if _key(name) == key and roles:
-                    return roles[0]
-        return ""
 
     def _members(self, test) -> list[str]:
         return list(dict.fromkeys(name for party in self.parties for name, roles in party.members.items()

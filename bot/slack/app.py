@@ -81,8 +81,7 @@ def create_app(parley: Parley) -> App:
     commands = SlashCommands(parley, memory)
     commands.register(app)
     ButtonActions(parley, memory).register(app)
-    parley.posters["slack"] = _workspace_poster(parley) if oauth else lambda _team, channel, reply: (
-        client.chat_postMessage(channel=channel, **message_for(reply).kwargs()))
+    parley.posters["slack"] = _workspace_poster(parley)
     AppHome(parley, commands.is_admin).register(app)
     return app
 
@@ -151,7 +150,8 @@ def serve(parley: Parley, http: bool, port: int | None) -> int:
 
 
 def _workspace_poster(parley: Parley) -> Callable[[str, str, object], None]:
-    """How watches and digests post to a channel with many workspaces: with that workspace's own token."""
+    """How watches and digests post to a channel: with the bot token, or with many workspaces that
+    workspace's own (``client_for_team``)."""
 
     def post(team: str, channel: str, reply: object) -> None:
         client = client_for_team(parley, team)

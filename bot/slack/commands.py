@@ -9,6 +9,7 @@ Command names are settings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_bolt.context.respond import Respond
@@ -128,20 +129,19 @@ class SlashCommands:
 
     def watch(self, command: dict, respond: Respond) -> None:
         """``/talks-watch QUESTION``, ``list`` or ``stop N`` for this channel; answered to the asker."""
-        if not self.first_delivery(command):
-            return
-        reply = reply_or_error(lambda: watch_command(
-            self.parley, "slack", command.get("team_id", ""), command["channel_id"], command["user_id"],
-            question_text(command.get("text", "")), self.settings.slack_watch_command), "watch",
-            user=command["user_id"])
-        respond(response_type="ephemeral", **message_for(reply).kwargs())
+        self._channel_command(command, respond, watch_command, self.settings.slack_watch_command, "watch")
 
     def digest(self, command: dict, respond: Respond) -> None:
         """``/talks-digest daily 08:00 [tz]``, ``weekly mon 08:00 [tz]``, ``off`` or ``show`` for this channel."""
+        self._channel_command(command, respond, digest_command, self.settings.slack_digest_command, "digest")
+
+    def _channel_command(self, command: dict, respond: Respond, handle: Callable[..., object], name: str,
+                         what: str) -> None:
+        """Run ``handle`` (``watch_command`` or ``digest_command``) for the command's channel, once per
+        invocation, and answer the asker alone."""
         if not self.first_delivery(command):
             return
-        reply = reply_or_error(lambda: digest_command(
+        reply = reply_or_error(lambda: handle(
             self.parley, "slack", command.get("team_id", ""), command["channel_id"], command["user_id"],
-            question_text(command.get("text", "")), self.settings.slack_digest_command), "digest",
-            user=command["user_id"])
+            question_text(command.get("text", "")), name), what, user=command["user_id"])
         respond(response_type="ephemeral", **message_for(reply).kwargs())

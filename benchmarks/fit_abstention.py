@@ -26,11 +26,11 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from fit_ranker import TRAIN_QUESTIONS, article_folds  # a sibling script: benchmarks/ is on the path when run
+from fit_ranker import article_folds  # a sibling script: benchmarks/ is on the path when run
 from sklearn.linear_model import LogisticRegression
 
 from config import load_settings
-from index.evaluation import DEV_QUESTIONS, load_questions
+from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions
 from index.ranking import load_weights
 from index.ranking.abstention import EVIDENCE, evidence, leading_texts, refusal
 from index.ranking.weights import WEIGHTS_FILE, save_weights

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from config import load_settings
-from index.evaluation import DEV_QUESTIONS, load_questions, metrics, normalise
+from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, metrics, normalise
 from index.ranking import FEATURES, Weights, load_weights
 from index.ranking.candidates import gather
 from index.ranking.priors import question_priors, source_priors
@@ -43,7 +43,6 @@ from index.ranking.speaker_feature import prefer_spoken
 from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
 
-TRAIN_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")
 REREAD = 12  # candidates whose sentences the bi-encoder rereads in the cache, so other leaders can be replayed
 CROSS_READ = 15  # candidates the cross-encoder reads in the cache (it reads ``cross_encode_top`` when serving)
 LEADING = ("dense", "lexical", "sentence_words", "answer_kind", "date", "outlet", "recent", "speaker")  # choose leaders

@@ -33,12 +33,11 @@ import bm25s
 import numpy as np
 
 from config import load_settings
-from index.evaluation import DEV_QUESTIONS, load_questions, normalise
+from index.evaluation import TRAIN_QUESTIONS, load_questions, normalise
 from index.lexical import tokenize
 from index.ranking.candidates import gather
 from index.search import Searcher
 
-DEFAULT_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")
 DEPTHS = (20, 50, 100, 200)
 GENERATORS = ("bm25", "dense", "fused", "title", "sentence-bm25", "fused+sentence", "union 1-5")
 REGISTER_DEPTH = 50
@@ -122,7 +121,7 @@ def rankings(ranker, question: str, sentence_model, sentence_first) -> dict[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("questions", nargs="?", type=Path, default=TRAIN_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=0, help="only the first N answerable questions")
     args = parser.parse_args()

@@ -42,7 +42,7 @@ import numpy as np
 
 from config import load_settings
 from index.articles import Article, parse_published
-from index.evaluation import DEV_QUESTIONS, load_questions, percentile
+from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, percentile
 from index.lexical import LexicalIndex
 from index.passages import Passage, searchable_text
 from index.search import Searcher
@@ -59,7 +59,6 @@ WORD_SWAP = 0.1  # share of a copy's words replaced by words drawn from the corp
 POOL_PASSAGES = 2000  # passages whose words make the pool replacements are drawn from
 BATCH = 2000  # passages a ``save_articles`` transaction writes
 BLOCK = 65_536  # rows scored at a time by exact search
-TRAIN_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")
 
 
 def parse_size(text: str) -> int:

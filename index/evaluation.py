@@ -20,6 +20,7 @@ MAX_QUOTES = 5
 GROUPS = ("style", "register", "source_set", "kind")  # the items' fields results are broken down by
 #: The dev questions beside a checkout (``../shared/eval/dev.jsonl``): the benchmarks' default.
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+TRAIN_QUESTIONS = DEV_QUESTIONS.with_name("train.jsonl")  # what the fitting benchmarks fit on
 _UNIFY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": "-", "\u00a0": " "})
 

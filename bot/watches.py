@@ -47,7 +47,6 @@ WATCH_DEPTH = 10
 FOLLOW_SECONDS = 10  # how often the reindex worker looks for a version built elsewhere
 _following = threading.Lock()
 _looked: WeakKeyDictionary[Parley, str] = WeakKeyDictionary()  # the version each Parley's watches last looked at
-_LOOKUP_CHUNK = 5000
 
 
 def passage_key(doc_id: str, content_hash: str, start: int) -> str:
@@ -57,9 +56,7 @@ def passage_key(doc_id: str, content_hash: str, start: int) -> str:
 
 def served_articles(parley: Parley) -> set[str]:
     """doc_ids of the articles the current version serves."""
-    ids = sorted(served_ids(parley.settings.data_dir))
-    return {doc_id for start in range(0, len(ids), _LOOKUP_CHUNK)
-            for doc_id in parley.store.doc_ids_of(ids[start:start + _LOOKUP_CHUNK])}
+    return parley.store.doc_ids_of(served_ids(parley.settings.data_dir))
 
 
 def remember_served_articles(parley: Parley) -> None:

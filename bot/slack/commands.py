@@ -21,7 +21,6 @@ from bot.digests import digest_command
 from bot.service import Parley
 from bot.slack.installations import installation_store, oauth_enabled
 from bot.slack.memory import SlackMemory
-from bot.slack.question_log import with_question_id
 from bot.slack.render import message_for, summary_message
 from bot.slack.shared import ack_now, question_text, reply_or_error
 from bot.slack.timeline import post_timeline
@@ -67,7 +66,7 @@ class SlashCommands:
         shared = isinstance(reply, replies.AnswerReply)
         question_id = self.parley.log_question(question, reply, "slack", "command")
         respond(response_type="in_channel" if shared else "ephemeral",
-                **with_question_id(message_for(reply).kwargs(), question_id))
+                **message_for(reply, question_id).kwargs())
 
     def status(self, command: dict, respond: Respond) -> None:
         if not self.first_delivery(command):

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.service import Parley
 from bot.slack.memory import SlackMemory
-from bot.slack.question_log import channel_kind, with_question_id
+from bot.slack.question_log import channel_kind
 from bot.slack.render import message_for
 from bot.slack.shared import ack_now, question_text, reply_or_error
 
@@ -80,7 +80,7 @@ class MessageResponder:
                                    channel=channel, ts=ts)
             question_id = self.parley.log_question(question, reply, "slack", channel_kind(event))
             _call(client.chat_postMessage, channel=channel, thread_ts=thread_ts,
-                  **with_question_id(message_for(reply).kwargs(), question_id))
+                  **message_for(reply, question_id).kwargs())
             log.info("answered", extra={"channel": channel, "ts": ts, "reply": type(reply).__name__,
                                         "seconds": round(time.monotonic() - started, 3)})
         finally:

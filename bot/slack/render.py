@@ -42,6 +42,7 @@ MAX_FAILURES_SHOWN = 10
 VOTE_UP = "parley_vote_up"
 VOTE_DOWN = "parley_vote_down"
 POST_SUMMARY = "parley_post_summary"
+QUESTION_BLOCK = "parley_question:"  # + the logged question's id: the block id of an answer's vote buttons
 
 # What mrkdwn would read as bold, italic, strike, code or an :emoji: code rather than as the text itself.
 _FORMATTING = re.compile(r"[*_~`]|:[\w+'-]+:")
@@ -79,10 +80,11 @@ def escape_within(raw: str, limit: int) -> str:
     return escape("".join(kept).rstrip()) + "…"
 
 
-def message_for(reply) -> SlackMessage:
-    """Any reply from ``bot.replies`` as a Slack message (a summary without its post button)."""
+def message_for(reply, question_id: int | None = None) -> SlackMessage:
+    """Any reply from ``bot.replies`` as a Slack message (a summary without its post button); an answer's
+    vote buttons carry ``question_id``, the logged question's, when given."""
     if isinstance(reply, replies.AnswerReply):
-        return answer_message(reply)
+        return answer_message(reply, question_id)
     if isinstance(reply, replies.SummaryReply):
         return summary_message(reply, postable=False)
     if isinstance(reply, replies.StatusReply):
@@ -96,10 +98,12 @@ def message_for(reply) -> SlackMessage:
 
 # -- answers ----------------------------------------------------------------------------------
 
-def answer_message(reply: replies.AnswerReply) -> SlackMessage:
+def answer_message(reply: replies.AnswerReply, question_id: int | None = None) -> SlackMessage:
     """The headline, up to 24 quotes (each with its source under it) and the 👍/👎 buttons.
 
-    When not covered, the closest articles follow the headline, one source line each.
+    When not covered, the closest articles follow the headline, one source line each. The buttons'
+    block id names the logged question (``QUESTION_BLOCK``), which Slack sends back with each click, so
+    a vote is counted on it; the buttons' values stay the question and quotes the vote judges.
     """
     blocks: list[Block] = [_headline(reply.headline)]
     if reply.answered:
@@ -108,7 +112,7 @@ def answer_message(reply: replies.AnswerReply) -> SlackMessage:
     else:
         blocks += [ContextBlock(elements=source_elements(quote, quoted=False))
                    for quote in reply.closest[:MAX_BLOCKS - 2]]
-    blocks.append(ActionsBlock(elements=[
+    blocks.append(ActionsBlock(block_id=None if question_id is None else f"{QUESTION_BLOCK}{question_id}", elements=[
         ButtonElement(text=PlainTextObject(text="👍", emoji=True), action_id=VOTE_UP, value=feedback_value(reply)),
         ButtonElement(text=PlainTextObject(text="👎", emoji=True), action_id=VOTE_DOWN,
                       value=feedback_value(reply))]))

@@ -25,7 +25,7 @@ from index.lexical import tokenize
 from index.parties import Parties, PartiesFileError
 from index.query import clean_question
 from index.search import NotIndexed, OutdatedIndex, Searcher
-from index.sources import load_sources, party_extension
+from index.sources import SourcesFileError, load_sources, party_extension
 from index.store import Store
 from index.summary import WindowError, parse_window, summarize
 from index.timeline import Topic, build_timeline, spoken_by
@@ -287,7 +287,7 @@ class Parley:
             return replies.not_indexed_notice()
         try:
             target = self.parties.resolve(who)
-        except PartiesFileError as bad:  # an edit of the table broke it: say where, keep serving the rest
+        except (PartiesFileError, SourcesFileError) as bad:  # an edit broke a table: say where, keep serving
             log.error("parties table unreadable", extra={"error": str(bad)})
             return replies.Notice("error", f"I can't read who belongs to which party: {bad}")
         topic = None

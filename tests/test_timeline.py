@@ -207,6 +207,14 @@ def test_a_broken_parties_table_is_explained_not_raised(timeline_settings, tmp_p
     assert "[parties.NATO]: members must be a table" in reply.text
 
 
+def test_a_sources_file_that_became_unreadable_is_explained_not_raised(timeline_settings, tmp_path):
+    broken = tmp_path / "broken-sources.toml"
+    broken.write_text(timeline_settings.sources.read_text() + "\n[parties.NATO\n")
+    reply = Parley(timeline_settings.model_copy(update={"sources": broken})).timeline("NATO")
+    assert isinstance(reply, replies.Notice) and reply.kind == "error"
+    assert "not valid TOML" in reply.text
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 @pytest.fixture

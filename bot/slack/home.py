@@ -37,6 +37,7 @@ from bot.slack.render import (
     escape,
     escape_within,
     formats,
+    last_run_line,
     safe_url,
     sections,
     source_status_line,
@@ -119,9 +120,7 @@ def report_blocks(report: Report) -> list[Block]:
     lines.append(f"Index version {escape(report.version or '—')} · {report.passages:,} passages · "
                  f"{report.articles:,} articles")
     if report.last_run:
-        run = report.last_run
-        lines.append(f"Last reindex: {escape(run['started_at'] or '?')} by "
-                     f"{escape_within(run['started_by'] or '?', MAX_LABEL)} — {escape(run['status'] or '?')}")
+        lines.append(last_run_line(report.last_run))
     stats = report.questions
     platforms = ", ".join(f"{escape(platform)} {count:,}" for platform, count in stats.by_platform.items())
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Admin report"), HeaderBlock(text="Sources"),

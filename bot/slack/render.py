@@ -273,9 +273,7 @@ def status_message(status: replies.StatusReply) -> SlackMessage:
     lines.append(f"Index version {escape(status.version or '—')} · {status.passages:,} passages · "
                  f"{status.articles:,} articles · model {escape(status.model or '—')}")
     if status.last_run:
-        run = status.last_run
-        lines.append(f"Last reindex: {run['started_at']} by {escape_within(run['started_by'] or '?', MAX_LABEL)}"
-                     f" — {escape(run['status'])}")
+        lines.append(last_run_line(status.last_run))
     if status.running:
         lines.append(f"Reindex running now: started by {escape_within(str(status.running.get('by')), MAX_LABEL)}"
                      f" at {escape(str(status.running.get('since')))}")
@@ -290,6 +288,12 @@ def source_status_line(row: dict, failed: int) -> str:
     return (f"• *{escape_within(row['name'], MAX_LABEL)}* ({escape(row['kind'])}): {row['articles']:,} articles · "
             f"{row['passages']:,} passages · last indexed {escape(row['last_indexed_at'] or 'never')} · "
             f"{escape(row['last_status'] or '—')}" + (f" ({failed:,} failed)" if failed else ""))
+
+
+def last_run_line(run: dict) -> str:
+    """``Last reindex: when by whom — status``, escaped: in /talks-status and in the admin report."""
+    return (f"Last reindex: {escape(run['started_at'] or '?')} by {escape_within(run['started_by'] or '?', MAX_LABEL)}"
+            f" — {escape(run['status'] or '?')}")
 
 
 def reindex_message(report: replies.ReindexReply) -> SlackMessage:

@@ -46,7 +46,8 @@ class Parley:
                                  reranker=settings.reranker, topic=settings.topic)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.state = open_state(settings.data_dir, settings.database_url)
-        if feedback.adopt(self.state, self.store):
+        # one process moves old votes: replicas starting together would each find the table empty and copy them
+        if settings.reindex_worker and feedback.adopt(self.state, self.store):
             log.info("votes moved from the index store to the state database")
         questions.prune(self.state, settings.keep_questions_days)
         watches.remember_served_articles(self)

@@ -112,11 +112,37 @@ def _reply_json(question: str, reply, explain: bool = False) -> dict:
     return {"question": question, "answered": False, "quotes": [], "message": reply.text}
 
 
-def _ask_file(parley: Parley, args: argparse.Namespace) -> int:
-    from index.evaluation import load_questions
+def _read_questions(path: Path, plain: bool) -> list[dict] | None:
+    """A questions file's items, or None after one clear line: JSON lines of {id, question, …}, or with
+    ``plain`` (``ask``) a question a line as well, its id its line number."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as error:
+        err.print(f"parley: cannot read the questions file {path}: {error.strerror or error}")
+        return None
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            item = None
+        if not isinstance(item, dict):
+            if not plain:
+                err.print(f"parley: {path}, line {number}: not a JSON object such as "
+                          '{"id": "q1", "question": "…", "answers": ["…"]}')
+                return None
+            item = {"id": number, "question": line.strip()}
+        items.append(item)
+    return items
 
-    for item in load_questions(Path(args.questions)):
-        item = item if isinstance(item, dict) else {}
+
+def _ask_file(parley: Parley, args: argparse.Namespace) -> int:
+    items = _read_questions(Path(args.questions), plain=True)
+    if items is None:
+        return 2
+    for item in items:
         question = item.get("question") if isinstance(item.get("question"), str) else ""  # a bad line gets the help
         answer = _reply_json(question, parley.ask(question, k=args.k), args.explain)
         print(json.dumps({"id": item.get("id"), **answer}), flush=True)
@@ -163,7 +189,10 @@ def cmd_report(parley: Parley, args: argparse.Namespace) -> int:
 def cmd_eval(parley: Parley, args: argparse.Namespace) -> int:
     from index.evaluation import evaluate, format_report
 
-    result = evaluate(parley.searcher, Path(args.file), k=5, misses_path=Path(args.misses))
+    items = _read_questions(Path(args.file), plain=False)
+    if items is None:
+        return 2
+    result = evaluate(parley.searcher, items, k=5, misses_path=Path(args.misses))
     print(json.dumps(result) if args.json else format_report(result))
     return 0
 
@@ -240,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", default="")
     ask.add_argument("-k", type=int, default=None, help="number of quotes")
     ask.add_argument("--json", action="store_true")
-    ask.add_argument("--questions", type=Path, help="a JSON-lines file of {id, question}")
+    ask.add_argument("--questions", type=Path, help="a file of questions: one a line, or JSON lines of {id, question}")
     ask.add_argument("--explain", action="store_true",
                      help="show each quote's features and weighted contributions, and why 'not covered'")
     ask.set_defaults(run=cmd_ask)

@@ -62,10 +62,10 @@ def metrics(pairs: list[tuple[dict, dict]]) -> dict:
     }
 
 
-def evaluate(searcher, questions: Path, k: int = 5, misses_path: Path | None = None) -> dict:
-    """Answer every question of the file and score the answers."""
+def evaluate(searcher, items: list[dict], k: int = 5, misses_path: Path | None = None) -> dict:
+    """Answer every question and score the answers."""
     pairs, latencies = [], []
-    for item in load_questions(questions):
+    for item in items:
         started = time.perf_counter()
         answer = searcher.ask(item["question"], k=k).to_dict()
         latencies.append(time.perf_counter() - started)

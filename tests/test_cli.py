@@ -45,6 +45,31 @@ def test_ask_questions_file_prints_one_object_a_line_with_ids(env, capsys, tmp_p
     assert lines[1]["answered"] is False and lines[1]["quotes"] == []
 
 
+def test_ask_reads_a_plain_file_of_questions_one_a_line(env, capsys, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("How long did the NATO-Russia Council meet?\n\nWho headed the Russian delegation in Geneva?\n")
+    assert main(["ask", "--questions", str(questions), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["id"], line["question"]) for line in lines] == [
+        (1, "How long did the NATO-Russia Council meet?"), (3, "Who headed the Russian delegation in Geneva?")]
+    assert any("Ryabkov" in quote["text"] for quote in lines[1]["quotes"])
+
+
+@pytest.mark.parametrize("command", ["ask --questions", "eval"])
+def test_a_missing_questions_file_is_one_clear_line(env, capsys, tmp_path, command):
+    assert main([*command.split(), str(tmp_path / "nowhere.jsonl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("parley: cannot read the questions file") and "\n" not in err
+
+
+def test_eval_names_the_line_that_is_not_a_question(env, capsys, tmp_path):
+    questions = tmp_path / "dev.jsonl"
+    questions.write_text(json.dumps({"id": "x1", "question": "Who?", "answers": ["Ryabkov"]}) + "\nWho else?\n")
+    assert main(["eval", str(questions)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "line 2: not a JSON object" in err and "Traceback" not in err
+
+
 def test_ask_prints_quotes_with_their_sources(env, capsys):
     assert main(["ask", "What did Stoltenberg say allies were ready to discuss?"]) == 0
     shown = capsys.readouterr().out

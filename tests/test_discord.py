@@ -292,7 +292,7 @@ def test_a_direct_message_gets_a_reply_without_a_mention(parley, monkeypatch):
 
     question, body = run(scenario())
     assert str(body["message_reference"]["message_id"]) == question["id"]
-    assert pings_nobody(body) and body["embeds"][0]["url"] == "https://example.org/osce-vienna"
+    assert pings_nobody(body) and body["embeds"][0]["url"].split("#")[0] == "https://example.org/osce-vienna"
 
 
 def test_mentions_and_slash_commands_share_the_rate_limit(parley, monkeypatch):

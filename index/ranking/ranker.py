@@ -7,9 +7,10 @@
    (when reranking).
 3. ``priors``: dates, outlets and "latest" named by the question count before the leaders are chosen;
    topic, title and primary source after: the passages' own evidence picks the leaders, these only reorder.
-4. ``abstention``: "not covered", with its reason and the closest headlines, decided on that order.
-5. ``dedup``: copies merged, at most two quotes an article; then a configured cross-encoder's relevance
-   is added to the leading distinct candidates, which it reorders among themselves.
+4. ``dedup``: copies merged, at most two quotes an article; then the cross-encoder's relevance is added
+   to the leading distinct candidates, which it reorders among themselves.
+5. ``abstention``: "not covered", with its reason and the closest headlines, decided on that final order
+   (the cross-encoder's relevance is part of its evidence).
 """
 
 from __future__ import annotations
@@ -71,13 +72,8 @@ class Ranker:
         query = self.read(question)
         if not query.text:
             return Answer(question, False)
-        ranked = self.rank(query, rerank)
+        ranked = self.leading(query, rerank)
         refused = abstention.refusal(query, ranked, self.coverage, self.weights)
-        ranked = dedup.deduplicate(ranked, self.weights, self._shingles)
-        if rerank and self.cross_encoder is not None and self.weights.cross_encoder:
-            top = self.weights.cross_encode_top
-            self.cross_encode(query.text, ranked[:top])
-            ranked[:top] = sorted(ranked[:top], key=lambda c: c.score, reverse=True)
         quotes: list[Quote] = []
         for c in ranked:
             quote = self._quote(c)
@@ -119,6 +115,15 @@ class Ranker:
             priors.source_priors(c, topical, title, self.primary, self._has_topic, w)
             c.rescore(w)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+    def leading(self, query: Query, rerank: bool = True) -> list[Candidate]:
+        """Stages 1–4 and the cross-encoder: the distinct leading candidates in their final order."""
+        ranked = dedup.deduplicate(self.rank(query, rerank), self.weights, self._shingles)
+        if rerank and self.cross_encoder is not None and self.weights.cross_encoder:
+            top = self.weights.cross_encode_top
+            self.cross_encode(query.text, ranked[:top])
+            ranked[:top] = sorted(ranked[:top], key=lambda c: c.score, reverse=True)
+        return ranked
 
     def cross_encode(self, question: str, leaders: list[Candidate]) -> None:
         """``cross_encoder``: the cross-encoder's relevance of each leader (its logit, clipped to ±10, over 10),

@@ -56,7 +56,7 @@ class Weights:
     quotes_per_article: int = 2  # quotes one article may give
     duplicate_jaccard: float = 0.5  # 4-word shingle overlap from which two passages are copies
     same_sentence_chars: int = 40  # an answering sentence this long, found twice, makes its passages copies
-    cross_encode_top: int = 10  # leading candidates a configured cross-encoder reads
+    cross_encode_top: int = 6  # leading candidates the cross-encoder reads
 
     # -- abstention ("not covered") -------------------------------------------------------------------
     abstain_below: float = 1.55  # floor of best dense + best sentence meaning + best sentence words (rerank)
@@ -75,6 +75,7 @@ class Weights:
     abstain_names: float = 0.0  # …× the share of the question's names the leading passages hold
     abstain_numbers: float = 0.0  # …× the share of its numbers they hold
     abstain_top: float = 0.0  # …× the top score
+    abstain_relevance: float = 0.0  # …× the cross-encoder's best relevance of the leading candidates
     abstain_at: float = 0.0  # refuse below this chance (0: the learned rule never refuses)
     rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "no-date", "other-year",
                               "year-outside-sources", "dates-outside-sources")  # the abstention rules that run
@@ -99,5 +100,5 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
 
 def save_weights(weights: Weights, record: dict, path: Path = WEIGHTS_FILE) -> None:
     """Write the table with the record of how it was fitted (data, folds, date, scores)."""
-    Path(path).write_text(json.dumps({"values": weights.to_dict(), "fit": record}, indent=2) + "\n",
+    Path(path).write_text(json.dumps({"values": weights.to_dict(), "fit": record}, indent=2, ensure_ascii=False) + "\n",
                           encoding="utf-8")

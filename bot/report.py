@@ -44,9 +44,12 @@ class Report:
 
 
 def build_report(parley: Parley, days: float = 7, now: float | None = None) -> Report:
-    """The report over the last ``days`` days of questions (the sources as they are now)."""
+    """The report over the last ``days`` days of questions (the sources as they are now); questions past
+    their keeping time go first, so no report shows one however long it reaches back."""
     status = parley.status()
-    since = (time.time() if now is None else now) - days * DAY
+    now = time.time() if now is None else now
+    questions.prune(parley.state, parley.settings.keep_questions_days, now)
+    since = now - days * DAY
     sources = [{"name": row["name"], "kind": row["kind"], "articles": row["articles"], "passages": row["passages"],
                 "last_indexed_at": row["last_indexed_at"], "last_status": row["last_status"],
                 "failed": replies.failed_count(row["last_report"]),

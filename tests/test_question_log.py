@@ -12,6 +12,7 @@ from slack_bots import running_bot
 from slack_fake import BOT_USER
 from sqlalchemy import select
 
+from bot.report import build_report
 from bot.service import Parley
 from bot.slack.render import VOTE_DOWN, VOTE_UP
 from bot.state import questions as question_log
@@ -129,6 +130,18 @@ def test_old_questions_are_pruned_when_one_is_logged_and_when_parley_starts(sett
 
     Parley(settings.model_copy(update={"keep_questions_days": 7}))  # a shorter setting applies at start
     assert [r["text"] for r in rows(parley)] == ["asked 2 days ago", "asked now"]
+
+
+def test_a_report_never_shows_a_question_past_its_keeping_time(settings, database_url):
+    parley = Parley(settings.model_copy(update={"database_url": database_url, "keep_questions_days": 3}))
+    reply = parley.ask(UNCOVERED)
+    now = time.time()
+    for days_ago in (5, 1):  # logged by a process with a longer setting, which pruned nothing
+        question_log.record(parley.state, f"asked {days_ago} days ago", reply, "slack", "dm", 30,
+                            at=now - days_ago * question_log.DAY)
+    report = build_report(parley, days=30, now=now)
+    assert [group.text for group in report.questions.not_covered] == ["asked 1 days ago"]
+    assert [r["text"] for r in rows(parley)] == ["asked 1 days ago"]
 
 
 @pytest.mark.parametrize("question", ["", "  \u200b\u200b "])

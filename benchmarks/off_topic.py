@@ -91,7 +91,8 @@ def searcher_from_arguments() -> Searcher:
     parser.add_argument("--no-rerank", action="store_true")
     args = parser.parse_args()
     settings = load_settings()
-    return Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, topic=settings.topic)
+    return Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, reranker=settings.reranker,
+                    topic=settings.topic)
 
 
 def main() -> None:

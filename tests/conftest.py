@@ -103,3 +103,13 @@ def slack():
     bots = SlackBots()
     yield bots
     bots.close()
+
+
+@pytest.fixture
+def fake():
+    """A fake Slack Web API on localhost (``tests/slack_fake.py``) for the deployed servers, closed after."""
+    from slack_fake import FakeSlack
+
+    slack = FakeSlack()
+    yield slack
+    slack.close()

@@ -12,8 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from slack_fake import BOT_USER, FakeSlack, SlackClient
+from slack_fake import BOT_USER, SlackClient
 from slack_served import serve_slack
 
 from bot import replies
@@ -54,13 +53,6 @@ def test_requests_claimed_by_a_stopped_worker_are_reported_as_failed(tmp_path, i
     assert reindex_requests.abandon_unfinished(parley.state) == 1
     reply = reindex_requests.outcome(parley.state, request_id)
     assert reply.kind == "error" and "stopped during the run" in reply.text
-
-
-@pytest.fixture
-def fake():
-    slack = FakeSlack()
-    yield slack
-    slack.close()
 
 
 def test_two_http_replicas_answer_each_mention_exactly_once(tmp_path, indexed_dir, fake, database_url, request):

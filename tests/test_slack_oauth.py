@@ -60,13 +60,6 @@ class Served:
             return [dict(row) for row in db.execute(text(f"SELECT * FROM {table}")).mappings()]
 
 
-@pytest.fixture
-def fake():
-    slack = FakeSlack()
-    yield slack
-    slack.close()
-
-
 def oauth_settings(settings: Settings, fake: FakeSlack, database_url: str, **changes) -> Settings:
     return settings.model_copy(update={
         "slack_client_id": CLIENT_ID, "slack_client_secret": SecretStr(CLIENT_SECRET),

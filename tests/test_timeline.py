@@ -316,3 +316,13 @@ def test_discord_command_posts_a_page_and_more_posts_the_next(parley, monkeypatc
     assert unescape(hostile["description"]).strip("“”") == stored and "@everyone" in stored
     for embed in first["embeds"] + second["embeds"]:
         assert embed["url"].split("#")[0] in {article["url"] for article in ARTICLES}
+
+
+@pytest.mark.parametrize("limit", [40, 300, 4096])
+def test_a_discord_statement_fits_its_limit_escaped_and_quoted(limit):
+    from bot.discord.timeline import said
+
+    text = "Lavrov said *not* _now_ @everyone " * 200  # escaping grows it
+    shown = said(text, limit)
+    assert len(shown) <= limit and shown.startswith("“") and shown.endswith("”")
+    assert "@everyone" not in shown and "\\*not\\*" in shown

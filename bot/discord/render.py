@@ -125,7 +125,7 @@ def source_embed(quote: Quote, quoted: bool = True) -> discord.Embed:
     ``outlet · date`` (plus other outlets) as the footer; a quote's speaker, when known, as its author
     (``replies.speaker_line``)."""
     url = replies.quote_link(quote) if quoted else replies.link_url(quote.url)
-    embed = discord.Embed(title=_fit(quote.title or quote.url, TITLE_LIMIT), url=url, colour=COLOUR)
+    embed = discord.Embed(title=fit(quote.title or quote.url, TITLE_LIMIT), url=url, colour=COLOUR)
     speaker = replies.speaker_line(quote) if quoted else ""
     if speaker:  # an author's name shows no markdown either
         embed.set_author(name=cut(escape_mentions(replies.visible(speaker)), AUTHOR_LIMIT))
@@ -165,12 +165,12 @@ def _marked(text: str, start: int, end: int, highlight: tuple[int, int] | None) 
     return ("“" + ("…" if start > 0 else "") + body + ("…" if end < len(text.rstrip()) else "") + "”")
 
 
-def _fit(text: str, limit: int) -> str:
+def fit(text: str, limit: int) -> str:
     """Escaped ``text`` cut so that the escaped form fits ``limit`` (escaping adds characters)."""
     budget = limit
-    while len(shown := inert(cut(text, budget))) > limit:
+    while len(shown := inert(cut(text, budget))) > limit and budget > 1:
         budget -= len(shown) - limit
-    return shown
+    return shown[:limit]
 
 
 def render_status(status: replies.StatusReply) -> Rendered:

@@ -26,6 +26,7 @@ from bot.discord.render import (
     Rendered,
     content,
     cut,
+    fit,
     inert,
     render,
 )
@@ -64,10 +65,7 @@ def statement_embed(statement: Statement) -> discord.Embed:
 
 def said(text: str, limit: int) -> str:
     """“The sentence”, escaped, cut at a word with … so its escaped form fits ``limit``."""
-    budget = limit
-    while len(shown := f"“{inert(cut(text, max(1, budget)))}”") > limit and budget > 1:
-        budget -= len(shown) - limit
-    return shown[:limit]
+    return f"“{fit(text, max(1, limit - 2))}”"[:limit]
 
 
 def timeline_kwargs(reply: object) -> dict:

@@ -20,11 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from config import load_settings
-from index.evaluation import DEV_QUESTIONS, load_questions, percentile
+from index.evaluation import DEV_QUESTIONS, percentile, question_texts
 from index.search import Searcher
-
-FALLBACK = ["What did Russia demand?", "When does the NATO-Russia Council meet?",
-            "Who led the US delegation?", "What did Blinken say after meeting Lavrov?"]
 
 
 def measure(searcher: Searcher, questions: list[str], rounds: int) -> list[list[float]]:
@@ -70,8 +67,7 @@ def main() -> None:
                         help="cross-encoder (PARLEY_RERANKER) for a third row; default: the setting")
     args = parser.parse_args()
     data_dir = args.data_dir or settings.data_dir
-    questions = ([item["question"] for item in load_questions(args.questions)]
-                 if args.questions.exists() else FALLBACK)
+    questions = question_texts(args.questions)
     print(f"index: {data_dir}  questions: {len(questions)} × {args.rounds}")
     for query_model in args.query_models or [settings.query_model]:
         for rerank, reranker in [(False, ""), (True, ""), *([(True, args.reranker)] if args.reranker else [])]:

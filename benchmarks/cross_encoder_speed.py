@@ -23,13 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index.evaluation import DEV_QUESTIONS, load_questions, percentile
+from index.evaluation import DEV_QUESTIONS, percentile, question_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_NEWS = ROOT.parent / "shared" / "corpus" / "news.jsonl"
 FIXTURE_NEWS = ROOT / "tests" / "fixtures" / "corpus" / "articles.jsonl"
-FALLBACK = ["What did Russia demand?", "When does the NATO-Russia Council meet?",
-            "Who led the US delegation?", "What did Blinken say after meeting Lavrov?"]
 PASSAGE_CHARS = 300
 PAIR_COUNTS = (5, 10, 20)
 
@@ -65,8 +63,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="passes over the questions")
     args = parser.parse_args()
 
-    questions = ([item["question"] for item in load_questions(DEV_QUESTIONS)] if DEV_QUESTIONS.exists()
-                 else FALLBACK)
+    questions = question_texts(DEV_QUESTIONS)
     questions = (questions * args.questions)[:args.questions]
     texts = passages(SHARED_NEWS if SHARED_NEWS.exists() else FIXTURE_NEWS)
     rng = random.Random(7)

@@ -23,9 +23,8 @@ from bot.service import Parley
 from bot.slack.home import home_view
 from bot.state import questions
 from config import load_settings
-from index.evaluation import DEV_QUESTIONS, load_questions, percentile
+from index.evaluation import DEV_QUESTIONS, percentile, question_texts
 
-FALLBACK = ["What did Russia demand?", "When does the NATO-Russia Council meet?"]
 #: Asked too, so the report has gaps to group.
 OFF_TOPIC = ["What is the boiling point of mercury?", "Who won the 2018 World Cup?", "How do I bake sourdough bread?"]
 
@@ -37,8 +36,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--asked", type=int, default=40)
     args = parser.parse_args()
-    texts = ([item["question"] for item in load_questions(args.questions)] if args.questions.exists()
-             else FALLBACK)[:args.asked] + OFF_TOPIC
+    texts = question_texts(args.questions)[:args.asked] + OFF_TOPIC
     with tempfile.TemporaryDirectory() as folder:
         overrides = {"database_url": f"sqlite:///{folder}/state.sqlite3"}
         if args.data_dir:
@@ -59,7 +57,7 @@ def main() -> None:
         report = build_report(parley, days=7)
         report_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        view = home_view(parley, "UADMIN", report).to_dict()
+        view = home_view(parley, "T0TEAM", "UADMIN", report).to_dict()
         view_ms = (time.perf_counter() - started) * 1000
         print(f"report over 7 days ({report.questions.asked:,} questions, {len(report.questions.not_covered)} "
               f"not-covered groups): {report_ms:.0f} ms; App Home view {view_ms:.0f} ms, "

@@ -120,6 +120,16 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
+#: What the timing benchmarks ask when no questions file is beside the checkout.
+FALLBACK_QUESTIONS = ("What did Russia demand?", "When does the NATO-Russia Council meet?",
+                      "Who led the US delegation?", "What did Blinken say after meeting Lavrov?")
+
+
+def question_texts(path: Path) -> list[str]:
+    """The questions of a JSON-lines file, or ``FALLBACK_QUESTIONS`` when there is none."""
+    return [item["question"] for item in load_questions(path)] if path.exists() else list(FALLBACK_QUESTIONS)
+
+
 def load_questions(path: Path) -> list[dict]:
     """The items of a JSONL question file (blank lines skipped)."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -612,6 +612,7 @@ def test_the_learned_rule_refuses_when_the_evidence_model_gives_a_low_chance(sea
 
     unlikely = crossed(abstain_bias=-20.0).ask(question)
     assert not unlikely.answered and unlikely.refusal.code == "unlikely-answer"
+    assert all(f"{name} " in unlikely.refusal.detail for name in EVIDENCE)  # --explain shows what it weighed
     assert crossed(abstain_bias=20.0).ask(question).answered
     ranker = crossed().ranker()
     query = ranker.read(question)

@@ -90,7 +90,8 @@ def _unlikely(query, ranked, texts, coverage, weights) -> Refusal | None:
     chance = answer_probability(facts, weights)
     if chance >= weights.abstain_at:
         return None
-    return Refusal("unlikely-answer", f"{chance:.2f} < {weights.abstain_at:.2f}")
+    weighed = ", ".join(f"{name} {facts[name]:.2f}" for name in EVIDENCE)
+    return Refusal("unlikely-answer", f"{chance:.2f} < {weights.abstain_at:.2f}; {weighed}")
 
 
 def _weak_evidence(query, ranked, texts, coverage, weights) -> Refusal | None:

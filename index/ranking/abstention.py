@@ -47,19 +47,18 @@ def refusal(query: Query, ranked: list[Candidate], coverage: Coverage, weights: 
 
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
-EVIDENCE = ("dense", "meaning", "words", "names", "numbers", "top", "relevance")  # what the learned rule weighs
+EVIDENCE = ("dense", "words", "names", "numbers", "top", "relevance")  # what the learned rule weighs
 
 
 def evidence(query: Query, ranked: list[Candidate], texts: list[str], coverage: Coverage) -> dict[str, float]:
-    """How much of the question the leading candidates hold: the best passage and sentence similarities, the
-    best sentence's share of its words, the share of its names and of its numbers (not years) the three leading
-    passages hold, the top score, and the cross-encoder's best relevance. The learned rule weighs these."""
+    """How much of the question the leading candidates hold: the best passage similarity, the best sentence's
+    share of its words, the share of its names and of its numbers (not years) the three leading passages hold,
+    the top score, and the cross-encoder's best relevance. The learned rule weighs these."""
     leading = [set(tokenize(text)) for text in texts[:3]]
     names = [name for name in query.names if name not in coverage.outlet_words]
     numbers = [n for n in _NUMBER.findall(query.text) if not YEAR.fullmatch(n)]
     return {
         "dense": max(c.feature("dense") for c in ranked),
-        "meaning": max(c.feature("sentence_meaning") for c in ranked),
         "words": max(c.feature("words_held") for c in ranked),
         "names": sum(any(_mentions(words, name) for words in leading) for name in names) / len(names) if names else 1.0,
         "numbers": sum(any(n in text for text in texts[:3]) for n in numbers) / len(numbers) if numbers else 1.0,
@@ -82,11 +81,11 @@ def leading_texts(ranked: list[Candidate], weights: Weights) -> list[str]:
 
 def _unlikely(query, ranked, texts, coverage, weights) -> Refusal | None:
     """The learned rule: the evidence model's chance of an answer below ``abstain_at``. It was fitted with the
-    sentence meaning and the cross-encoder's relevance, so without them the hand-set floors below stand in."""
-    facts = evidence(query, ranked, texts, coverage)
-    if not facts["meaning"] or not any("cross_encoder" in c.features for c in ranked):
+    cross-encoder's relevance, so where none was read the hand-set floors below stand in."""
+    if not any("cross_encoder" in c.features for c in ranked):
         return (_weak_evidence(query, ranked, texts, coverage, weights)
                 or _far_in_meaning(query, ranked, texts, coverage, weights))
+    facts = evidence(query, ranked, texts, coverage)
     chance = answer_probability(facts, weights)
     if chance >= weights.abstain_at:
         return None

@@ -70,9 +70,8 @@ class Weights:
     date_check_top: int = 10  # leading passages of which one must be published in a date window asked about
     abstain_bias: float = 0.0  # the learned rule: logistic model of an answer's chance over the evidence…
     abstain_dense: float = 0.0  # …× the best passage similarity
-    abstain_meaning: float = 0.0  # …× the best sentence similarity
     abstain_words: float = 0.0  # …× the best sentence's share of the question's words
-    abstain_names: float = 0.0  # …× the share of the question's names the leading passages hold
+    abstain_names: float = 0.0  # …× the share of the question's names the three leading passages hold
     abstain_numbers: float = 0.0  # …× the share of its numbers they hold
     abstain_top: float = 0.0  # …× the top score
     abstain_relevance: float = 0.0  # …× the cross-encoder's best relevance of the leading candidates

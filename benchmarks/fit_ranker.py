@@ -125,22 +125,24 @@ def replay_rank(cached: Cached, weights: Weights) -> int | None:
     crossed = features[:, cross].copy()
     features[:, cross] = 0.0
     score = features @ table
-    if weights.cross_encoder:
-        read = np.argsort(-score, kind="stable")[:weights.cross_encode_top]
-        score[read] += weights.cross_encoder * np.where(cached.crossed[read], crossed[read], 0.0)
+    order = capped(np.argsort(-score, kind="stable").tolist(), cached.docs, weights.quotes_per_article)
+    if weights.cross_encoder:  # as the ranker does: the leading distinct candidates, reordered among themselves
+        top = order[:weights.cross_encode_top]
+        relevance = np.where(cached.crossed[top], crossed[top], 0.0)
+        order = [top[i] for i in np.argsort(-(score[top] + weights.cross_encoder * relevance), kind="stable")] + \
+            order[weights.cross_encode_top:]
     hit = np.where(is_leader & cached.reread, cached.hit_meaning, cached.hit_words)
-    shown, per_article = 0, {}
-    for i in np.argsort(-score, kind="stable"):
-        doc = cached.docs[i]
-        if per_article.get(doc, 0) >= weights.quotes_per_article:
-            continue
-        per_article[doc] = per_article.get(doc, 0) + 1
-        shown += 1
-        if hit[i]:
-            return shown
-        if shown == 5:
-            return None
-    return None
+    return next((shown for shown, i in enumerate(order[:5], start=1) if hit[i]), None)
+
+
+def capped(order: list[int], docs: list[str], per_article: int) -> list[int]:
+    """``order`` with at most ``per_article`` candidates of one article, as dedup keeps them."""
+    kept, seen = [], {}
+    for i in order:
+        if seen.get(docs[i], 0) < per_article:
+            seen[docs[i]] = seen.get(docs[i], 0) + 1
+            kept.append(i)
+    return kept
 
 
 def recall_at(cached: Cached, weights: Weights, depth: int) -> bool:

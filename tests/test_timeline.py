@@ -199,20 +199,16 @@ def test_parties_table_aliases_roles_and_extension():
         Parties.load(extension={"NATO": {"members": ["Jens Stoltenberg"]}})
 
 
-def test_a_broken_parties_table_is_explained_not_raised(timeline_settings, tmp_path):
+@pytest.mark.parametrize(("appended", "explained"), [
+    ('\n[parties.NATO]\nmembers = ["Jens Stoltenberg"]\n', "[parties.NATO]: members must be a table"),  # a bad table
+    ("\n[parties.NATO\n", "not valid TOML"),  # a sources file that became unreadable
+])
+def test_a_broken_sources_file_is_explained_not_raised(timeline_settings, tmp_path, appended, explained):
     broken = tmp_path / "broken-sources.toml"
-    broken.write_text(timeline_settings.sources.read_text() + '\n[parties.NATO]\nmembers = ["Jens Stoltenberg"]\n')
+    broken.write_text(timeline_settings.sources.read_text() + appended)
     reply = Parley(timeline_settings.model_copy(update={"sources": broken})).timeline("NATO")
     assert isinstance(reply, replies.Notice) and reply.kind == "error"
-    assert "[parties.NATO]: members must be a table" in reply.text
-
-
-def test_a_sources_file_that_became_unreadable_is_explained_not_raised(timeline_settings, tmp_path):
-    broken = tmp_path / "broken-sources.toml"
-    broken.write_text(timeline_settings.sources.read_text() + "\n[parties.NATO\n")
-    reply = Parley(timeline_settings.model_copy(update={"sources": broken})).timeline("NATO")
-    assert isinstance(reply, replies.Notice) and reply.kind == "error"
-    assert "not valid TOML" in reply.text
+    assert explained in reply.text
 
 
 # -- the command line ----------------------------------------------------------------------------

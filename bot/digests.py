@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -91,9 +92,15 @@ def _clock(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+@cache
+def _zones() -> dict[str, str]:
+    """The tz database's names by their lower case (walking the database takes a while: once)."""
+    return {known.lower(): known for known in available_timezones()}
+
+
 def _zone(name: str) -> str:
     """The tz database's spelling of ``name``, read without regard to case ("utc", "europe/paris")."""
-    zone = {known.lower(): known for known in available_timezones()}.get(name.lower())
+    zone = _zones().get(name.lower())
     if zone is None:
         raise ScheduleError(f"I don't know the time zone “{name}”. Use a name from the tz database, such as "
                             "Europe/Berlin, America/New_York or UTC.")
@@ -126,9 +133,9 @@ def digest_command(parley: Parley, platform: str, team: str, channel: str, user:
     except ScheduleError as bad:
         return replies.Notice("error", str(bad))
     latest = schedule.latest_slot(now)  # done already: the first digest is the next slot's
+    slot = latest.timestamp()
     save_digest(parley.state, Digest(platform, channel, team, schedule.cadence, schedule.weekday,
-                                     f"{schedule.at:%H:%M}", schedule.timezone, user, latest.timestamp(),
-                                     latest.timestamp()))
+                                     f"{schedule.at:%H:%M}", schedule.timezone, user, slot, slot))
     first = latest + schedule.period
     return replies.Notice("digest", f"This channel will get a digest {schedule.describe()}, the first "
                                     f"{_moment(first, schedule.timezone)}.")

@@ -39,6 +39,7 @@ from bot.slack.render import (
     formats,
     last_run_line,
     safe_url,
+    section,
     sections,
     source_status_line,
 )
@@ -87,7 +88,7 @@ def home_view(parley: Parley, team: str, user: str, report: Report | None) -> Vi
     watch, digest = escape(settings.slack_watch_command), escape(settings.slack_digest_command)
     blocks: list[Block] = [
         HeaderBlock(text="Parley"),
-        _section("Ask me about the talks and I answer with exact quotes from the indexed news, each with its "
+        section("Ask me about the talks and I answer with exact quotes from the indexed news, each with its "
                  "source:\n• *mention* me in a channel with your question (I answer in the thread),\n"
                  "• send me a *direct message*,\n"
                  f"• or type `{escape(settings.slack_ask_command)} your question` anywhere.\n"
@@ -125,7 +126,7 @@ def report_blocks(report: Report) -> list[Block]:
     platforms = ", ".join(f"{escape(platform)} {count:,}" for platform, count in stats.by_platform.items())
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Admin report"), HeaderBlock(text="Sources"),
                            *sections(lines),
-                           _section(f"*Questions in the last {report.days:g} days:* {stats.asked:,} asked, "
+                           section(f"*Questions in the last {report.days:g} days:* {stats.asked:,} asked, "
                                     f"{stats.answered:,} answered" + (f" ({platforms})" if platforms else ""))]
     for title, groups in (("Not covered", stats.not_covered), ("Answers voted 👎", stats.voted_down)):
         blocks.append(HeaderBlock(text=title))
@@ -197,10 +198,6 @@ def _channel(channel: str) -> str:
 
 def _day(moment: float) -> str:
     return time.strftime("%-d %b %Y", time.gmtime(moment))
-
-
-def _section(mrkdwn: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=mrkdwn, verbatim=True))
 
 
 def _context(mrkdwn: str) -> ContextBlock:

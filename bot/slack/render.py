@@ -333,14 +333,14 @@ def _mrkdwn(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text, verbatim=True)
 
 
-def _section(mrkdwn: str) -> SectionBlock:
+def section(mrkdwn: str) -> SectionBlock:
     return SectionBlock(text=_mrkdwn(mrkdwn))
 
 
 def _headline(text: str) -> SectionBlock:
     """A reply's first line in bold, or as plain text when it repeats something mrkdwn would format."""
     escaped = escape_within(text, MAX_TEXT - 2)
-    return SectionBlock(text=_literal(escaped)) if formats(escaped) else _section(f"*{escaped}*")
+    return SectionBlock(text=_literal(escaped)) if formats(escaped) else section(f"*{escaped}*")
 
 
 def sections(lines: list[str]) -> list[Block]:
@@ -352,7 +352,7 @@ def sections(lines: list[str]) -> list[Block]:
             texts[-1] += "\n" + line
         else:
             texts.append(line)
-    return [_section(text) for text in texts[:MAX_BLOCKS - 1]]
+    return [section(text) for text in texts[:MAX_BLOCKS - 1]]
 
 
 def _fallback(headline: str, quotes: list[Quote]) -> str:

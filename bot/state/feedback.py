@@ -34,9 +34,7 @@ def adopt(engine: Engine, store: Store) -> int:
     with engine.begin() as db:
         if db.execute(select(feedback.c.id).limit(1)).first() is not None:
             return 0
-        rows = [{"at": datetime.fromisoformat(row["at"]).timestamp(), "platform": row["platform"],
-                 "user": row["user"], "question": row["question"], "quotes": row["quotes"], "vote": row["vote"]}
-                for row in store.older_feedback()]
+        rows = [{**row, "at": datetime.fromisoformat(row["at"]).timestamp()} for row in store.older_feedback()]
         if rows:
             db.execute(insert(feedback), rows)
     return len(rows)

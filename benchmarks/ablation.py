@@ -41,19 +41,18 @@ def rows(shipped: Weights) -> list[tuple[str, Weights]]:
 
 
 def main() -> None:
+    settings = load_settings()
     parser = argparse.ArgumentParser()
     parser.add_argument("questions", nargs="?", type=Path, default=DEV_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--no-rerank", action="store_true")
-    parser.add_argument("--reranker", default=None, help="the cross-encoder (default: PARLEY_RERANKER's)")
+    parser.add_argument("--reranker", default=settings.reranker, help="the cross-encoder (default: PARLEY_RERANKER's)")
     args = parser.parse_args()
     items = load_questions(args.questions)
-    settings = load_settings()
-    reranker = settings.reranker if args.reranker is None else args.reranker
     data_dir = args.data_dir or settings.data_dir
     print(f"{'configuration':34} hit@1  hit@3  hit@5  MRR@5  false-nc  abst-acc")
     for label, weights in rows(load_weights()):
-        searcher = Searcher(data_dir, rerank=not args.no_rerank, reranker=reranker, topic=settings.topic,
+        searcher = Searcher(data_dir, rerank=not args.no_rerank, reranker=args.reranker, topic=settings.topic,
                             weights=weights)
         m = metrics([(item, searcher.ask(item["question"], k=5).to_dict()) for item in items])
         print(f"{label:34} {m['hit@1']:.3f}  {m['hit@3']:.3f}  {m['hit@5']:.3f}  {m['mrr@5']:.3f}  "

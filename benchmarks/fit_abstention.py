@@ -84,21 +84,20 @@ def rates(refused: np.ndarray, answerable: np.ndarray, items: list[dict]) -> dic
 
 
 def main() -> None:
+    settings = load_settings()
     parser = argparse.ArgumentParser()
     parser.add_argument("--train", type=Path, default=TRAIN_QUESTIONS)
     parser.add_argument("--dev", type=Path, default=DEV_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--reranker", default=None, help="the cross-encoder (default: PARLEY_RERANKER's)")
+    parser.add_argument("--reranker", default=settings.reranker, help="the cross-encoder (default: PARLEY_RERANKER's)")
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    settings = load_settings()
     data_dir = args.data_dir or settings.data_dir
     shipped = load_weights()
     rules = tuple(rule for rule in shipped.rules if rule not in (*FLOORS, LEARNED))
-    reranker = settings.reranker if args.reranker is None else args.reranker
-    searcher = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=reranker)
+    searcher = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker)
     train = load_questions(args.train)
     x, fixed, floors = observe(searcher, train, rules)
     answerable = np.array([not item.get("unanswerable") for item in train])

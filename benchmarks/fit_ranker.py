@@ -48,7 +48,6 @@ CROSS_READ = 15  # candidates the cross-encoder reads in the cache (it reads ``c
 LEADING = ("dense", "lexical", "sentence_words", "answer_kind", "date", "outlet", "recent", "speaker")  # choose leaders
 STEPS = (0.0, 0.5, 0.7, 1.4, 2.0)
 ROUNDS = 3
-RECORD = ("method", "objective", "folds", "date", "cross_validated_train", "dev")  # this fit's part of the record
 FREE = tuple(name for name in FEATURES if name != "dense")  # dense stays as the scale
 
 
@@ -79,7 +78,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     ranked = read_sentences(candidates, query, lexical, ranker._sentences, passages, weights)
     if not candidates:
         return None
-    prefer_spoken(candidates, ranked, query, ranker.version.speakers, replace(weights, speaker=weights.speaker or 1.0))
+    prefer_spoken(candidates, ranked, query, ranker.version.speakers, weights)
     for c in candidates:
         question_priors(c, query, ranker.coverage.last)
         c.rescore(weights)
@@ -192,13 +191,14 @@ def row(name: str, m: dict) -> str:
 
 
 def main() -> None:
+    settings = load_settings()
     parser = argparse.ArgumentParser()
     parser.add_argument("--train", type=Path, default=TRAIN_QUESTIONS)
     parser.add_argument("--dev", type=Path, default=DEV_QUESTIONS)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true")
-    parser.add_argument("--reranker", default=None,
+    parser.add_argument("--reranker", default=settings.reranker,
                         help="the cross-encoder fitted too (default: PARLEY_RERANKER's; \"\" for none)")
     parser.add_argument("--dev-guard", action="store_true",
                         help="keep a step only if it does not lower dev (replayed), as the method asks of a change")
@@ -206,11 +206,8 @@ def main() -> None:
                         help="fit only these weights (default: all but dense)")
     args = parser.parse_args()
     free = tuple(args.only)
-    settings = load_settings()
     data_dir = args.data_dir or settings.data_dir
     shipped = load_weights()
-    if args.reranker is None:
-        args.reranker = settings.reranker
     if not args.reranker:  # no cross-encoder read: its weight starts at 0
         shipped = replace(shipped, cross_encoder=0.0)
     train = load_questions(args.train)
@@ -258,15 +255,15 @@ def main() -> None:
     better = (cv_fitted["mrr@5"] + cv_fitted["hit@1"] > cv_shipped["mrr@5"] + cv_shipped["hit@1"]
               and dev_fitted["mrr@5"] + dev_fitted["hit@1"] >= dev_shipped["mrr@5"] + dev_shipped["hit@1"])
     if args.write and better:
-        kept = {key: value for key, value in json.loads(WEIGHTS_FILE.read_text())["fit"].items()
-                if key not in RECORD}  # the other fits' parts of the record (abstention, speaker, …) stay
-        save_weights(final, {**kept,
+        record = {
             "method": f"coordinate ascent on {args.train.name} (steps {STEPS}, {ROUNDS} rounds) from the last table"
                       + (", each step kept only if dev (replayed) does not fall" if args.dev_guard else ""),
             "objective": "MRR@5 + hit@1 on answerable questions, replayed from cached features",
             "folds": f"{args.folds}, grouped by the evidence's article URL",
             "date": date.today().isoformat(), "cross_validated_train": {"shipped": cv_shipped, "fitted": cv_fitted},
-            "dev": {"shipped": dev_shipped, "fitted": dev_fitted}})
+            "dev": {"shipped": dev_shipped, "fitted": dev_fitted}}
+        older = json.loads(WEIGHTS_FILE.read_text())["fit"]  # the other fits' parts (abstention, speaker, …) stay
+        save_weights(final, {**older, **record})
         print("wrote index/ranking/weights.json")
     elif args.write:
         print("not written: the fit does not beat the shipped table on cross-validated train without losing dev")

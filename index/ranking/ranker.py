@@ -100,7 +100,8 @@ class Ranker:
         candidates = gather(self.version, self._rows, query.words, qvec, w)
         passages = self.store.passages_by_id([c.pid for c in candidates])
         ranked_sentences = sentence_features.read_sentences(candidates, query, lexical, self._sentences, passages, w)
-        speaker_feature.prefer_spoken(candidates, ranked_sentences, query, self.version.speakers, w)
+        if w.speaker:
+            speaker_feature.prefer_spoken(candidates, ranked_sentences, query, self.version.speakers, w)
         for c in candidates:
             priors.question_priors(c, query, self.coverage.last)
             c.rescore(w)

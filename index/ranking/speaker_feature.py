@@ -73,13 +73,11 @@ def _first_named(words: list[str], positions: range, names: set[int], table: Spe
 
 def prefer_spoken(candidates: list[Candidate], ranked: dict[int, list[RankedSentence]], query: Query,
                   table: SpeakerTable, weights: Weights) -> None:
-    """Set ``speaker`` on each candidate (when its weight is on); a candidate that gets it answers with its
+    """Set ``speaker`` on each candidate; a candidate that gets it answers with its
     named speaker's best sentence, and its ``ranked`` sentences become that speaker's alone, so rereading
     them for meaning keeps the answer theirs. That sentence must hold the kind of answer asked for when the
     passage's best one does ("by what date …"); the passage's word features stay its best sentence's, the
     evidence "not covered" weighs."""
-    if not weights.speaker:
-        return
     named = named_speakers(query, table)
     if not named:
         return

@@ -113,29 +113,14 @@ def _reply_json(question: str, reply, explain: bool = False) -> dict:
 
 
 def _read_questions(path: Path, plain: bool) -> list[dict] | None:
-    """A questions file's items, or None after one clear line: JSON lines of {id, question, …}, or with
-    ``plain`` (``ask``) a question a line as well, its id its line number."""
+    """A questions file's items (``load_questions``), or None after its one clear line on stderr."""
+    from index.evaluation import QuestionsFileError, load_questions
+
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as error:
-        err.print(f"parley: cannot read the questions file {path}: {error.strerror or error}")
+        return load_questions(path, plain)
+    except QuestionsFileError as error:
+        err.print(f"parley: {error}")
         return None
-    items = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            item = None
-        if not isinstance(item, dict):
-            if not plain:
-                err.print(f"parley: {path}, line {number}: not a JSON object such as "
-                          '{"id": "q1", "question": "…", "answers": ["…"]}')
-                return None
-            item = {"id": number, "question": line.strip()}
-        items.append(item)
-    return items
 
 
 def _ask_file(parley: Parley, args: argparse.Namespace) -> int:

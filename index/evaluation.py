@@ -130,9 +130,32 @@ def question_texts(path: Path) -> list[str]:
     return [item["question"] for item in load_questions(path)] if path.exists() else list(FALLBACK_QUESTIONS)
 
 
-def load_questions(path: Path) -> list[dict]:
-    """The items of a JSONL question file (blank lines skipped)."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+class QuestionsFileError(ValueError):
+    """A questions file that can't be read, said in one line that names the file (and the line)."""
+
+
+def load_questions(path: Path, plain: bool = False) -> list[dict]:
+    """The items of a JSON-lines questions file, blank lines skipped; with ``plain`` a line that is no JSON
+    object is a question itself, its id its line number (what ``parley ask --questions`` takes)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as error:
+        raise QuestionsFileError(f"cannot read the questions file {path}: {error.strerror or error}") from None
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            item = None
+        if not isinstance(item, dict):
+            if not plain:
+                raise QuestionsFileError(f"{path}, line {number}: not a JSON object such as "
+                                         '{"id": "q1", "question": "…", "answers": ["…"]}')
+            item = {"id": number, "question": line.strip()}
+        items.append(item)
+    return items
 
 
 def format_report(result: dict) -> str:

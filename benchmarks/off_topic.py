@@ -92,7 +92,7 @@ def searcher_from_arguments() -> Searcher:
     args = parser.parse_args()
     settings = load_settings()
     return Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, reranker=settings.reranker,
-                    topic=settings.topic)
+                    topic=settings.topic, sentence_model=settings.sentence_model)
 
 
 def main() -> None:

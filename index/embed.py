@@ -163,18 +163,17 @@ def onnx_session(model_file: Path, spin: bool = False):
 
 
 class OnnxEmbedder:
-    """A mean-pooled sentence-transformers model exported to ONNX, run by onnxruntime (no PyTorch).
+    """A sentence-transformers model exported to ONNX, run by onnxruntime (no PyTorch).
 
-    The tokenizer and sequence length come from the full model's folder: a quantized copy
-    shares them, and the ONNX file alone does not carry them.
+    The tokenizer, sequence length and pooling come from the full model's folder: a quantized copy
+    shares them, and the ONNX file alone does not carry them. ``pooling`` ("mean" or "cls") says it
+    for a folder that does not.
     """
 
-    def __init__(self, onnx_file: Path, model_dir: Path, spin: bool = False) -> None:
+    def __init__(self, onnx_file: Path, model_dir: Path, spin: bool = False, pooling: str | None = None) -> None:
         from tokenizers import Tokenizer
 
-        pooling = model_dir / "1_Pooling" / "config.json"
-        if pooling.exists() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens"):
-            raise ModelError(f"{model_dir.name} is not mean-pooled; its ONNX copy is not supported")
+        self._pooling = pooling or _pooling(model_dir)
         config = model_dir / "sentence_bert_config.json"
         max_length = json.loads(config.read_text()).get("max_seq_length", 256) if config.exists() else 256
         self.name = str(onnx_file)
@@ -191,17 +190,30 @@ class OnnxEmbedder:
         return encode_by_length(texts, self.dim, batch_size, self._encode_batch, progress)
 
     def _encode_batch(self, batch: list[str]) -> np.ndarray:
-        """Mean-pooled token states of one batch, as sentence-transformers pools them."""
+        """Pooled token states of one batch, as sentence-transformers pools them."""
         encodings = self._tokenizer.encode_batch(batch)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        if self._pooling == "cls":
+            return hidden[:, 0]
         return (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question's vector."""
         return self.encode([text])[0]
+
+
+def _pooling(model_dir: Path) -> str:
+    """How a sentence-transformers folder pools its token states: "mean" (also when it does not say) or "cls"."""
+    config = model_dir / "1_Pooling" / "config.json"
+    modes = json.loads(config.read_text()) if config.exists() else {"pooling_mode_mean_tokens": True}
+    if modes.get("pooling_mode_mean_tokens"):
+        return "mean"
+    if modes.get("pooling_mode_cls_token"):
+        return "cls"
+    raise ModelError(f"{model_dir.name} is neither mean- nor CLS-pooled; its ONNX copy is not supported")
 
 
 @lru_cache(maxsize=4)

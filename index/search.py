@@ -14,6 +14,7 @@ from index.cross_encoder import load_cross_encoder
 from index.embed import load_served_encoder, serving_encoder
 from index.quotes import Answer
 from index.ranking import Ranker, Weights
+from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
 from index.store import Store
 from index.versions import IndexVersion, built_by_older_rules, current_name, load_version, served_manifest
 
@@ -30,7 +31,7 @@ class Searcher:
     """Answers questions from the current index version of one data directory."""
 
     def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto", reranker: str = "",
-                 topic: str = "", weights: Weights | None = None) -> None:
+                 topic: str = "", weights: Weights | None = None, sentence_model: str = DEFAULT_SENTENCE_MODEL) -> None:
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "parley.sqlite3")
         self.rerank = rerank
@@ -38,6 +39,7 @@ class Searcher:
         self.reranker = reranker  # a cross-encoder's name or folder; "" for none
         self.topic = topic  # what the sources are about: ambiguous questions lean to it; "" for no lean
         self.weights = weights  # the ranking's table; None for the fitted one that ships
+        self.sentence_model = sentence_model  # what rereads the leaders' sentences; "" for the question encoder
         self._version: IndexVersion | None = None
         self._ranker: Ranker | None = None
         self._lock = threading.Lock()
@@ -78,7 +80,8 @@ class Searcher:
                 # one, so serving never loads PyTorch.
                 encoder = serving_encoder(version.manifest, self.query_model, self.rerank)
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
-                self._ranker = Ranker(version, self.store, encoder, cross_encoder, self.topic, self.weights)
+                reader = load_sentence_reader(self.sentence_model) if self.rerank and self.sentence_model else None
+                self._ranker = Ranker(version, self.store, encoder, cross_encoder, self.topic, self.weights, reader)
             return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:

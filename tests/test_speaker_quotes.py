@@ -221,8 +221,10 @@ def test_a_hostile_speaker_is_escaped_on_every_front_end():
 
 def test_a_question_naming_a_speaker_prefers_what_they_said_to_what_others_said_about_them(spoken_dir):
     question = "What did Quillon say about the fishing quotas in the northern channel?"
-    on = Searcher(spoken_dir, weights=replace(load_weights(), speaker=0.5)).ask(question, k=2).quotes
-    off = Searcher(spoken_dir, weights=replace(load_weights(), speaker=0.0)).ask(question, k=2).quotes
+    # The question encoder rereads the sentences: the sentence model alone prefers Quillon's quoted words.
+    on = Searcher(spoken_dir, weights=replace(load_weights(), speaker=0.5), sentence_model="").ask(question, k=2)
+    off = Searcher(spoken_dir, weights=replace(load_weights(), speaker=0.0), sentence_model="").ask(question, k=2)
+    on, off = on.quotes, off.quotes
     assert off[0].url == "https://example.org/brandt"  # more of the question's words, but Brandt speaks them
     assert off[0].speaker.name == "Tomas Brandt" and "speaker" not in off[0].features
     assert on[0].url == "https://example.org/quillon-quotas" and on[0].speaker.name == "Marta Quillon"

@@ -47,11 +47,12 @@ class Ranker:
     """Answers questions from one index version; built once per version (its lookups are cached)."""
 
     def __init__(self, version, store, encoder, cross_encoder: CrossEncoderReranker | None = None,
-                 topic: str = "", weights: Weights | None = None) -> None:
+                 topic: str = "", weights: Weights | None = None, reader=None) -> None:
         self.version = version
         self.store = store
         self.weights = weights or load_weights()
-        self.encoder = encoder  # the passages' model or its ONNX copy: questions, topic, reread sentences
+        self.encoder = encoder  # the passages' model or its ONNX copy: questions and topic
+        self.reader = reader or encoder  # the bi-encoder that rereads the leaders' sentences (``sentence_reader``)
         self.cross_encoder = cross_encoder
         names = store.outlet_names()
         self.outlets = {squash(name): outlet for name, outlet in names.items()}
@@ -107,7 +108,7 @@ class Ranker:
             c.rescore(w)
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:w.leaders]
-            sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self.encoder, w)
+            self.reread(leaders, ranked_sentences, query, qvec)
         rows = [c.row for c in candidates]
         titled = self.version.titles.similarity(qvec, rows)
         topics = (self.version.vectors.similarity(self._topic, rows) if self._topic is not None
@@ -116,6 +117,12 @@ class Ranker:
             priors.source_priors(c, topical, title, self.primary, self._has_topic, w)
             c.rescore(w)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+    def reread(self, leaders: list[Candidate], ranked_sentences: dict, query: Query, qvec: np.ndarray) -> None:
+        """``sentence_meaning`` of the leaders, by the sentence reader (the question encoded by it too)."""
+        if self.reader is not self.encoder:
+            qvec = self.reader.encode_query(query.text)
+        sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self.reader, self.weights)
 
     def leading(self, query: Query, rerank: bool = True) -> list[Candidate]:
         """Stages 1–4 and the cross-encoder: the distinct leading candidates in their final order."""

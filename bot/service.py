@@ -51,10 +51,18 @@ class Parley:
         if settings.reindex_worker and feedback.adopt(self.state, self.store):
             log.info("votes moved from the index store to the state database")
         questions.prune(self.state, settings.keep_questions_days)
-        watches.remember_served_articles(self)
         self._reindex_thread: threading.Thread | None = None
         #: How each connected chat posts unasked (watches, digests): platform → post(team, channel, reply).
         self.posters: dict[str, Callable[[str, str, object], None]] = {}
+        self.watch_lock = threading.Lock()  # one look for watched answers at a time (a reindex, the follower)
+        self.watched_version: str | None = None  # the index version whose articles the watches last looked at
+
+    def connect_poster(self, platform: str, post: Callable[[str, str, object], None]) -> None:
+        """Let a chat post unasked. The first chat connected marks what is served as not new to the watches, once
+        per data directory: a terminal command that posts nothing writes nothing."""
+        if not self.posters:
+            watches.remember_served_articles(self)
+        self.posters[platform] = post
 
     @property
     def store(self) -> Store:

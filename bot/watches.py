@@ -19,7 +19,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from bot import replies
 from bot.state.watches import (
@@ -45,8 +44,6 @@ log = logging.getLogger(__name__)
 #: older coverage of the same story.
 WATCH_DEPTH = 10
 FOLLOW_SECONDS = 10  # how often the reindex worker looks for a version built elsewhere
-_following = threading.Lock()
-_looked: WeakKeyDictionary[Parley, str] = WeakKeyDictionary()  # the version each Parley's watches last looked at
 
 
 def passage_key(doc_id: str, content_hash: str, start: int) -> str:
@@ -60,7 +57,7 @@ def served_articles(parley: Parley) -> set[str]:
 
 
 def remember_served_articles(parley: Parley) -> None:
-    """On the first start, what is served is not new to the watches (later starts find them recorded)."""
+    """When a chat first connects, what is served is not new to the watches (later starts find them recorded)."""
     if not any_seen(parley.state):
         unseen_articles(parley.state, served_articles(parley), time.time())
 
@@ -71,12 +68,12 @@ def post_for_new_version(parley: Parley) -> int:
     if not parley.posters:
         return 0
     data_dir = parley.settings.data_dir
-    with _following:
+    with parley.watch_lock:
         current = current_name(data_dir)
-        if current is None or _looked.get(parley) == current:
+        if current is None or parley.watched_version == current:
             return 0
         fresh = unseen_articles(parley.state, served_articles(parley), time.time())
-        _looked[parley] = current
+        parley.watched_version = current
         return post_new_answers(parley, fresh) if fresh else 0
 
 

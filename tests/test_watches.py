@@ -15,7 +15,7 @@ from slack_bots import CHANNEL, texts
 
 from bot.service import Parley
 from bot.state.db import open_state
-from bot.state.watches import add_watch, channel_watches, claim_posts, stop_watch
+from bot.state.watches import add_watch, any_seen, channel_watches, claim_posts, stop_watch
 from bot.watches import post_for_new_version
 from config import Settings, load_settings
 from config.settings import DEFAULT_MODEL
@@ -92,6 +92,13 @@ def test_a_watch_posts_a_new_answering_article_once_across_reindexes_and_restart
     assert parley.ask(QUESTION).quotes[0].url == LAVROV_URL  # it still answers; it is just not new
     assert len(slack.posts()) == 1
     assert "#1" in slack.command(client, "/talks-watch", "list", "list")
+
+
+def test_only_a_connected_chat_marks_what_is_served_as_seen_by_the_watches(desk):
+    parley = Parley(desk)  # as `parley ask` in a terminal builds it: it posts nothing, so it records nothing
+    assert not any_seen(parley.state)
+    parley.connect_poster("slack", lambda team, channel, reply: None)
+    assert any_seen(parley.state) and post_for_new_version(parley) == 0  # the served articles are not new
 
 
 def test_a_watch_posts_after_reindexes_run_in_a_terminal(desk, slack):

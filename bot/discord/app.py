@@ -44,7 +44,7 @@ class ParleyClient(discord.Client):
     async def setup_hook(self) -> None:
         """Answer clicks on any vote button (even from before a restart), and publish the commands."""
         self.add_dynamic_items(VoteButton)
-        self.parley.posters["discord"] = self.post_from_thread
+        self.parley.connect_poster("discord", self.post_from_thread)
         await sync_commands(self.tree, self.guild_ids)
 
     def post_from_thread(self, _guild: str, channel_id: str, reply: object) -> None:

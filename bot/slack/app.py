@@ -81,7 +81,7 @@ def create_app(parley: Parley) -> App:
     commands = SlashCommands(parley, memory)
     commands.register(app)
     ButtonActions(parley, memory).register(app)
-    parley.posters["slack"] = _workspace_poster(parley)
+    parley.connect_poster("slack", _workspace_poster(parley))
     AppHome(parley, commands.is_admin).register(app)
     return app
 

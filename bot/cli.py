@@ -20,6 +20,7 @@ from bot import replies
 from bot.logs import setup_logging
 from config import Settings, SettingsError, load_settings
 from index.embed import ModelError, preload_encoder
+from index.sentence_reader import load_sentence_reader
 from index.sources import SourcesFileError
 
 if TYPE_CHECKING:
@@ -337,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.http = True
         # Not before the HTTP server: it forks its worker, and neither the loading thread nor its lock crosses a fork.
         if args.command in ANSWERING and not getattr(args, "http", False):
-            preload = preload_encoder(settings.data_dir, settings.query_model, settings.rerank)
+            reader = settings.sentence_model if settings.rerank else ""
+            preload = preload_encoder(settings.data_dir, settings.query_model, settings.rerank,
+                                      (lambda: load_sentence_reader(reader)) if reader else None)
         return run(args, settings)
     except (SettingsError, SourcesFileError, ModelError) as exc:
         err.print(f"[red]parley: {exc}[/red]")

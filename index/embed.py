@@ -223,15 +223,17 @@ def load_embedder(name: str, precision: str = "float32") -> Embedder:
 
 
 def serving_encoder(manifest: dict, query_model: str, rerank: bool) -> Embedder | OnnxEmbedder:
-    """The encoder of a served index (its ``manifest``) for questions, reranking's sentences and summaries.
+    """The encoder of a served index (its ``manifest``) for questions, the topic and summaries.
 
     Without reranking the question encoder has the cores to itself, so its threads may spin.
     """
     return load_query_embedder(manifest["model"], int(manifest["dim"]), query_model, spin=not rerank)
 
 
-def preload_encoder(data_dir: Path, query_model: str, rerank: bool) -> threading.Thread:
-    """Start loading the served index's ``serving_encoder`` in a thread; join it before the process exits.
+def preload_encoder(data_dir: Path, query_model: str, rerank: bool,
+                    then: Callable[[], object] | None = None) -> threading.Thread:
+    """Start loading the served index's ``serving_encoder``, then ``then`` (another model), in a thread; join
+    it before the process exits.
 
     Loading a model is mostly native code that lets other threads run, so a fresh process imports the
     rest of Parley meanwhile. A model that fails to load is left for the question that needs it to report.
@@ -239,6 +241,8 @@ def preload_encoder(data_dir: Path, query_model: str, rerank: bool) -> threading
     def load() -> None:
         with contextlib.suppress(Exception):  # the searcher loads it again, and says what is wrong
             load_served_encoder(data_dir, query_model, rerank)
+            if then:
+                then()
 
     thread = threading.Thread(target=load, name="preload-encoder", daemon=True)
     thread.start()

@@ -11,6 +11,7 @@ runs the same way; an empty setting rereads with the question encoder of the ind
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SETTING = "PARLEY_SENTENCE_MODEL"
 DEFAULT_SENTENCE_MODEL = "bge-small-en-v1.5"
+_LOADING = threading.Lock()
 
 #: ``PARLEY_SENTENCE_MODEL`` names of bi-encoders that come inside a PyPI package, and how each pools.
 PACKAGED = {
@@ -48,10 +50,16 @@ def open_reader(name: str) -> OnnxEmbedder:
                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
 
 
-@lru_cache(maxsize=2)
 def load_sentence_reader(name: str) -> OnnxEmbedder | None:
     """The process-wide sentence model for ``name``, or None (with a warning) when it cannot be used: the
-    question encoder then rereads the sentences, as it does with an empty setting."""
+    question encoder then rereads the sentences, as it does with an empty setting. One copy, even when a
+    preload and a question ask at once."""
+    with _LOADING:
+        return _load_sentence_reader(name)
+
+
+@lru_cache(maxsize=2)
+def _load_sentence_reader(name: str) -> OnnxEmbedder | None:
     try:
         reader = open_reader(name)
     except ModelError as exc:

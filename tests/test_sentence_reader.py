@@ -13,7 +13,14 @@ import pytest
 from index.embed import ModelError, OnnxEmbedder
 from index.packaged import packaged_folder
 from index.search import Searcher
-from index.sentence_reader import DEFAULT_SENTENCE_MODEL, PACKAGED, SETTING, load_sentence_reader, open_reader
+from index.sentence_reader import (
+    DEFAULT_SENTENCE_MODEL,
+    PACKAGED,
+    SETTING,
+    _load_sentence_reader,
+    load_sentence_reader,
+    open_reader,
+)
 
 QUESTION = "What did the NATO-Russia Council discuss in Brussels?"
 PAIRS = [  # an answer and an aside on the same occasion, as a candidate's sentences are
@@ -71,7 +78,7 @@ def test_a_sentence_model_that_is_not_the_pinned_one_or_no_model_falls_back_with
     with pytest.raises(ModelError, match=r"^setting PARLEY_SENTENCE_MODEL: could not load sentence model"):
         open_reader(str(tmp_path))  # a folder pins nothing, but junk still fails in one line
     with caplog.at_level(logging.WARNING):
-        assert load_sentence_reader.__wrapped__(str(tmp_path / "nowhere")) is None  # uncached
+        assert _load_sentence_reader.__wrapped__(str(tmp_path / "nowhere")) is None  # uncached
     assert any("neither bge-small-en-v1.5 nor a folder" in record.reason for record in caplog.records)
 
 

@@ -42,9 +42,10 @@ def measure(searcher: Searcher, questions: list[str], rounds: int) -> list[list[
 
 
 def run_row(data_dir: Path, questions: list[str], rounds: int, query_model: str, rerank: bool, reranker: str,
-            topic: str) -> tuple[list[list[float]], str, float]:
+            topic: str, sentence_model: str) -> tuple[list[list[float]], str, float]:
     """One row, in a fresh process: its timings, its question encoder's class and its peak RSS in MiB."""
-    searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker, topic=topic)
+    searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker, topic=topic,
+                        sentence_model=sentence_model)
     timings = measure(searcher, questions, rounds)
     encoder = type(searcher.ranker().encoder).__name__
     return timings, encoder, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -73,7 +74,8 @@ def main() -> None:
         for rerank, reranker in [(False, ""), (True, ""), *([(True, args.reranker)] if args.reranker else [])]:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
                 (first, *later), encoder, peak = fresh.submit(
-                    run_row, data_dir, questions, args.rounds, query_model, rerank, reranker, settings.topic).result()
+                    run_row, data_dir, questions, args.rounds, query_model, rerank, reranker, settings.topic,
+                    settings.sentence_model).result()
             setup = (f"query model {query_model:6} ({encoder:12}) "
                      f"rerank={'on ' if rerank else 'off'}{' + cross-encoder' if reranker else ''}")
             print(f"{setup}  {line('first pass', first)}")

@@ -179,9 +179,10 @@ def coordinate_ascent(cache: list[Cached | None], start: Weights, guard: list[Ca
     return best
 
 
-def real_metrics(data_dir: Path, topic: str, weights: Weights, items: list[dict], reranker: str) -> dict:
+def real_metrics(data_dir: Path, topic: str, weights: Weights, items: list[dict], reranker: str,
+                 sentence_model: str) -> dict:
     """score.py's metrics of the real ranker with ``weights`` on ``items``."""
-    searcher = Searcher(data_dir, topic=topic, weights=weights, reranker=reranker)
+    searcher = Searcher(data_dir, topic=topic, weights=weights, reranker=reranker, sentence_model=sentence_model)
     return metrics([(item, searcher.ask(item["question"], k=5).to_dict()) for item in items])
 
 
@@ -213,7 +214,8 @@ def main() -> None:
     train = load_questions(args.train)
     folds = article_folds(train, args.folds)
     started = time.perf_counter()
-    ranker = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker).ranker()
+    ranker = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker,
+                      sentence_model=settings.sentence_model).ranker()
     cache = [cache_question(ranker, item, shipped) if not item.get("unanswerable") else None for item in train]
     print(f"cached {len(train)} train questions in {time.perf_counter() - started:.0f} s", flush=True)
     answerable = [c for c in cache if c is not None] + [None] * sum(
@@ -225,14 +227,16 @@ def main() -> None:
     guard = [cache_question(ranker, item, shipped) if not item.get("unanswerable") else None
              for item in dev] if args.dev_guard else None
     fitted_pairs, shipped_pairs = [], []
-    searcher_shipped = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker)
+    searcher_shipped = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker,
+                                sentence_model=settings.sentence_model)
     header = f"{'':34} hit@1  hit@3  hit@5  MRR@5  false-nc  abst-acc"
     print(header)
     for fold in range(args.folds):
         inside = [c for c, f in zip(cache, folds, strict=True) if f != fold]
         held = [item for item, f in zip(train, folds, strict=True) if f == fold]
         fitted = coordinate_ascent(inside, shipped, guard, free)
-        searcher_fit = Searcher(data_dir, topic=settings.topic, weights=fitted, reranker=args.reranker)
+        searcher_fit = Searcher(data_dir, topic=settings.topic, weights=fitted, reranker=args.reranker,
+                                sentence_model=settings.sentence_model)
         fitted_pairs += [(item, searcher_fit.ask(item["question"], k=5).to_dict()) for item in held]
         shipped_pairs += [(item, searcher_shipped.ask(item["question"], k=5).to_dict()) for item in held]
         changed = {name: getattr(fitted, name) for name in FREE if getattr(fitted, name) != getattr(shipped, name)}
@@ -247,8 +251,8 @@ def main() -> None:
             print(row(f"  {key}={value}: shipped", before))
             print(row(f"  {key}={value}: fitted", after))
     final = coordinate_ascent(cache, shipped, guard, free)
-    dev_shipped = real_metrics(data_dir, settings.topic, shipped, dev, args.reranker)
-    dev_fitted = real_metrics(data_dir, settings.topic, final, dev, args.reranker)
+    dev_shipped = real_metrics(data_dir, settings.topic, shipped, dev, args.reranker, settings.sentence_model)
+    dev_fitted = real_metrics(data_dir, settings.topic, final, dev, args.reranker, settings.sentence_model)
     print(row("dev, shipped weights", dev_shipped))
     print(row("dev, fitted on all of train", dev_fitted))
     print("fitted on all of train:", {name: getattr(final, name) for name in FREE})

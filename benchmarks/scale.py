@@ -256,7 +256,9 @@ def recall(args: argparse.Namespace) -> dict:
 def ask(args: argparse.Namespace) -> dict:
     """Warm ``ask`` latency for one setting, and (fast path) BM25's share of it."""
     asked = questions(args)
-    searcher = Searcher(args.data_dir, rerank=args.rerank, reranker=args.reranker, topic=load_settings().topic)
+    settings = load_settings()
+    searcher = Searcher(args.data_dir, rerank=args.rerank, reranker=args.reranker, topic=settings.topic,
+                        sentence_model=settings.sentence_model)
     started = time.perf_counter()
     searcher.ask(asked[0])
     first = time.perf_counter() - started

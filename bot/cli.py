@@ -32,6 +32,7 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 #: Commands that answer from the index: they load the model as soon as the settings are read.
 ANSWERING = {"ask", "chat", "eval", "summary", "serve", "digest"}
+RERANKING = {"ask", "chat", "eval", "serve"}  # of those, the ones that reread sentences with the sentence model
 
 
 class RichListener:
@@ -338,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.http = True
         # Not before the HTTP server: it forks its worker, and neither the loading thread nor its lock crosses a fork.
         if args.command in ANSWERING and not getattr(args, "http", False):
-            reader = settings.sentence_model if settings.rerank else ""
+            reader = settings.sentence_model if settings.rerank and args.command in RERANKING else ""
             preload = preload_encoder(settings.data_dir, settings.query_model, settings.rerank,
                                       (lambda: load_sentence_reader(reader)) if reader else None)
         return run(args, settings)

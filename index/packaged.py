@@ -45,9 +45,12 @@ def packaged_folder(model: PackagedModel, setting: str, name: str) -> Path:
 def check_pin(model_file: Path, sha256: str, setting: str, name: str) -> None:
     """Refuse ``model_file`` unless it hashes to ``sha256``: an altered file or another version of the package."""
     digest = hashlib.sha256()
-    with model_file.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with model_file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise ModelError(f"setting {setting}: {name!r}: cannot read {model_file}: {exc.strerror or exc}") from None
     found = digest.hexdigest()
     if found != sha256:
         raise ModelError(f"setting {setting}: {name!r}: {model_file} has sha256 {found[:16]}…, "

@@ -76,8 +76,8 @@ class Searcher:
         version = self.version()
         with self._lock:
             if self._ranker is None or self._ranker.version is not version:
-                # One encoder for questions and reranking's sentences: the model's ONNX copy where there is
-                # one, so serving never loads PyTorch.
+                # The questions' encoder is the model's ONNX copy where there is one, so serving never loads
+                # PyTorch; reranking's sentences are reread by the sentence model, or by it when there is none.
                 encoder = serving_encoder(version.manifest, self.query_model, self.rerank)
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
                 reader = load_sentence_reader(self.sentence_model) if self.rerank and self.sentence_model else None

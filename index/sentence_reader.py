@@ -33,16 +33,18 @@ PACKAGED = {
 
 
 def open_reader(name: str) -> OnnxEmbedder:
-    """The sentence model ``name`` names: a ``PACKAGED`` one, or a folder with ``model.onnx`` and ``tokenizer.json``."""
+    """The sentence model ``name`` names: a ``PACKAGED`` one, or a folder with ``model.onnx``, ``tokenizer.json``
+    and ``1_Pooling/config.json`` (how it pools: a bge model pooled by the mean would give wrong vectors)."""
     if name in PACKAGED:
         model, pooling = PACKAGED[name]
         folder = packaged_folder(model, SETTING, name)
         check_pin(folder / "model.onnx", model.sha256, SETTING, name)
     else:
         folder, pooling = Path(name).expanduser(), None
-        if not (folder / "model.onnx").is_file() or not (folder / "tokenizer.json").is_file():
+        needed = ("model.onnx", "tokenizer.json", "1_Pooling/config.json")
+        if not all((folder / part).is_file() for part in needed):
             raise ModelError(f"setting {SETTING}: {name!r} is neither {', '.join(PACKAGED)} nor a folder "
-                             "holding model.onnx and tokenizer.json")
+                             f"holding {', '.join(needed)}")
     try:
         return OnnxEmbedder(folder / "model.onnx", folder, pooling=pooling)
     except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line

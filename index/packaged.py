@@ -42,6 +42,13 @@ def packaged_folder(model: PackagedModel, setting: str, name: str) -> Path:
     return folder
 
 
+def pinned_folder(model: PackagedModel, setting: str, name: str) -> Path:
+    """``packaged_folder``, once its ``model.onnx`` has passed ``check_pin``."""
+    folder = packaged_folder(model, setting, name)
+    check_pin(folder / "model.onnx", model.sha256, setting, name)
+    return folder
+
+
 def check_pin(model_file: Path, sha256: str, setting: str, name: str) -> None:
     """Refuse ``model_file`` unless it hashes to ``sha256``: an altered file or another version of the package."""
     digest = hashlib.sha256()

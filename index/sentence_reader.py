@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.embed import ModelError, OnnxEmbedder
-from index.packaged import PackagedModel, check_pin, packaged_folder
+from index.packaged import PackagedModel, pinned_folder
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ def open_reader(name: str) -> OnnxEmbedder:
     and ``1_Pooling/config.json`` (how it pools: a bge model pooled by the mean would give wrong vectors)."""
     if name in PACKAGED:
         model, pooling = PACKAGED[name]
-        folder = packaged_folder(model, SETTING, name)
-        check_pin(folder / "model.onnx", model.sha256, SETTING, name)
+        folder = pinned_folder(model, SETTING, name)
     else:
         folder, pooling = Path(name).expanduser(), None
         needed = ("model.onnx", "tokenizer.json", "1_Pooling/config.json")

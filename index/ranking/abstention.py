@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from index.answer_types import says_when
 from index.lexical import tokenize
@@ -54,7 +55,7 @@ def evidence(query: Query, ranked: list[Candidate], texts: list[str], coverage: 
     """How much of the question the leading candidates hold: the best passage similarity, the best sentence's
     share of its words, the share of its names and of its numbers (not years) the three leading passages hold,
     the top score, and the cross-encoder's best relevance. The learned rule weighs these."""
-    leading = [set(tokenize(text)) for text in texts[:3]]
+    leading = [_words(text) for text in texts[:3]]
     names = [name for name in query.names if name not in coverage.outlet_words]
     numbers = [n for n in _NUMBER.findall(query.text) if not YEAR.fullmatch(n)]
     return {
@@ -117,7 +118,7 @@ def _unmentioned_name(query, ranked, texts, coverage, weights) -> Refusal | None
     names too short for spelling correction, which a typo easily makes."""
     rare = [name for name in query.names if len(name) >= MIN_LENGTH and name not in coverage.outlet_words
             and coverage.passages_with(name) <= weights.rare_name]
-    leading = [set(tokenize(text)) for text in texts[:weights.name_check_top]]
+    leading = [_words(text) for text in texts[:weights.name_check_top]]
     missing = [name for name in rare if not any(_mentions(words, name) for words in leading)]
     return Refusal("unmentioned-name", missing[0]) if missing else None
 
@@ -188,6 +189,12 @@ def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:
     return any(name in text for text in texts for name in names)
 
 
-def _mentions(words: set[str], name: str) -> bool:
+@lru_cache(maxsize=16)
+def _words(text: str) -> frozenset[str]:
+    """A leading passage's stemmed words: the learned rule and the name rule read the same three passages."""
+    return frozenset(tokenize(text))
+
+
+def _mentions(words: frozenset[str], name: str) -> bool:
     """Whether a passage's words (title included) hold a stemmed name, or a word spelt nearly like it."""
     return name in words or bool(difflib.get_close_matches(name, words, n=1, cutoff=SPELLING))

@@ -102,12 +102,14 @@ class Answer:
         return data
 
 
-def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS) -> tuple[int, int]:
+def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,
+           after_first: bool = False) -> tuple[int, int]:
     """The span of whole sentences around ``focus`` (a sentence span) that fits in ``limit`` chars.
 
-    Context is added one sentence at a time, preferring the sentence before (news often names the
-    speaker there). A focus sentence longer than the limit is cut at the last word boundary that
-    fits, the only case a quote ends mid-sentence.
+    Context is added one sentence at a time on alternate sides, starting before (news often names the
+    speaker there) or, with ``after_first``, after (where the answer follows the sentence that sets it
+    up). A focus sentence longer than the limit is cut at the last word boundary that fits, the only
+    case a quote ends mid-sentence.
     """
     spans = _sentences_near(text, focus, limit) or [focus]
     index = min(range(len(spans)), key=lambda i: abs(spans[i][0] - focus[0]))
@@ -118,9 +120,11 @@ def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS) -> t
     before, after = index - 1, index + 1
     while True:
         grown = False
+        if after_first and after < len(spans) and spans[after][1] - start <= limit:
+            end, after, grown = spans[after][1], after + 1, True
         if before >= 0 and end - spans[before][0] <= limit:
             start, before, grown = spans[before][0], before - 1, True
-        if after < len(spans) and spans[after][1] - start <= limit:
+        if not after_first and after < len(spans) and spans[after][1] - start <= limit:
             end, after, grown = spans[after][1], after + 1, True
         if not grown:
             return start, end

@@ -7,11 +7,15 @@ Fused by normalised score rather than by rank: a passage strong on both wins cle
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.ranking.weights import Weights
 from index.store import StoredPassage
+
+if TYPE_CHECKING:
+    from index.ranking.sentence_features import RankedSentence
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Candidate:
     score: float = 0.0
     passage: StoredPassage | None = None
     focus: tuple[int, int] = (0, 0)
+    sentences: list[RankedSentence] = field(default_factory=list)  # in passage order: where the quote grows
     also: list[str] = field(default_factory=list)
 
     def feature(self, name: str) -> float:

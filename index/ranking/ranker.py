@@ -160,7 +160,7 @@ class Ranker:
         else:  # its revision is gone (a store migrated while an older version served): the passage alone
             text, offset = p.text, 0
         focus = (c.focus[0] + offset, c.focus[1] + offset)
-        start, end = window(text, focus, MAX_QUOTE_CHARS)
+        start, end = window(text, focus, MAX_QUOTE_CHARS, sentence_features.context_after(c))
         spoken = self.version.speakers.at(c.row, c.focus)
         return Quote(text[start:end], p.url, p.title, p.outlet, p.published, c.score,
                      (max(0, focus[0] - start), min(end, focus[1]) - start), p.doc_id, p.id, tuple(c.also),

@@ -3,7 +3,8 @@
 A passage holding one sentence that answers beats one that is only vaguely on topic, so each
 candidate's sentences are scored by the question's IDF-weighted words (partly counting a
 neighbour's), by holding the kind of answer asked for (``answer_types``), and, for the leaders, by
-the bi-encoder's similarity to the question.
+the bi-encoder's similarity to the question. Their word shares also say on which side of the answering
+sentence its quote grows (``context_after``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_
     for c, held, captioned in zip(candidates, found, captions, strict=True):
         c.passage = passages[c.pid]
         ranked[c.pid] = rank_sentences(c.passage.text, held, query, telling, total, names, captioned, weights)
+        c.sentences = sorted(ranked[c.pid], key=lambda s: s.span)
         best = ranked[c.pid][0]
         c.focus = best.span
         c.features.update(sentence_words=best.coverage, answer_kind=float(best.holds),
@@ -78,6 +80,18 @@ def reread_meaning(leaders: list[Candidate], ranked: dict[int, list[RankedSenten
             best[c.pid] = similarity + sentence.rank
             c.focus = sentence.span
             c.features["sentence_meaning"] = similarity
+
+
+def context_after(c: Candidate) -> bool:
+    """Whether ``c``'s quote grows after its answering sentence first: the passage holds the sentences on
+    both sides and the one after holds at least as much of the question's words. An answer often follows
+    the sentence that names its setting ("Ryabkov again denied any plans to invade." "We will not attack,
+    raid or invade Ukraine.")."""
+    spans = [s.span for s in c.sentences]
+    i = spans.index(c.focus) if c.focus in spans else 0
+    if i == 0 or i + 1 == len(spans):  # a neighbour in another passage: its words are not known here
+        return False
+    return c.sentences[i + 1].coverage >= c.sentences[i - 1].coverage
 
 
 def rank_sentences(text: str, held: Held, query: Query, weights_by_word: dict[int, float], total: float,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import ModelError, load_model, onnx_session
+from index.embed import ModelError, load_failure, load_model, onnx_session
 from index.packaged import PackagedModel, pinned_folder
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,7 @@ class OnnxCrossEncoder:
             tokenizer.no_padding()  # each pair runs alone (see ``scores``); a file may pad to a fixed 512
             session = onnx_session(model_file)
         except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
-            raise ModelError(f"setting {SETTING}: could not load cross-encoder {label!r}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            raise load_failure(SETTING, "cross-encoder", label, exc) from None
         self._tokenizer, self._session = tokenizer, session
         self._inputs = [item.name for item in session.get_inputs()]
         unknown = set(self._inputs) - {"input_ids", "attention_mask", "token_type_ids"}

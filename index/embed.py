@@ -74,8 +74,13 @@ def load_model(name: str, build: Callable[[str], T], setting: str, kind: str) ->
         transformers_logging.disable_progress_bar()
         return build(location)
     except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
-        raise ModelError(f"setting {setting}: could not load {kind} {name!r}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise load_failure(setting, kind, name, exc) from None
+
+
+def load_failure(setting: str, kind: str, name: str, exc: Exception) -> ModelError:
+    """One clear line for a model that did not load, whatever its loader raised (the first line of it)."""
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ModelError(f"setting {setting}: could not load {kind} {name!r}: {reason}")
 
 
 class Embedder:

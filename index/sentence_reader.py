@@ -15,7 +15,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from index.embed import ModelError, OnnxEmbedder
+from index.embed import ModelError, OnnxEmbedder, load_failure
 from index.packaged import PackagedModel, pinned_folder
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,7 @@ def open_reader(name: str) -> OnnxEmbedder:
     try:
         return OnnxEmbedder(folder / "model.onnx", folder, pooling=pooling)
     except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
-        raise ModelError(f"setting {SETTING}: could not load sentence model {name!r}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise load_failure(SETTING, "sentence model", name, exc) from None
 
 
 def load_sentence_reader(name: str) -> OnnxEmbedder | None:

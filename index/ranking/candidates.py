@@ -28,7 +28,7 @@ class Candidate:
     score: float = 0.0
     passage: StoredPassage | None = None
     focus: tuple[int, int] = (0, 0)
-    sentences: list[RankedSentence] = field(default_factory=list)  # in passage order: where the quote grows
+    sentences: list[RankedSentence] = field(default_factory=list)  # all its sentences, best first: where quotes grow
     also: list[str] = field(default_factory=list)
 
     def feature(self, name: str) -> float:

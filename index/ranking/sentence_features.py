@@ -55,8 +55,8 @@ def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_
     ranked: dict[int, list[RankedSentence]] = {}
     for c, held, captioned in zip(candidates, found, captions, strict=True):
         c.passage = passages[c.pid]
-        ranked[c.pid] = rank_sentences(c.passage.text, held, query, telling, total, names, captioned, weights)
-        c.sentences = sorted(ranked[c.pid], key=lambda s: s.span)
+        ranked[c.pid] = c.sentences = rank_sentences(c.passage.text, held, query, telling, total, names, captioned,
+                                                     weights)
         best = ranked[c.pid][0]
         c.focus = best.span
         c.features.update(sentence_words=best.coverage, answer_kind=float(best.holds),
@@ -87,11 +87,12 @@ def context_after(c: Candidate) -> bool:
     both sides and the one after holds at least as much of the question's words. An answer often follows
     the sentence that names its setting ("Ryabkov again denied any plans to invade." "We will not attack,
     raid or invade Ukraine.")."""
-    spans = [s.span for s in c.sentences]
+    in_place = sorted(c.sentences, key=lambda s: s.span)
+    spans = [s.span for s in in_place]
     i = spans.index(c.focus) if c.focus in spans else 0
     if i == 0 or i + 1 == len(spans):  # a neighbour in another passage: its words are not known here
         return False
-    return c.sentences[i + 1].coverage >= c.sentences[i - 1].coverage
+    return in_place[i + 1].coverage >= in_place[i - 1].coverage
 
 
 def rank_sentences(text: str, held: Held, query: Query, weights_by_word: dict[int, float], total: float,

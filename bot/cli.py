@@ -36,7 +36,7 @@ RERANKING = {"ask", "chat", "eval", "serve"}  # of those, the ones that reread s
 
 
 class RichListener:
-    """A progress bar per source: passages embedded so far and the rate."""
+    """A progress bar per source (passages embedded so far and the rate), then one for the sentences encoded."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -49,16 +49,20 @@ class RichListener:
     def embedded(self, count: int) -> None:
         self.progress.advance(self.task, count)
 
+    def sentences_started(self, model: str, to_encode: int) -> None:
+        self.task = self.progress.add_task(f"sentences · {model}", total=max(to_encode, 1),
+                                           completed=0 if to_encode else 1, unit="sentences")
+
 
 def cmd_index(parley: Parley, args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
     from rich.text import Text
 
     class RateColumn(ProgressColumn):
-        """Passages embedded per second, the number that says how long a big reindex will take."""
+        """Passages (or sentences) embedded per second, the number that says how long a big reindex will take."""
 
         def render(self, task) -> Text:
-            return Text(f"{task.speed or 0:5.1f} passages/s", style="cyan")
+            return Text(f"{task.speed or 0:5.1f} {task.fields.get('unit', 'passages')}/s", style="cyan")
 
     progress = Progress(TextColumn("{task.description:>28}"), BarColumn(), MofNCompleteColumn(),
                         RateColumn(),

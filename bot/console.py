@@ -112,7 +112,7 @@ def render_reindex(console: Console, report: replies.ReindexReply) -> None:
         unlisted = replies.failed_count(source) - len(source["failed"])
         if unlisted > 0:
             console.print(f"[yellow]{escape(source['name'])}: and {unlisted:,} more skipped, not listed[/yellow]")
-    console.print(f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
+    console.print(f"{report.work_line}; "
                   f"serving index version {report.version}.")
 
 

@@ -209,6 +209,13 @@ class ReindexReply:
     passages_embedded: int
     sources: list[dict]
     version: str | None
+    sentences_encoded: int = 0
+
+    @property
+    def work_line(self) -> str:
+        """What the run encoded and how long it took (no text from sources or users: nothing to escape)."""
+        sentences = f" ({self.sentences_encoded:,} sentences encoded)" if self.sentences_encoded else ""
+        return f"{self.passages_embedded:,} passages embedded{sentences} in {self.seconds:.1f} s"
 
 
 def source_line(quote: Quote) -> str:
@@ -381,7 +388,7 @@ def reindex_reply(report) -> ReindexReply:
     """From an ``index.build.ReindexReport``."""
     data = report.to_dict()
     return ReindexReply(report.started_by, report.seconds, report.passages_embedded, data["sources"],
-                        report.version)
+                        report.version, report.sentences_encoded)
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,8 @@ class Parley:
         specs = load_sources(self.settings.sources)
         report = reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
                          listener=listener, limits=self.settings.read_limits(),
-                         precision=self.settings.embed_precision, vector_index=self.settings.vector_index)
+                         precision=self.settings.embed_precision, vector_index=self.settings.vector_index,
+                         sentence_model=self.settings.sentence_model)
         if report.new_version:
             self._post_watches()
         return report

@@ -24,6 +24,8 @@ from filelock import FileLock, Timeout
 from index.articles import Article, Failure
 from index.embed import load_embedder, resolve_precision
 from index.passages import Passage, searchable_text, split_passages
+from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
+from index.sentence_vectors import SentenceVectors, embed_sentences
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
 from index.speaker_table import attribute_passages
 from index.store import Store, now
@@ -54,6 +56,8 @@ class Listener(Protocol):
     def source_started(self, name: str, articles: int, to_embed: int) -> None: ...
 
     def embedded(self, count: int) -> None: ...
+
+    def sentences_started(self, model: str, to_encode: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class ReindexReport:
     removed_sources_articles: int = 0
     version: str | None = None
     new_version: bool = False
+    sentences_encoded: int = 0
     seconds: float = 0.0
 
     @property
@@ -130,6 +135,9 @@ class _Silent:
         pass
 
     def embedded(self, count: int) -> None:
+        pass
+
+    def sentences_started(self, model: str, to_encode: int) -> None:
         pass
 
 
@@ -153,10 +161,11 @@ def running_reindex(data_dir: Path) -> dict | None:
 
 def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | None = None,
             started_by: str = "command line", listener: Listener | None = None,
-            limits: ReadLimits = DEFAULT_LIMITS, precision: str = "auto",
-            vector_index: str = "auto") -> ReindexReport:
+            limits: ReadLimits = DEFAULT_LIMITS, precision: str = "auto", vector_index: str = "auto",
+            sentence_model: str = DEFAULT_SENTENCE_MODEL) -> ReindexReport:
     """Bring the index up to date with ``specs`` (or just the source named ``only``); ``precision`` is how the
-    embedding model runs (``embed.PRECISIONS``), ``vector_index`` the FAISS index kind (``vectors.choose_kind``)."""
+    embedding model runs (``embed.PRECISIONS``), ``vector_index`` the FAISS index kind (``vectors.choose_kind``),
+    ``sentence_model`` what encodes every sentence for reranking (``sentence_reader``; empty: nothing)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(data_dir / "reindex.lock")
     try:
@@ -168,7 +177,7 @@ def reindex(data_dir: Path, specs: list[SourceSpec], model: str, *, only: str | 
         holder_path(data_dir).write_text(json.dumps({"by": started_by, "since": since, "pid": os.getpid()}))
         embedding = Embedding(model, resolve_precision(precision))
         return _reindex_locked(data_dir, specs, embedding, only, started_by, since, listener or _Silent(), limits,
-                               vector_index)
+                               vector_index, sentence_model)
     finally:
         holder_path(data_dir).unlink(missing_ok=True)
         lock.release()
@@ -195,7 +204,7 @@ def settle_interrupted_runs(store: Store, data_dir: Path) -> int:
 
 def _reindex_locked(data_dir: Path, specs: list[SourceSpec], embedding: Embedding, only: str | None,
                     started_by: str, since: str, listener: Listener, limits: ReadLimits,
-                    vector_index: str) -> ReindexReport:
+                    vector_index: str, sentence_model: str) -> ReindexReport:
     started = time.perf_counter()
     store = Store(data_dir / "parley.sqlite3")
     report = ReindexReport(started_by=started_by, started_at=since)
@@ -210,7 +219,7 @@ def _reindex_locked(data_dir: Path, specs: list[SourceSpec], embedding: Embeddin
         for spec in specs:
             if only is None or spec.name == only:
                 report.sources.append(_index_source(store, spec, embedding, listener, limits))
-        _publish(data_dir, store, embedding, report, vector_index)
+        _publish(data_dir, store, embedding, report, vector_index, sentence_model, listener)
     except BaseException as exc:
         store.finish_run(run_id, "crashed", {"error": repr(exc)})
         raise
@@ -304,11 +313,12 @@ def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[A
         yield batch
 
 
-def _publish(data_dir: Path, store: Store, embedding: Embedding, report: ReindexReport, vector_index: str) -> None:
-    """Write and switch to a new version when the live passages (or the vector index asked for) differ from the
-    served ones'."""
+def _publish(data_dir: Path, store: Store, embedding: Embedding, report: ReindexReport, vector_index: str,
+             sentence_model: str, listener: Listener) -> None:
+    """Write and switch to a new version when the live passages (or the vector index or sentence model asked for)
+    differ from the served ones'."""
     model = embedding.model
-    live = store.live_signature(model)
+    live = f"{store.live_signature(model)}:{sentence_model}"
     built_from = signature(live if vector_index == "auto" else f"{live}:{vector_index}")  # auto: by size, from live
     served = served_manifest(data_dir)
     if served and served.get("signature") == built_from:
@@ -331,12 +341,28 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     dim = matrix.shape[1]
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
     speakers = attribute_passages(store, ids, passages)
+    sentences = _sentence_vectors(store, sentence_model, ids, passages, listener, report)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, title_vectors,
                                    {"model": model, "dim": dim, "signature": built_from,
-                                    "created": now()}, vector_index, speakers)
+                                    "created": now()}, vector_index, speakers, sentences)
     report.new_version = True
     store.collect_garbage(previous, model)
     prune_versions(data_dir)
+
+
+def _sentence_vectors(store: Store, name: str, ids: list[int], passages: list[str], listener: Listener,
+                      report: ReindexReport) -> SentenceVectors | None:
+    """The passages' sentence vectors by the sentence model ``name``; None without one, or when it cannot load
+    (questions then reread sentences with the question encoder)."""
+    reader = load_sentence_reader(name) if name else None
+    if reader is None:
+        return None
+
+    def started(count: int) -> None:
+        report.sentences_encoded = count
+        listener.sentences_started(name, count)
+
+    return embed_sentences(store, name, reader, ids, passages, started, listener.embedded)
 
 
 def _embedded_titles(store: Store, embedding: Embedding, titles: list[str]) -> dict[str, np.ndarray]:

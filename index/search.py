@@ -81,7 +81,11 @@ class Searcher:
                 encoder = serving_encoder(version.manifest, self.query_model, self.rerank)
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
                 reader = load_sentence_reader(self.sentence_model) if self.rerank and self.sentence_model else None
-                self._ranker = Ranker(version, self.store, encoder, cross_encoder, self.topic, self.weights, reader)
+                stored = version.sentence_vectors  # the reader's own vectors, or it rereads per question
+                if reader is None or stored is None or stored.model != self.sentence_model:
+                    stored = None
+                self._ranker = Ranker(version, self.store, encoder, cross_encoder, self.topic, self.weights, reader,
+                                      stored)
             return self._ranker
 
     def ask(self, question: str, k: int = 3) -> Answer:

@@ -46,7 +46,7 @@ class SentenceWords:
         """Split and tokenize ``texts`` (passage texts, in row order); words outside ``vocabulary`` are left out."""
         first, spans, starts, words, inner, capitalised, captions = [0], [], [0], [], [], [], []
         for text in texts:
-            for start, end in sentence_spans(text) or [(0, len(text))]:
+            for start, end in passage_sentences(text):
                 spans.append((start, end))
                 captions.append(is_caption(text[start:end]))
                 opening, _, rest = text[start:end].strip().partition(" ")  # a first word is capitalised anyway
@@ -104,6 +104,11 @@ class SentenceWords:
     def captions_of(self, rows: list[int]) -> list[list[bool]]:
         """For each row, whether each of its sentences is a photo caption (in the order ``found`` gives)."""
         return [self.captions[self.first[row]:self.first[row + 1]].tolist() for row in rows]
+
+
+def passage_sentences(text: str) -> list[tuple[int, int]]:
+    """A passage's sentence spans, as a version keeps them (a passage with no boundary is one sentence)."""
+    return sentence_spans(text) or [(0, len(text))]
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, content_hash, model);
 CREATE TABLE IF NOT EXISTS titles (
     model TEXT NOT NULL, title TEXT NOT NULL, embedding BLOB NOT NULL, PRIMARY KEY (model, title));
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id INTEGER NOT NULL, model TEXT NOT NULL, spans TEXT NOT NULL, vectors BLOB NOT NULL,
+    PRIMARY KEY (passage_id, model));
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
     started_by TEXT, status TEXT NOT NULL, report TEXT);
@@ -249,6 +252,21 @@ class Store:
             db.executemany("INSERT OR REPLACE INTO titles(model, title, embedding) VALUES(?,?,?)",
                            [(model, title, vector.astype(np.float32).tobytes()) for title, vector in vectors.items()])
 
+    def sentence_vectors(self, model: str, ids: Iterable[int]) -> dict[int, tuple[str, bytes]]:
+        """The sentence vectors ``model`` gave these passages (any number of them): the spans read, the vectors."""
+        found: dict[int, tuple[str, bytes]] = {}
+        for chunk, marks in _id_chunks(ids):
+            found.update((row[0], (row[1], row[2])) for row in self._db().execute(
+                f"SELECT passage_id, spans, vectors FROM sentence_vectors WHERE model=? AND passage_id IN ({marks})",
+                [model, *chunk]))
+        return found
+
+    def save_sentence_vectors(self, model: str, rows: list[tuple[int, str, bytes]]) -> None:
+        """Keep passages' sentence vectors, (passage id, spans read, vectors) each, in one transaction."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO sentence_vectors(passage_id, model, spans, vectors)"
+                           " VALUES(?,?,?,?)", [(pid, model, spans, vectors) for pid, spans, vectors in rows])
+
     def collect_garbage(self, keep_ids: set[int], model: str) -> int:
         """Drop passages, articles and revisions that neither the live set nor ``keep_ids`` (being served) use."""
         with self.transaction() as db:
@@ -263,6 +281,7 @@ class Store:
                        " WHERE p.doc_id=r.doc_id AND p.content_hash=r.content_hash) AND NOT EXISTS(SELECT 1"
                        " FROM articles a WHERE a.doc_id=r.doc_id AND a.content_hash=r.content_hash)")
             db.execute("DELETE FROM titles WHERE title NOT IN (SELECT title FROM article_revisions)")
+            db.execute("DELETE FROM sentence_vectors WHERE passage_id NOT IN (SELECT id FROM passages)")
         return len(stale)
 
     def passages_by_id(self, ids: Iterable[int]) -> dict[int, StoredPassage]:

@@ -1,11 +1,11 @@
 """Index versions on disk, switched atomically.
 
 Each version is a folder ``versions/<n>/`` holding the passages' vectors and their FAISS index
-(``vectors``), the BM25 folder, the passages' sentences and words (``sentence_words``), who speaks them
-(``speaker_table``), their titles' embeddings (``titles``), the passage ids in row order and a
-``manifest.json``. The file ``CURRENT`` names the served version and is replaced with ``os.replace``: a
-reader sees the old version or the new one, never half of one, and a crash while a version is written
-leaves ``CURRENT`` untouched.
+(``vectors``), the BM25 folder, the passages' sentences and words (``sentence_words``) and their vectors by
+the sentence model (``sentence_vectors``), who speaks them (``speaker_table``), their titles' embeddings
+(``titles``), the passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served
+version and is replaced with ``os.replace``: a reader sees the old version or the new one, never half of
+one, and a crash while a version is written leaves ``CURRENT`` untouched.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import TOKENIZER, LexicalIndex
+from index.sentence_vectors import SentenceVectors
 from index.sentence_words import SentenceWords
 from index.speaker_table import SpeakerTable
 from index.titles import TitleVectors
@@ -26,7 +27,7 @@ from index.vectors import Vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
 #: ``speakers-N`` is also bumped when ``index/speakers.py``'s rules change: the stored speakers follow them.
-LAYOUT = "sentence-words-4-titles-1-vectors-2-speakers-6"
+LAYOUT = "sentence-words-4-sentence-vectors-1-titles-1-vectors-2-speakers-6"
 
 
 def signature(live: str) -> str:
@@ -55,6 +56,7 @@ class IndexVersion:
     sentences: SentenceWords
     titles: TitleVectors
     speakers: SpeakerTable
+    sentence_vectors: SentenceVectors | None  # None: written without a sentence model
 
 
 def current_name(data_dir: Path) -> str | None:
@@ -71,12 +73,13 @@ def served_manifest(data_dir: Path, name: str | None = None) -> dict | None:
 
 def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], passages: list[str],
                   titles: TitleVectors, manifest: dict, vector_index: str = "auto",
-                  speakers: SpeakerTable | None = None) -> str:
+                  speakers: SpeakerTable | None = None, sentence_vectors: SentenceVectors | None = None) -> str:
     """Write a complete new version and make it current; returns its name.
 
     ``texts`` are what BM25 indexes (title and passage), ``passages`` the passage texts alone,
-    whose sentences quotes are cut from, ``titles`` their titles' embeddings and ``speakers`` who speaks
-    their sentences (none given: no one, for passages without articles); all in the row order of ``ids``;
+    whose sentences quotes are cut from, ``titles`` their titles' embeddings, ``speakers`` who speaks
+    their sentences (none given: no one, for passages without articles) and ``sentence_vectors`` their
+    sentences' vectors (none given: the sentence model rereads them per question); all in the row order of ``ids``;
     ``vector_index`` forces a FAISS index kind (``vectors.choose_kind``).
     """
     root = data_dir / "versions"
@@ -94,8 +97,11 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     SentenceWords.build(passages, lexical.vocabulary).save(staging)
     titles.save(staging)
     (speakers or SpeakerTable.empty()).save(staging)
-    (staging / "manifest.json").write_text(json.dumps({**manifest, "version": name, "passages": len(ids),
-                                                               "vector_index": vectors.kind}))
+    if sentence_vectors is not None:
+        sentence_vectors.save(staging)
+    (staging / "manifest.json").write_text(json.dumps({
+        **manifest, "version": name, "passages": len(ids), "vector_index": vectors.kind,
+        "sentence_model": sentence_vectors.model if sentence_vectors is not None else ""}))
     _fsync_tree(staging)
     os.replace(staging, root / name)
     pointer = data_dir / "CURRENT.tmp"
@@ -113,7 +119,8 @@ def load_version(data_dir: Path, name: str | None = None) -> IndexVersion | None
     manifest = json.loads((folder / "manifest.json").read_text())
     ids = np.load(folder / "ids.npy")
     return IndexVersion(name, manifest, ids, Vectors.load(folder, ids), LexicalIndex.load(folder / "bm25"),
-                        SentenceWords.load(folder), TitleVectors.load(folder), SpeakerTable.load(folder))
+                        SentenceWords.load(folder), TitleVectors.load(folder), SpeakerTable.load(folder),
+                        SentenceVectors.load(folder, manifest.get("sentence_model", "")))
 
 
 def served_ids(data_dir: Path) -> set[int]:

@@ -173,7 +173,7 @@ def test_the_quote_grows_toward_the_answer_after_the_sentence_that_sets_it_up(tm
 
 def test_a_quote_grows_after_first_only_where_its_passage_shows_that_side_holds_as_many_question_words():
     def candidate(coverages: list[float], focus: int) -> Candidate:
-        sentences = [RankedSentence(value, value, False, (10 * i, 10 * i + 9)) for i, value in enumerate(coverages)]
+        sentences = [RankedSentence(value, value, False, (10 * i, 10 * i + 9), i) for i, value in enumerate(coverages)]
         return Candidate(1, 0, focus=sentences[focus].span, sentences=sentences)
 
     assert context_after(candidate([0.0, 0.6, 0.1], 1)) and context_after(candidate([0.0, 0.6, 0.0], 1))

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config.settings import DEFAULT_MODEL
+from index.build import reindex
 from index.embed import ModelError, OnnxEmbedder
 from index.packaged import packaged_folder
 from index.search import Searcher
@@ -22,6 +24,8 @@ from index.sentence_reader import (
     load_sentence_reader,
     open_reader,
 )
+from index.sources import load_sources
+from tests.conftest import FIXTURES
 
 QUESTION = "What did the NATO-Russia Council discuss in Brussels?"
 PAIRS = [  # an answer and an aside on the same occasion, as a candidate's sentences are
@@ -93,10 +97,32 @@ def test_a_sentence_model_that_cannot_load_leaves_the_question_encoder_rereading
     assert ranker.weights.abstain_meaning_below == ranker.weights.abstain_meaning_below_encoder  # its own floors
 
 
-def test_the_sentence_model_rereads_the_leaders_sentences(indexed_dir, reader, monkeypatch):
+def test_the_leaders_sentences_are_reread_from_the_sentence_models_vectors_stored_with_the_version(
+        indexed_dir, reader, monkeypatch):
     searcher = Searcher(indexed_dir)
     ranker = searcher.ranker()
     assert ranker.reader is reader and ranker.encoder is not reader
+    assert ranker.sentence_vectors is searcher.version().sentence_vectors is not None
+    read = []
+    real_encode = reader.encode
+    monkeypatch.setattr(reader, "encode", lambda texts, *args, **kwargs: read.extend(texts)
+                        or real_encode(texts, *args, **kwargs))
+    query = ranker.read(QUESTION)
+    leaders = [c for c in ranker.rank(query) if "sentence_meaning" in c.features]
+    assert leaders and read == [query.text]  # the question alone is encoded: the sentences are looked up
+    question = real_encode([query.text])[0]
+    sentences = searcher.version().sentences
+    for c in leaders:
+        spans = sentences.spans[sentences.first[c.row]:sentences.first[c.row + 1]].tolist()
+        focus = ranker.sentence_vectors.of([sentences.first[c.row] + spans.index(list(c.focus))])[0]
+        assert c.features["sentence_meaning"] == pytest.approx(float(focus @ question), abs=1e-5)
+
+
+def test_a_version_without_the_sentence_models_vectors_is_reread_per_question(tmp_path, reader, monkeypatch):
+    data = tmp_path / "data"
+    reindex(data, load_sources(FIXTURES / "corpus" / "sources.toml"), DEFAULT_MODEL, sentence_model="")
+    ranker = Searcher(data).ranker()
+    assert ranker.reader is reader and ranker.sentence_vectors is None
     read = []
     real_encode = reader.encode
 

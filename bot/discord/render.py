@@ -216,7 +216,7 @@ def render_reindex(report: replies.ReindexReply) -> Rendered:
     embed = discord.Embed(title="Reindex", description=_lines_within(lines, DESCRIPTION_LIMIT) or None,
                           colour=COLOUR)
     embed.set_footer(text=cut(escape_mentions(replies.visible(
-        f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; serving index version "
+        f"{report.work_line}; serving index version "
         f"{report.version}. Started by {report.started_by}.")), FOOTER_LIMIT))
     return Rendered(embeds=[embed])
 

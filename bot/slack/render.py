@@ -311,7 +311,7 @@ def reindex_message(report: replies.ReindexReply) -> SlackMessage:
         shown = min(len(source["failed"]), MAX_FAILURES_SHOWN)
         if replies.failed_count(source) > shown:
             lines.append(f"    ◦ {name}: … and {replies.failed_count(source) - shown:,} more")
-    summary = (f"{report.passages_embedded:,} passages embedded in {report.seconds:.1f} s; "
+    summary = (f"{report.work_line}; "
                f"serving index version {escape(report.version or '—')}.")
     lines.append(summary)
     return SlackMessage(f"Reindex finished: {summary}", sections(lines))

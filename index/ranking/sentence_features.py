@@ -10,6 +10,7 @@ sentence its quote grows (``context_after``).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,20 +20,19 @@ from index.query import Query
 from index.ranking.candidates import Candidate
 from index.ranking.weights import Weights
 
-#: Sentences the bi-encoder reads at once: small batches pad less and keep onnxruntime's memory arena small.
-REREAD_BATCH = 4
-
 Held = list[tuple[tuple[int, int], set[int]]]  # a passage's sentences: (span, question word ids it holds)
 
 
 @dataclass(frozen=True)
 class RankedSentence:
-    """One sentence of a candidate: ``rank`` orders them (coverage plus the answer-kind lift)."""
+    """One sentence of a candidate: ``rank`` orders them (coverage plus the answer-kind lift); ``order`` is its
+    place in the passage."""
 
     rank: float
     coverage: float
     holds: bool
     span: tuple[int, int]
+    order: int
 
 
 def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_words, passages: dict,
@@ -65,15 +65,17 @@ def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_
     return ranked
 
 
-def reread_meaning(leaders: list[Candidate], ranked: dict[int, list[RankedSentence]], qvec: np.ndarray, embedder,
-                   weights: Weights) -> None:
-    """``sentence_meaning``: the bi-encoder similarity to the question of each leader's best sentences;
-    the focus moves to the sentence best on meaning and words together."""
+Reading = Callable[[list[tuple[Candidate, RankedSentence]]], np.ndarray]  # sentences → their vectors
+
+
+def reread_meaning(leaders: list[Candidate], ranked: dict[int, list[RankedSentence]], qvec: np.ndarray,
+                   read: Reading, weights: Weights) -> None:
+    """``sentence_meaning``: the bi-encoder similarity to the question of each leader's best sentences (their
+    vectors by ``read``); the focus moves to the sentence best on meaning and words together."""
     owners = [(c, sentence) for c in leaders for sentence in ranked[c.pid][:weights.meaning_sentences]]
     if not owners:
         return
-    vectors = embedder.encode([c.passage.text[s.span[0]:s.span[1]][:400] for c, s in owners],
-                              batch_size=REREAD_BATCH)
+    vectors = read(owners)
     best: dict[int, float] = {}
     for (c, sentence), similarity in zip(owners, (vectors @ qvec).tolist(), strict=True):
         if similarity + sentence.rank > best.get(c.pid, -1.0):
@@ -87,10 +89,9 @@ def context_after(c: Candidate) -> bool:
     both sides and the one after holds at least as much of the question's words. An answer often follows
     the sentence that names its setting ("Ryabkov again denied any plans to invade." "We will not attack,
     raid or invade Ukraine.")."""
-    in_place = sorted(c.sentences, key=lambda s: s.span)
-    spans = [s.span for s in in_place]
-    i = spans.index(c.focus) if c.focus in spans else 0
-    if i == 0 or i + 1 == len(spans):  # a neighbour in another passage: its words are not known here
+    in_place = sorted(c.sentences, key=lambda s: s.order)
+    i = next((s.order for s in in_place if s.span == c.focus), 0)
+    if i == 0 or i + 1 == len(in_place):  # a neighbour in another passage: its words are not known here
         return False
     return in_place[i + 1].coverage >= in_place[i - 1].coverage
 
@@ -116,7 +117,7 @@ def rank_sentences(text: str, held: Held, query: Query, weights_by_word: dict[in
         holds = bool(coverage and named and holds_answer(text[start:end], query.kinds, query.text))
         scored.append(RankedSentence(coverage + (weights.answer_kind / weights.sentence_words
                                                  if holds and weights.sentence_words else 0.0),
-                                     coverage, holds, (start, end)))
+                                     coverage, holds, (start, end), i))
     return sorted(scored, key=lambda s: (s.rank, s.coverage, s.span), reverse=True)
 
 

@@ -3,6 +3,7 @@
 usage: python benchmarks/ask_latency.py [QUESTIONS.jsonl] [--data-dir DIR] [--rounds N]
                                         [--query-model auto|same|…] (repeatable, to compare)
                                         [--reranker CROSS_ENCODER] (a third row: reranking with it)
+                                        [--reread-live] (reranking rows reread sentences per question)
 
 Questions default to ../shared/eval/dev.jsonl when it exists. Each row (a question encoder, with or
 without reranking) runs in a fresh process, so its peak RSS is its own: it prints p50/p95/max in ms
@@ -42,10 +43,10 @@ def measure(searcher: Searcher, questions: list[str], rounds: int) -> list[list[
 
 
 def run_row(data_dir: Path, questions: list[str], rounds: int, query_model: str, rerank: bool, reranker: str,
-            topic: str, sentence_model: str) -> tuple[list[list[float]], str, float]:
+            topic: str, sentence_model: str, stored: bool) -> tuple[list[list[float]], str, float]:
     """One row, in a fresh process: its timings, its question encoder's class and its peak RSS in MiB."""
     searcher = Searcher(data_dir, rerank=rerank, query_model=query_model, reranker=reranker, topic=topic,
-                        sentence_model=sentence_model)
+                        sentence_model=sentence_model, sentence_vectors=stored)
     timings = measure(searcher, questions, rounds)
     encoder = type(searcher.ranker().encoder).__name__
     return timings, encoder, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -66,6 +67,8 @@ def main() -> None:
                         help="question encoder (PARLEY_QUERY_MODEL); repeat to compare several")
     parser.add_argument("--reranker", default=settings.reranker,
                         help="cross-encoder (PARLEY_RERANKER) for a third row; default: the setting")
+    parser.add_argument("--reread-live", action="store_true",
+                        help="encode the leaders' sentences per question, not from the version's stored vectors")
     args = parser.parse_args()
     data_dir = args.data_dir or settings.data_dir
     questions = question_texts(args.questions)
@@ -75,9 +78,10 @@ def main() -> None:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
                 (first, *later), encoder, peak = fresh.submit(
                     run_row, data_dir, questions, args.rounds, query_model, rerank, reranker, settings.topic,
-                    settings.sentence_model).result()
+                    settings.sentence_model, not args.reread_live).result()
             setup = (f"query model {query_model:6} ({encoder:12}) "
-                     f"rerank={'on ' if rerank else 'off'}{' + cross-encoder' if reranker else ''}")
+                     f"rerank={'on ' if rerank else 'off'}{' + cross-encoder' if reranker else ''}"
+                     f"{' (reread live)' if args.reread_live and rerank else ''}")
             print(f"{setup}  {line('first pass', first)}")
             if later:
                 print(f"{setup}  {line('later', [ms for timings in later for ms in timings])}")

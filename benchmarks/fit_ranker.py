@@ -4,13 +4,15 @@ usage: python benchmarks/fit_ranker.py [--train FILE] [--dev FILE] [--data-dir D
                                       [--reranker NAME] [--dev-guard] [--only NAME ...] [--write]
 
 1. Every train question is run once through the real stages up to the features (``candidates``,
-   ``sentence_features``, ``priors``), with the bi-encoder rereading the 12 leading candidates instead
-   of 4, and each candidate's quote checked for the question's answer at both of its possible
-   answering sentences (by words, and by words and meaning). Ranking under other weights is then
-   replayed from this cache in microseconds: leaders chosen, meaning added, priors, per-article cap.
+   ``sentence_features``, ``priors``), with the bi-encoder rereading every candidate (its sentences'
+   vectors are stored with the version), and each candidate's quote checked for the question's answer
+   at both of its possible answering sentences (by words, and by words and meaning). Ranking under
+   other weights is then replayed from this cache in microseconds: leaders chosen, meaning added,
+   priors, per-article cap.
 2. Folds are grouped by the evidence's article, so two questions on one article never sit on both
    sides. For each fold, weights are fitted on the others by coordinate ascent (each weight ×0, ×0.5,
-   ×0.7, ×1.4, ×2 in turn, kept when the objective rises) from the shipped table, and the fitted
+   ×0.7, ×1.4, ×2 in turn, kept when the objective rises; ``leaders``, how many are reread, the same
+   way in whole numbers) from the shipped table, and the fitted
    table is scored on the held-out fold by the real ranker (``Searcher``), not by the replay.
    ``--only speaker`` fits that one weight and keeps the others: how much one feature adds, alone.
    The cache reads the ``speaker`` feature as it is when on (the named speaker's sentence answers).
@@ -45,13 +47,12 @@ from index.ranking.speaker_feature import prefer_spoken
 from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
 
-REREAD = 12  # candidates whose sentences the bi-encoder rereads in the cache, so other leaders can be replayed
 CROSS_READ = 15  # candidates the cross-encoder reads in the cache (it reads ``cross_encode_top`` when serving)
 LEADING = ("dense", "lexical", "sentence_words", "answer_kind", "date", "outlet", "recent", "speaker")  # choose leaders
 STEPS = (0.0, 0.5, 0.7, 1.4, 2.0)
 PATHS = {"every stage": True, "fast path": False}  # one table serves both: PARLEY_RERANK on and off
 ROUNDS = 3
-FREE = tuple(name for name in FEATURES if name != "dense")  # dense stays as the scale
+FREE = (*(name for name in FEATURES if name != "dense"), "leaders")  # dense stays as the scale
 
 
 @dataclass
@@ -59,7 +60,6 @@ class Cached:
     """One question's candidates as arrays: features, article, and whether each answering sentence hits."""
 
     features: np.ndarray  # candidates × FEATURES (sentence_meaning, cross_encoder: 0 where not computed)
-    reread: np.ndarray  # whether the candidate's sentences were reread
     crossed: np.ndarray  # whether the cross-encoder read it
     docs: list[str]
     hit_words: np.ndarray  # its quote at the sentence chosen by words holds the answer
@@ -92,15 +92,13 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
         return any(alias in text for alias in aliases)
 
     by_words = [hits(c) for c in candidates]
-    leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:REREAD]
-    ranker.reread(leaders, ranked, query, qvec)
+    ranker.reread(candidates, ranked, query, qvec)  # all of them, so any number of leaders can be replayed
     rows = [c.row for c in candidates]
     titled = ranker.version.titles.similarity(qvec, rows)
     topics = (ranker.version.vectors.similarity(ranker._topic, rows) if ranker._topic is not None
               else np.zeros(len(rows), dtype=np.float32))
     for c, topical, title in zip(candidates, topics.tolist(), titled.tolist(), strict=True):
         source_priors(c, topical, title, ranker.primary, ranker._has_topic, weights)
-    reread = {c.pid for c in leaders}
     crossed: set[int] = set()
     if ranker.cross_encoder is not None:
         for c in candidates:
@@ -109,7 +107,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
         ranker.cross_encode(query.text, top)
         crossed = {c.pid for c in top}
     return Cached(np.array([[c.feature(name) for name in FEATURES] for c in candidates], dtype=np.float64),
-                  np.array([c.pid in reread for c in candidates]), np.array([c.pid in crossed for c in candidates]),
+                  np.array([c.pid in crossed for c in candidates]),
                   [c.passage.doc_id for c in candidates], np.array(by_words), np.array([hits(c) for c in candidates]))
 
 
@@ -123,7 +121,7 @@ def replay_rank(cached: Cached, weights: Weights) -> int | None:
     is_leader = np.zeros(len(before), dtype=bool)
     is_leader[leaders] = True
     features = cached.features.copy()
-    features[~(is_leader & cached.reread), meaning] = 0.0
+    features[~is_leader, meaning] = 0.0
     crossed = features[:, cross].copy()
     features[:, cross] = 0.0
     score = features @ table
@@ -133,7 +131,7 @@ def replay_rank(cached: Cached, weights: Weights) -> int | None:
         relevance = np.where(cached.crossed[top], crossed[top], 0.0)
         order = [top[i] for i in np.argsort(-(score[top] + weights.cross_encoder * relevance), kind="stable")] + \
             order[weights.cross_encode_top:]
-    hit = np.where(is_leader & cached.reread, cached.hit_meaning, cached.hit_words)
+    hit = np.where(is_leader, cached.hit_meaning, cached.hit_words)
     return next((shown for shown, i in enumerate(order[:5], start=1) if hit[i]), None)
 
 
@@ -173,7 +171,10 @@ def coordinate_ascent(cache: list[Cached | None], start: Weights, guard: list[Ca
         for name in free:
             current = getattr(best, name)
             for step in STEPS:
-                value = round(current * step if current else step * 0.1, 4)
+                if isinstance(current, int):  # a count
+                    value = round(current * step)
+                else:
+                    value = round(current * step if current else step * 0.1, 4)
                 if value == current:
                     continue
                 trial = replace(best, **{name: value})

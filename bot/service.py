@@ -44,7 +44,7 @@ class Parley:
         self.settings = settings
         self.searcher = Searcher(settings.data_dir, rerank=settings.rerank, query_model=settings.query_model,
                                  reranker=settings.reranker, topic=settings.topic,
-                                 sentence_model=settings.sentence_model)
+                                 sentence_model=settings.sentence_model, sentence_vectors=settings.sentence_vectors)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.state = open_state(settings.data_dir, settings.database_url)
         # one process moves old votes: replicas starting together would each find the table empty and copy them
@@ -146,7 +146,7 @@ class Parley:
         report = reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
                          listener=listener, limits=self.settings.read_limits(),
                          precision=self.settings.embed_precision, vector_index=self.settings.vector_index,
-                         sentence_model=self.settings.sentence_model)
+                         sentence_model=self.settings.sentence_model if self.settings.sentence_vectors else "")
         if report.new_version:
             self._post_watches()
         return report

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     sentence_model: str = Field(DEFAULT_SENTENCE_MODEL, description="The bi-encoder that rereads the leading "
                                 "candidates' best sentences: 'bge-small-en-v1.5' (packaged, offline), a folder "
                                 "with an ONNX model and its tokenizer.json; empty: the question encoder.")
+    sentence_vectors: bool = Field(True, description="Encode every sentence with the sentence model when indexing "
+                                   "and look them up when rereading; false: reread the leaders' sentences per "
+                                   "question (a faster index, slower answers).")
     rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user per minute.")
     reindex_every_minutes: float = Field(0, ge=0, description="Reindex on a schedule; 0 turns it off.")
     reindex_worker: bool = Field(True, description="This process writes the index: the schedule and admins' "

@@ -31,7 +31,8 @@ class Searcher:
     """Answers questions from the current index version of one data directory."""
 
     def __init__(self, data_dir: Path, rerank: bool = True, query_model: str = "auto", reranker: str = "",
-                 topic: str = "", weights: Weights | None = None, sentence_model: str = DEFAULT_SENTENCE_MODEL) -> None:
+                 topic: str = "", weights: Weights | None = None, sentence_model: str = DEFAULT_SENTENCE_MODEL,
+                 sentence_vectors: bool = True) -> None:
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "parley.sqlite3")
         self.rerank = rerank
@@ -40,6 +41,7 @@ class Searcher:
         self.topic = topic  # what the sources are about: ambiguous questions lean to it; "" for no lean
         self.weights = weights  # the ranking's table; None for the fitted one that ships
         self.sentence_model = sentence_model  # what rereads the leaders' sentences; "" for the question encoder
+        self.sentence_vectors = sentence_vectors  # look the sentences' vectors up where stored; False: encode them
         self._version: IndexVersion | None = None
         self._ranker: Ranker | None = None
         self._lock = threading.Lock()
@@ -82,7 +84,7 @@ class Searcher:
                 cross_encoder = load_cross_encoder(self.reranker) if self.rerank and self.reranker else None
                 reader = load_sentence_reader(self.sentence_model) if self.rerank and self.sentence_model else None
                 stored = version.sentence_vectors  # the reader's own vectors, or it rereads per question
-                if reader is None or stored is None or stored.model != self.sentence_model:
+                if not self.sentence_vectors or reader is None or stored is None or stored.model != self.sentence_model:
                     stored = None
                 self._ranker = Ranker(version, self.store, encoder, cross_encoder, self.topic, self.weights, reader,
                                       stored)

@@ -103,6 +103,7 @@ def test_the_leaders_sentences_are_reread_from_the_sentence_models_vectors_store
     ranker = searcher.ranker()
     assert ranker.reader is reader and ranker.encoder is not reader
     assert ranker.sentence_vectors is searcher.version().sentence_vectors is not None
+    assert Searcher(indexed_dir, sentence_vectors=False).ranker().sentence_vectors is None  # told to encode them
     read = []
     real_encode = reader.encode
     monkeypatch.setattr(reader, "encode", lambda texts, *args, **kwargs: read.extend(texts)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot.service import Parley
+from config import load_settings
 from config.settings import DEFAULT_MODEL
 from index.build import reindex
 from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
@@ -75,3 +77,17 @@ def test_without_a_sentence_model_a_version_stores_none_and_choosing_one_writes_
     chosen = reindex(tmp_path / "data", load_sources(toml), DEFAULT_MODEL)
     assert chosen.new_version and chosen.passages_embedded == 0 and chosen.sentences_encoded == 7
     assert load_version(tmp_path / "data").sentence_vectors.model == DEFAULT_SENTENCE_MODEL
+
+
+def test_told_not_to_store_sentence_vectors_parley_indexes_none_and_rereads_per_question(tmp_path, embedder,
+                                                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)  # away from any .env
+    toml = write_corpus(tmp_path / "src", articles(TEXTS))
+    parley = Parley(load_settings(data_dir=tmp_path / "data", sources=toml, sentence_vectors=False))
+    report = parley.reindex_now("test")
+    assert report.new_version and report.sentences_encoded == 0
+    assert load_version(tmp_path / "data").sentence_vectors is None
+    ranker = parley.searcher.ranker()
+    assert ranker.sentence_vectors is None and ranker.reader is not ranker.encoder  # bge rereads live
+    reply = parley.ask("Where did the alliance council gather?")
+    assert "Brussels" in reply.quotes[0].text

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 FILE = "sentence_vectors.npy"
 READ_CHARS = 400  # of a sentence the model reads: a longer one is a list or a table, not one statement
-ENCODE_BATCH = 16  # sentences a call: short batches pad little
+#: Sentences a call: one, as the question is. The int8 model quantizes its activations per call, so in a batch
+#: a sentence's vector would depend on the sentences beside it; alone it is the same in every reindex and reread.
+ENCODE_BATCH = 1
 STORE_BATCH = 256  # passages encoded and committed together
 
 

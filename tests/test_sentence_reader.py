@@ -117,6 +117,8 @@ def test_the_leaders_sentences_are_reread_from_the_sentence_models_vectors_store
         spans = sentences.spans[sentences.first[c.row]:sentences.first[c.row + 1]].tolist()
         focus = ranker.sentence_vectors.of([sentences.first[c.row] + spans.index(list(c.focus))])[0]
         assert c.features["sentence_meaning"] == pytest.approx(float(focus @ question), abs=1e-5)
+        live = real_encode([c.passage.text[c.focus[0]:c.focus[1]][:400]])[0]  # what a live reread would read
+        assert np.allclose(focus, live, atol=2e-3)  # float16
 
 
 def test_a_version_without_the_sentence_models_vectors_is_reread_per_question(tmp_path, reader, monkeypatch):

@@ -29,13 +29,12 @@ from index.quotes import MAX_QUOTE_CHARS, Answer, Quote, QuoteSpeaker, Refusal, 
 from index.ranking import abstention, dedup, priors, sentence_features, speaker_feature
 from index.ranking.candidates import Candidate, gather
 from index.ranking.weights import Weights, load_weights
-from index.sentence_vectors import SentenceVectors, sentence_text
+from index.sentence_vectors import ENCODE_BATCH, SentenceVectors, sentence_text
 from index.sentence_words import SentenceWords
 from index.store import StoredPassage
 
 CROSS_ENCODE_CHARS = 300  # of whole sentences around the answering one, after the title
 DEDUPLICATED_PASSAGES = 4096  # passages whose shingles are kept between questions
-REREAD_BATCH = 4  # sentences a live reread encodes at once: small batches pad less and keep memory small
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -132,15 +131,15 @@ class Ranker:
         """``sentence_meaning`` of the leaders, by the sentence reader (the question encoded by it too)."""
         if self.reader is not self.encoder:
             qvec = self.reader.encode_query(query.text)
-        sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self._sentence_vectors, self.weights)
+        sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self._vectors_of, self.weights)
 
-    def _sentence_vectors(self, owners: list[tuple[Candidate, sentence_features.RankedSentence]]) -> np.ndarray:
+    def _vectors_of(self, owners: list[tuple[Candidate, sentence_features.RankedSentence]]) -> np.ndarray:
         """The reader's vectors of these candidates' sentences: stored with the version, or encoded now."""
         if self.sentence_vectors is not None:
             first = self._sentences.first
             return self.sentence_vectors.of([int(first[c.row]) + s.order for c, s in owners])
         return self.reader.encode([sentence_text(c.passage.text, s.span) for c, s in owners],
-                                  batch_size=REREAD_BATCH)
+                                  batch_size=ENCODE_BATCH)
 
     def leading(self, query: Query, rerank: bool = True) -> list[Candidate]:
         """Stages 1–4 and the cross-encoder: the distinct leading candidates in their final order."""

@@ -136,7 +136,7 @@ def main() -> None:
                         **{f"abstain_{name}": round(value, 4) for name, value in coefficients.items()})
         record = json.loads(WEIGHTS_FILE.read_text())["fit"]
         record["abstention"] = {
-            "method": f"logistic regression over {', '.join(EVIDENCE)}; threshold for ≤ {args.max_false:.0%} "
+            "method": f"logistic regression over {', '.join(EVIDENCE)}; threshold for ≤ {args.max_false:.1%} "
                       "of answerable train questions refused", "folds": f"{args.folds}, grouped by article",
             "date": date.today().isoformat(), "cross_validated_train": {"floors": cv_floors, "learned": cv_learned}}
         save_weights(table, record)

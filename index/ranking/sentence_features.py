@@ -89,11 +89,11 @@ def context_after(c: Candidate) -> bool:
     both sides and the one after holds at least as much of the question's words. An answer often follows
     the sentence that names its setting ("Ryabkov again denied any plans to invade." "We will not attack,
     raid or invade Ukraine.")."""
-    in_place = sorted(c.sentences, key=lambda s: s.order)
-    i = next((s.order for s in in_place if s.span == c.focus), 0)
-    if i == 0 or i + 1 == len(in_place):  # a neighbour in another passage: its words are not known here
+    coverage = {s.order: s.coverage for s in c.sentences}
+    i = next((s.order for s in c.sentences if s.span == c.focus), 0)
+    if i == 0 or i + 1 == len(coverage):  # a neighbour in another passage: its words are not known here
         return False
-    return in_place[i + 1].coverage >= in_place[i - 1].coverage
+    return coverage[i + 1] >= coverage[i - 1]
 
 
 def rank_sentences(text: str, held: Held, query: Query, weights_by_word: dict[int, float], total: float,

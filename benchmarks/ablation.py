@@ -52,8 +52,8 @@ def main() -> None:
     data_dir = args.data_dir or settings.data_dir
     print(f"{'configuration':34} hit@1  hit@3  hit@5  MRR@5  false-nc  abst-acc")
     for label, weights in rows(load_weights()):
-        searcher = Searcher(data_dir, rerank=not args.no_rerank, reranker=args.reranker, topic=settings.topic,
-                            weights=weights, sentence_model=settings.sentence_model)
+        searcher = Searcher.from_settings(settings, data_dir=data_dir, rerank=not args.no_rerank,
+                                          reranker=args.reranker, weights=weights)
         m = metrics([(item, searcher.ask(item["question"], k=5).to_dict()) for item in items])
         print(f"{label:34} {m['hit@1']:.3f}  {m['hit@3']:.3f}  {m['hit@5']:.3f}  {m['mrr@5']:.3f}  "
               f"{m['false_abstention']:.3f}  {m['abstention_accuracy']}", flush=True)

@@ -97,8 +97,7 @@ def main() -> None:
     data_dir = args.data_dir or settings.data_dir
     shipped = load_weights()
     rules = tuple(rule for rule in shipped.rules if rule not in (*FLOORS, LEARNED))
-    searcher = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker,
-                        sentence_model=settings.sentence_model)
+    searcher = Searcher.from_settings(settings, data_dir=data_dir, weights=shipped, reranker=args.reranker)
     train = load_questions(args.train)
     x, fixed, floors = observe(searcher, train, rules)
     answerable = np.array([not item.get("unanswerable") for item in train])

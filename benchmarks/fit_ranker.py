@@ -186,11 +186,8 @@ def coordinate_ascent(cache: list[Cached | None], start: Weights, guard: list[Ca
     return best
 
 
-def real_metrics(data_dir: Path, topic: str, weights: Weights, items: list[dict], reranker: str,
-                 sentence_model: str, rerank: bool = True) -> dict:
-    """score.py's metrics of the real ranker with ``weights`` on ``items``, every stage or (``rerank`` off) fast."""
-    searcher = Searcher(data_dir, topic=topic, weights=weights, reranker=reranker, sentence_model=sentence_model,
-                        rerank=rerank)
+def real_metrics(searcher: Searcher, items: list[dict]) -> dict:
+    """score.py's metrics of the real ranker ``searcher`` on ``items``."""
     return metrics([(item, searcher.ask(item["question"], k=5).to_dict()) for item in items])
 
 
@@ -226,9 +223,14 @@ def main() -> None:
         shipped = replace(shipped, cross_encoder=0.0)
     train = load_questions(args.train)
     folds = article_folds(train, args.folds)
+
+    def searcher(weights: Weights, rerank: bool = True) -> Searcher:
+        """The served searcher with ``weights`` and the cross-encoder fitted, every stage or the fast path."""
+        return Searcher.from_settings(settings, data_dir=data_dir, weights=weights, reranker=args.reranker,
+                                      rerank=rerank)
+
     started = time.perf_counter()
-    ranker = Searcher(data_dir, topic=settings.topic, weights=shipped, reranker=args.reranker,
-                      sentence_model=settings.sentence_model).ranker()
+    ranker = searcher(shipped).ranker()
     cache = [cache_question(ranker, item, shipped) if not item.get("unanswerable") else None for item in train]
     print(f"cached {len(train)} train questions in {time.perf_counter() - started:.0f} s", flush=True)
     answerable = [c for c in cache if c is not None] + [None] * sum(
@@ -248,9 +250,8 @@ def main() -> None:
         fitted = coordinate_ascent(inside, shipped, guard, free)
         for table, weights in (("shipped", shipped), ("fitted", fitted)):
             for path, rerank in PATHS.items():
-                searcher = Searcher(data_dir, topic=settings.topic, weights=weights, reranker=args.reranker,
-                                    sentence_model=settings.sentence_model, rerank=rerank)
-                pairs[table, path] += [(item, searcher.ask(item["question"], k=5).to_dict()) for item in held]
+                served = searcher(weights, rerank)
+                pairs[table, path] += [(item, served.ask(item["question"], k=5).to_dict()) for item in held]
         changed = {name: getattr(fitted, name) for name in FREE if getattr(fitted, name) != getattr(shipped, name)}
         print(f"fold {fold}: {len(held)} held out; fitted {changed}", flush=True)
     cv = {key: metrics(found) for key, found in pairs.items()}
@@ -263,8 +264,7 @@ def main() -> None:
                 chosen = [(i, a) for i, a in pairs[table, "every stage"] if str(i.get(key)) == value]
                 print(row(f"  {key}={value}: {table}", metrics(chosen)))
     final = coordinate_ascent(cache, shipped, guard, free)
-    dev_scores = {(table, path): real_metrics(data_dir, settings.topic, weights, dev, args.reranker,
-                                              settings.sentence_model, rerank)
+    dev_scores = {(table, path): real_metrics(searcher(weights, rerank), dev)
                   for table, weights in (("shipped", shipped), ("fitted", final)) for path, rerank in PATHS.items()}
     for (table, path), m in dev_scores.items():
         print(row(f"dev {path}, {'shipped' if table == 'shipped' else 'fit on all of train'}", m))

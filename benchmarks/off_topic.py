@@ -91,8 +91,7 @@ def searcher_from_arguments() -> Searcher:
     parser.add_argument("--no-rerank", action="store_true")
     args = parser.parse_args()
     settings = load_settings()
-    return Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, reranker=settings.reranker,
-                    topic=settings.topic, sentence_model=settings.sentence_model)
+    return Searcher.from_settings(settings, data_dir=args.data_dir or settings.data_dir, rerank=not args.no_rerank)
 
 
 def main() -> None:

@@ -128,7 +128,8 @@ def main() -> None:
     started = time.perf_counter()
     items = [item for item in load_questions(args.questions) if not item.get("unanswerable")]
     items = items[:args.limit] if args.limit else items
-    ranker = Searcher(args.data_dir or load_settings().data_dir, rerank=False).ranker()
+    settings = load_settings()
+    ranker = Searcher.from_settings(settings, data_dir=args.data_dir or settings.data_dir, rerank=False).ranker()
     texts = ranker.store.passage_texts(ranker.version.ids.tolist())
     holders = answer_rows(texts)
     print(f"{len(texts)} passages, {len(items)} answerable questions; loaded in "

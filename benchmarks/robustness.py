@@ -67,8 +67,8 @@ def main() -> None:
     args = parser.parse_args()
     items = load_questions(args.questions)
     settings = load_settings()
-    searcher = Searcher(args.data_dir or settings.data_dir, rerank=not args.no_rerank, reranker=settings.reranker,
-                        topic=settings.topic, sentence_model=settings.sentence_model)
+    searcher = Searcher.from_settings(settings, data_dir=args.data_dir or settings.data_dir,
+                                      rerank=not args.no_rerank)
     print(f"{'questions':32} hit@1  hit@3  hit@5  MRR@5  refused  abstention accuracy")
     for row, change in VARIANTS:
         pairs = [(item, searcher.ask(change(item["question"]), k=5).to_dict()) for item in items]

@@ -218,7 +218,7 @@ def recall(args: argparse.Namespace) -> dict:
     """The FAISS index's top 10 and 100 against exact search, its search time, and the float16 rounding error."""
     version = load_version(args.data_dir)
     vectors = version.vectors
-    searcher = Searcher(args.data_dir, rerank=False)
+    searcher = Searcher.from_settings(load_settings(), data_dir=args.data_dir, rerank=False)
     encoder = searcher.ranker().encoder
     queries = np.vstack([encoder.encode_query(q) for q in questions(args)]).astype(np.float32)
     best = np.zeros((len(queries), 0), dtype=np.int64)
@@ -257,8 +257,7 @@ def ask(args: argparse.Namespace) -> dict:
     """Warm ``ask`` latency for one setting, and (fast path) BM25's share of it."""
     asked = questions(args)
     settings = load_settings()
-    searcher = Searcher(args.data_dir, rerank=args.rerank, reranker=args.reranker, topic=settings.topic,
-                        sentence_model=settings.sentence_model)
+    searcher = Searcher.from_settings(settings, data_dir=args.data_dir, rerank=args.rerank, reranker=args.reranker)
     started = time.perf_counter()
     searcher.ask(asked[0])
     first = time.perf_counter() - started

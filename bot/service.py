@@ -42,9 +42,7 @@ class Parley:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.searcher = Searcher(settings.data_dir, rerank=settings.rerank, query_model=settings.query_model,
-                                 reranker=settings.reranker, topic=settings.topic,
-                                 sentence_model=settings.sentence_model, sentence_vectors=settings.sentence_vectors)
+        self.searcher = Searcher.from_settings(settings)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.state = open_state(settings.data_dir, settings.database_url)
         # one process moves old votes: replicas starting together would each find the table empty and copy them

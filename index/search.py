@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from index.cross_encoder import load_cross_encoder
 from index.embed import load_served_encoder, serving_encoder
@@ -17,6 +18,9 @@ from index.ranking import Ranker, Weights
 from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
 from index.store import Store
 from index.versions import IndexVersion, built_by_older_rules, current_name, load_version, served_manifest
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 
 class NotIndexed(Exception):
@@ -45,6 +49,15 @@ class Searcher:
         self._version: IndexVersion | None = None
         self._ranker: Ranker | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> Searcher:
+        """The searcher the settings describe, as the bot serves it; ``overrides`` are what a benchmark varies
+        (``weights``, ``rerank``, …), so everything else it measures is what is served."""
+        served = {"data_dir": settings.data_dir, "rerank": settings.rerank, "query_model": settings.query_model,
+                  "reranker": settings.reranker, "topic": settings.topic, "sentence_model": settings.sentence_model,
+                  "sentence_vectors": settings.sentence_vectors}
+        return cls(**{**served, **overrides})
 
     def version(self) -> IndexVersion:
         """The served version, reloaded when ``CURRENT`` has moved on."""

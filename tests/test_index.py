@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
+from config import load_settings
 from config.settings import DEFAULT_MODEL
 from index import build, versions
 from index.build import ReindexBusy, reindex
@@ -266,3 +267,13 @@ def test_passages_and_their_articles_are_looked_up_by_any_number_of_ids(indexed_
     found = store.passages_by_id(many)
     assert found == store.passages_by_id(ids) and sorted(found) == sorted(ids)
     assert store.doc_ids_of(many) == {passage.doc_id for passage in found.values()} != set()
+
+
+def test_a_searcher_from_settings_serves_what_they_say_but_for_what_a_benchmark_overrides(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # away from any .env
+    settings = load_settings(data_dir=tmp_path, rerank=False, query_model="same", reranker="", topic="Arctic fishing",
+                             sentence_model="", sentence_vectors=False)
+    searcher = Searcher.from_settings(settings, rerank=True)
+    assert (searcher.data_dir, searcher.rerank, searcher.query_model, searcher.reranker, searcher.topic,
+            searcher.sentence_model, searcher.sentence_vectors) == (tmp_path, True, "same", "", "Arctic fishing", "",
+                                                                    False)

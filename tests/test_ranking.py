@@ -14,9 +14,9 @@ from config.settings import DEFAULT_TOPIC
 from index import query, spelling
 from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
-from index.query import clean_question, parse_query
+from index.query import Query, clean_question, parse_query
 from index.ranking import Weights, load_weights
-from index.ranking.abstention import EVIDENCE, evidence, leading_texts
+from index.ranking.abstention import EVIDENCE, Coverage, evidence, leading_texts
 from index.ranking.candidates import Candidate, gather
 from index.ranking.priors import primary_share
 from index.ranking.sentence_features import RankedSentence, context_after, rank_sentences, sentence_coverage
@@ -24,6 +24,7 @@ from index.search import NotIndexed, Searcher
 from index.sentence_words import SentenceWords
 from index.sentences import sentence_spans
 from index.spelling import correct
+from index.store import StoredPassage
 from tests.conftest import index_corpus
 
 FILLER = ("Officials spoke to reporters in the lobby afterwards. Several diplomats declined to comment. "
@@ -650,3 +651,16 @@ def test_the_learned_rule_refuses_when_the_evidence_model_gives_a_low_chance(sea
     facts = evidence(query, ranked, leading_texts(ranked, ranker.weights), ranker.coverage)
     assert set(facts) == set(EVIDENCE) and facts["names"] == 1.0 and 0 < facts["words"] <= 1
     assert facts["relevance"] == max(c.features["cross_encoder"] for c in ranked[:ranker.weights.cross_encode_top])
+
+
+def test_the_learned_rule_reads_the_names_the_first_answers_own_sentence_holds_apart_from_its_passages():
+    text = "Lavrov met Blinken in Geneva on Friday. He called the talks frank and useful."
+    passage = StoredPassage(1, "d", 0, len(text), text, "Talks", "https://example.org/d", "Wire", "news", None, "h")
+    answering = Candidate(1, 0, {"dense": 0.6, "words_held": 0.5}, 1.0, passage, focus=(40, len(text)))
+    query = Query("What did Lavrov tell Blinken?", names=tuple(tokenize("Lavrov Blinken")))
+    coverage = Coverage(lambda token: 1, set(), None, None)
+    facts = evidence(query, [answering], [f"{passage.title} {text}"], coverage)
+    assert facts["names"] == 1.0 and facts["sentence_names"] == 0.0  # the passage names them, the answer doesn't
+    answering.focus = (0, 39)
+    assert evidence(query, [answering], [f"{passage.title} {text}"], coverage)["sentence_names"] == 1.0
+    assert evidence(replace(query, names=()), [answering], [text], coverage)["sentence_names"] == 1.0  # none asked

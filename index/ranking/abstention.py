@@ -48,20 +48,26 @@ def refusal(query: Query, ranked: list[Candidate], coverage: Coverage, weights: 
 
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
-EVIDENCE = ("dense", "words", "names", "numbers", "top", "relevance")  # what the learned rule weighs
+EVIDENCE = ("dense", "words", "names", "sentence_names", "numbers", "top", "relevance")  # what the learned rule weighs
 
 
 def evidence(query: Query, ranked: list[Candidate], texts: list[str], coverage: Coverage) -> dict[str, float]:
     """How much of the question the leading candidates hold: the best passage similarity, the best sentence's
-    share of its words, the share of its names and of its numbers (not years) the three leading passages hold,
-    the top score, and the cross-encoder's best relevance. The learned rule weighs these."""
+    share of its words, the share of its names the three leading passages hold and the share the first answer's
+    own sentence holds (weighed against each other: an answer's passage names who the question asks about and
+    its sentence gives the answer, where a sentence that merely repeats the names is no answer), the share of
+    its numbers (not years) the passages hold, the top score, and the cross-encoder's best relevance. The
+    learned rule weighs these."""
     leading = [_words(text) for text in texts[:3]]
     names = [name for name in query.names if name not in coverage.outlet_words]
     numbers = [n for n in _NUMBER.findall(query.text) if not YEAR.fullmatch(n)]
+    first = ranked[0]
+    answering = _words(first.passage.text[first.focus[0]:first.focus[1]])
     return {
         "dense": max(c.feature("dense") for c in ranked),
         "words": max(c.feature("words_held") for c in ranked),
         "names": sum(any(_mentions(words, name) for words in leading) for name in names) / len(names) if names else 1.0,
+        "sentence_names": sum(_mentions(answering, name) for name in names) / len(names) if names else 1.0,
         "numbers": sum(any(n in text for text in texts[:3]) for n in numbers) / len(numbers) if numbers else 1.0,
         "top": ranked[0].score,
         "relevance": max((c.features["cross_encoder"] for c in ranked if "cross_encoder" in c.features), default=0.0),
@@ -191,7 +197,7 @@ def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:
 
 @lru_cache(maxsize=16)
 def _words(text: str) -> frozenset[str]:
-    """A leading passage's stemmed words: the learned rule and the name rule read the same three passages."""
+    """A text's stemmed words: the learned rule and the name rule read the same three passages."""
     return frozenset(tokenize(text))
 
 

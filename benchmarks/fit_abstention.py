@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 
 from config import load_settings
 from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions
-from index.ranking import load_weights
+from index.ranking import Weights, load_weights
 from index.ranking.abstention import EVIDENCE, evidence, leading_texts, refusal
 from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
@@ -70,6 +70,14 @@ def fit(x: np.ndarray, answerable: np.ndarray, fixed: np.ndarray,
     if allowed < 0 or not len(chances):
         return model, 0.0
     return model, float(chances[allowed]) if allowed < len(chances) else 1.0
+
+
+def fitted_table(shipped: Weights, model: LogisticRegression, threshold: float, rules: tuple[str, ...]) -> Weights:
+    """``shipped`` with the learned rule (``model``, refusing below ``threshold``) before the fixed ``rules``."""
+    coefficients = dict(zip(EVIDENCE, model.coef_[0].tolist(), strict=True))
+    return replace(shipped, abstain_bias=round(float(model.intercept_[0]), 4), abstain_at=round(threshold, 4),
+                   rules=(LEARNED, *rules),
+                   **{f"abstain_{name}": round(value, 4) for name, value in coefficients.items()})
 
 
 def rates(refused: np.ndarray, answerable: np.ndarray, items: list[dict]) -> dict:
@@ -130,9 +138,7 @@ def main() -> None:
               and cv_learned["unanswerable_refused"] > cv_floors["unanswerable_refused"]
               and dev_learned_rates["false_not_covered"] <= args.max_false)
     if args.write and better:
-        table = replace(shipped, abstain_bias=round(float(model.intercept_[0]), 4), abstain_at=round(threshold, 4),
-                        rules=(LEARNED, *rules),
-                        **{f"abstain_{name}": round(value, 4) for name, value in coefficients.items()})
+        table = fitted_table(shipped, model, threshold, rules)
         record = json.loads(WEIGHTS_FILE.read_text())["fit"]
         record["abstention"] = {
             "method": f"logistic regression over {', '.join(EVIDENCE)}; threshold for ≤ {args.max_false:.1%} "

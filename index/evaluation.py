@@ -70,6 +70,11 @@ def evaluate(searcher, items: list[dict], k: int = 5, misses_path: Path | None =
         answer = searcher.ask(item["question"], k=k).to_dict()
         latencies.append(time.perf_counter() - started)
         pairs.append((item, answer))
+    return report(pairs, latencies, misses_path)
+
+
+def report(pairs: list[tuple[dict, dict]], latencies: list[float], misses_path: Path | None = None) -> dict:
+    """score.py's metrics of the answers, overall and by group, with refusals by reason, latency and misses."""
     result = {"overall": metrics(pairs), **{f"by_{key}": _grouped(pairs, key) for key in GROUPS},
               "refusals": refusals(pairs),
               "latency_ms": {"p50": round(1000 * percentile(latencies, 50), 1),

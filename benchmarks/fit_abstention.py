@@ -14,13 +14,14 @@ the hand-set floors ("weak-evidence", "far-in-meaning") and for the learned rule
 dev. ``--write`` stores the model fitted on all of train in ``index/ranking/weights.json`` and swaps the
 floors for it, when it refuses more unanswerable questions at no more than the allowed false rate; run
 ``make test`` after: a model calibrated on one corpus may refuse too much on another (the small test
-corpora caught the first fit).
+corpora caught the first fit). The record keeps what a person added to it (why this limit, evidence tried).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date
@@ -140,9 +141,10 @@ def main() -> None:
     if args.write and better:
         table = fitted_table(shipped, model, threshold, rules)
         record = json.loads(WEIGHTS_FILE.read_text())["fit"]
-        record["abstention"] = {
+        record["abstention"] = {**record.get("abstention", {}),  # a person's notes on earlier fits stay
             "method": f"logistic regression over {', '.join(EVIDENCE)}; threshold for ≤ {args.max_false:.1%} "
                       "of answerable train questions refused", "folds": f"{args.folds}, grouped by article",
+            "command": " ".join(["benchmarks/fit_abstention.py", *sys.argv[1:]]),
             "date": date.today().isoformat(), "cross_validated_train": {"floors": cv_floors, "learned": cv_learned}}
         save_weights(table, record)
         print("wrote index/ranking/weights.json")

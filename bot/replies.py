@@ -7,6 +7,7 @@ wording of help, refusals and reports lives here so every platform says the same
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,7 +15,8 @@ from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit
 
 from index.articles import visible as visible  # re-exported: every front end cleans what it shows with it
-from index.quotes import Answer, Quote
+from index.quotes import Answer, Quote, window
+from index.sentences import sentence_spans
 
 if TYPE_CHECKING:  # imported for the type only: it pulls in BM25 and FAISS
     from index.timeline import Statement
@@ -216,6 +218,20 @@ class ReindexReply:
         """What the run encoded and how long it took (no text from sources or users: nothing to escape)."""
         sentences = f" ({self.sentences_encoded:,} sentences encoded)" if self.sentences_encoded else ""
         return f"{self.passages_embedded:,} passages embedded{sentences} in {self.seconds:.1f} s"
+
+
+def fitted_quote(quote: Quote, budget: int, render: Callable[[int, int], str]) -> str:
+    """``render(start, end)`` of the quote cut to whole sentences around its answering sentence (``window``), the
+    widest cut found whose rendering fits ``budget`` chars: escaping and markup make it longer than the text."""
+    text = quote.text
+    focus = quote.highlight or (sentence_spans(text) or [(0, len(text))])[0]
+    start, end, limit = 0, len(text), len(text)
+    while True:
+        shown = render(start, end)
+        if len(shown) <= budget or limit <= 1:
+            return shown
+        limit = max(1, min(limit - 1, limit * budget // len(shown)))
+        start, end = window(text, focus, limit)
 
 
 def source_line(quote: Quote) -> str:

@@ -19,8 +19,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import replies
-from index.quotes import Quote, window
-from index.sentences import sentence_spans
+from index.quotes import Quote
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -139,19 +138,11 @@ def source_embed(quote: Quote, quoted: bool = True) -> discord.Embed:
 def quote_markdown(quote: Quote, limit: int) -> str:
     """“The quote” with the answering sentence in bold, escaped, cut to whole sentences in ``limit``.
 
-    The cut keeps the answering sentence and as much context around it as fits (``window``), so
+    The cut keeps the answering sentence and as much context around it as fits (``replies.fitted_quote``), so
     the text shown is always a verbatim slice of the article, marked with … where it was cut.
     """
-    text = quote.text
-    spans = sentence_spans(text) or [(0, len(text))]
-    focus = quote.highlight or spans[0]
-    budget = limit
-    while True:
-        start, end = (0, len(text)) if len(text) <= budget else window(text, focus, budget)
-        shown = _marked(text, start, end, quote.highlight)
-        if len(shown) <= limit or budget <= 1:
-            return shown[:limit]
-        budget -= max(1, len(shown) - limit)
+    shown = replies.fitted_quote(quote, limit, lambda start, end: _marked(quote.text, start, end, quote.highlight))
+    return shown[:limit]  # one sentence that can't be cut to fit
 
 
 def _marked(text: str, start: int, end: int, highlight: tuple[int, int] | None) -> str:

@@ -30,8 +30,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.messages import Link
 
 from bot import replies
-from index.quotes import Quote, window
-from index.sentences import sentence_spans
+from index.quotes import Quote
 
 MAX_TEXT = 3000
 MAX_BLOCKS = 50
@@ -134,19 +133,13 @@ def quote_markup(quote: Quote, budget: int = MAX_TEXT, literal: bool = False) ->
     """The quote as mrkdwn ``>`` lines within ``budget`` chars, shortened to whole sentences.
 
     ``literal`` gives it for a ``plain_text`` object instead: in quotation marks, with no bold. The
-    escaped text can be up to five times longer than the article's, so the window is shrunk until
-    the markup fits; ``index.quotes.window`` keeps the answering sentence and cuts at sentence
-    boundaries (mid-sentence only when that one sentence alone is too long).
+    escaped text can be up to five times longer than the article's, so the quote is cut (``replies.fitted_quote``:
+    whole sentences around the answering one) until the markup fits.
     """
     text = quote.text
-    focus = quote.highlight or (sentence_spans(text) or [(0, len(text))])[0]
-    start, end, limit = 0, len(text), len(text)
-    while True:
-        markup = _quote_plain(text, start, end) if literal else _quote_lines(text, quote.highlight, start, end)
-        if len(markup) <= budget:
-            return markup
-        limit = max(1, min(limit - 1, limit * budget // len(markup)))
-        start, end = window(text, focus, limit)
+    if literal:
+        return replies.fitted_quote(quote, budget, lambda start, end: _quote_plain(text, start, end))
+    return replies.fitted_quote(quote, budget, lambda start, end: _quote_lines(text, quote.highlight, start, end))
 
 
 def _quote_plain(text: str, start: int, end: int) -> str:

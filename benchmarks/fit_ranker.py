@@ -78,10 +78,10 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     qvec = ranker.encoder.encode_query(query.text)
     candidates = gather(ranker.version, ranker._rows, query.words, qvec, weights)
     passages = ranker.store.passages_by_id([c.pid for c in candidates])
-    ranked = read_sentences(candidates, query, lexical, ranker._sentences, passages, weights)
+    read_sentences(candidates, query, lexical, ranker._sentences, passages, weights)
     if not candidates:
         return None
-    prefer_spoken(candidates, ranked, query, ranker.version.speakers, weights)
+    prefer_spoken(candidates, query, ranker.version.speakers, weights)
     for c in candidates:
         question_priors(c, query, ranker.coverage.last)
         c.rescore(weights)
@@ -92,7 +92,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
         return any(alias in text for alias in aliases)
 
     by_words = [hits(c) for c in candidates]
-    ranker.reread(candidates, ranked, query, qvec)  # all of them, so any number of leaders can be replayed
+    ranker.reread(candidates, query, qvec)  # all of them, so any number of leaders can be replayed
     rows = [c.row for c in candidates]
     titled = ranker.version.titles.similarity(qvec, rows)
     topics = (ranker.version.vectors.similarity(ranker._topic, rows) if ranker._topic is not None

@@ -29,6 +29,7 @@ class Candidate:
     passage: StoredPassage | None = None
     focus: tuple[int, int] = (0, 0)
     sentences: list[RankedSentence] = field(default_factory=list)  # all its sentences, best first: where quotes grow
+    answering: list[RankedSentence] = field(default_factory=list)  # those it may answer with (a named speaker's)
     also: list[str] = field(default_factory=list)
 
     def feature(self, name: str) -> float:

@@ -108,15 +108,15 @@ class Ranker:
         qvec = self.encoder.encode_query(query.text)  # per call: one Ranker serves concurrent questions
         candidates = gather(self.version, self._rows, query.words, qvec, w)
         passages = self.store.passages_by_id([c.pid for c in candidates])
-        ranked_sentences = sentence_features.read_sentences(candidates, query, lexical, self._sentences, passages, w)
+        sentence_features.read_sentences(candidates, query, lexical, self._sentences, passages, w)
         if w.speaker:
-            speaker_feature.prefer_spoken(candidates, ranked_sentences, query, self.version.speakers, w)
+            speaker_feature.prefer_spoken(candidates, query, self.version.speakers, w)
         for c in candidates:
             priors.question_priors(c, query, self.coverage.last)
             c.rescore(w)
         if rerank:
             leaders = sorted(candidates, key=lambda c: c.score, reverse=True)[:w.leaders]
-            self.reread(leaders, ranked_sentences, query, qvec)
+            self.reread(leaders, query, qvec)
         rows = [c.row for c in candidates]
         titled = self.version.titles.similarity(qvec, rows)
         topics = (self.version.vectors.similarity(self._topic, rows) if self._topic is not None
@@ -126,12 +126,11 @@ class Ranker:
             c.rescore(w)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
-    def reread(self, leaders: list[Candidate], ranked_sentences: dict[int, list[sentence_features.RankedSentence]],
-               query: Query, qvec: np.ndarray) -> None:
+    def reread(self, leaders: list[Candidate], query: Query, qvec: np.ndarray) -> None:
         """``sentence_meaning`` of the leaders, by the sentence reader (the question encoded by it too)."""
         if self.reader is not self.encoder:
             qvec = self.reader.encode_query(query.text)
-        sentence_features.reread_meaning(leaders, ranked_sentences, qvec, self._vectors_of, self.weights)
+        sentence_features.reread_meaning(leaders, qvec, self._vectors_of, self.weights)
 
     def _vectors_of(self, owners: list[tuple[Candidate, sentence_features.RankedSentence]]) -> np.ndarray:
         """The reader's vectors of these candidates' sentences: stored with the version, or encoded now."""

@@ -36,8 +36,9 @@ class RankedSentence:
 
 
 def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_words, passages: dict,
-                   weights: Weights) -> dict[int, list[RankedSentence]]:
-    """Set each candidate's passage, focus and word features; return its sentences, best first.
+                   weights: Weights) -> None:
+    """Set each candidate's passage, its sentences best first (all of them may answer, until ``speaker_feature``
+    narrows them), focus and word features.
 
     Features: ``sentence_words`` and ``answer_kind`` of the best sentence (words most candidates share
     discounted), and ``words_held``, the best plain share of the question's words, which abstention weighs.
@@ -52,27 +53,24 @@ def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_
     total = (sum(plain.values()) + unheld) or 1.0  # words no passage holds count against every sentence
     telling = discriminating(plain, found, weights.shared_word_discount)
     captions = sentence_words.captions_of(rows)
-    ranked: dict[int, list[RankedSentence]] = {}
     for c, held, captioned in zip(candidates, found, captions, strict=True):
         c.passage = passages[c.pid]
-        ranked[c.pid] = c.sentences = rank_sentences(c.passage.text, held, query, telling, total, names, captioned,
-                                                     weights)
-        best = ranked[c.pid][0]
+        c.sentences = c.answering = rank_sentences(c.passage.text, held, query, telling, total, names, captioned,
+                                                   weights)
+        best = c.sentences[0]
         c.focus = best.span
         c.features.update(sentence_words=best.coverage, answer_kind=float(best.holds),
                           words_held=max(share for share, _ in sentence_coverage(held, plain, total,
                                                                                  weights.neighbour_share)))
-    return ranked
 
 
 Reading = Callable[[list[tuple[Candidate, RankedSentence]]], np.ndarray]  # sentences → their vectors
 
 
-def reread_meaning(leaders: list[Candidate], ranked: dict[int, list[RankedSentence]], qvec: np.ndarray,
-                   read: Reading, weights: Weights) -> None:
+def reread_meaning(leaders: list[Candidate], qvec: np.ndarray, read: Reading, weights: Weights) -> None:
     """``sentence_meaning``: the bi-encoder similarity to the question of each leader's best sentences (their
     vectors by ``read``); the focus moves to the sentence best on meaning and words together."""
-    owners = [(c, sentence) for c in leaders for sentence in ranked[c.pid][:weights.meaning_sentences]]
+    owners = [(c, sentence) for c in leaders for sentence in c.answering[:weights.meaning_sentences]]
     if not owners:
         return
     vectors = read(owners)

@@ -15,7 +15,6 @@ import re
 from index.lexical import tokenize
 from index.query import Query
 from index.ranking.candidates import Candidate
-from index.ranking.sentence_features import RankedSentence
 from index.ranking.weights import Weights
 from index.speaker_table import SpeakerTable, normalise
 
@@ -71,10 +70,9 @@ def _first_named(words: list[str], positions: range, names: set[int], table: Spe
     return set(table.surnames.get(words[max(run)], ())) if run else set()
 
 
-def prefer_spoken(candidates: list[Candidate], ranked: dict[int, list[RankedSentence]], query: Query,
-                  table: SpeakerTable, weights: Weights) -> None:
+def prefer_spoken(candidates: list[Candidate], query: Query, table: SpeakerTable, weights: Weights) -> None:
     """Set ``speaker`` on each candidate; a candidate that gets it answers with its
-    named speaker's best sentence, and its ``ranked`` sentences become that speaker's alone, so rereading
+    named speaker's best sentence, and its ``answering`` sentences become that speaker's alone, so rereading
     them for meaning keeps the answer theirs. That sentence must hold the kind of answer asked for when the
     passage's best one does ("by what date …"); the passage's word features stay its best sentence's, the
     evidence "not covered" weighs."""
@@ -83,12 +81,12 @@ def prefer_spoken(candidates: list[Candidate], ranked: dict[int, list[RankedSent
         return
     for c, spoken in zip(candidates, table.row_speakers([c.row for c in candidates]), strict=True):
         theirs = {span for span, who, _ in spoken if who in named}
-        sentences = ranked[c.pid]
+        sentences = c.answering
         best = sentences[0]
         floor = weights.speaker_coverage * best.coverage
         chosen = next((s for s in sentences if s.span in theirs and s.coverage > 0 and s.coverage >= floor
                        and (s.holds or not best.holds)), None)
         c.features["speaker"] = float(chosen is not None)
         if chosen is not None:
-            ranked[c.pid] = [chosen] + [s for s in sentences if s is not chosen and s.span in theirs]
+            c.answering = [chosen] + [s for s in sentences if s is not chosen and s.span in theirs]
             c.focus = chosen.span

@@ -46,7 +46,7 @@ from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, per
 from index.lexical import LexicalIndex
 from index.passages import Passage, searchable_text
 from index.search import Searcher
-from index.sentence_words import SentenceWords
+from index.sentence_words import SentenceWords, passage_sentences
 from index.sentences import sentence_spans
 from index.store import Store, now
 from index.titles import TitleVectors
@@ -197,6 +197,7 @@ def build(args: argparse.Namespace) -> dict:
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dim)
     del blobs
     version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages,
+                            [passage_sentences(text) for text in passages],
                             TitleVectors.build(title_list, store.title_vectors(model), dim),
                             {"model": model, "dim": dim, "signature": signature(store.live_signature(model)),
                              "created": now()}, args.vector_index)

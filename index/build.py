@@ -26,6 +26,7 @@ from index.embed import load_embedder, resolve_precision
 from index.passages import Passage, searchable_text, split_passages
 from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
 from index.sentence_vectors import SentenceVectors, embed_sentences
+from index.sentence_words import Spans, passage_sentences
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
 from index.speaker_table import attribute_passages
 from index.store import Store, now
@@ -340,9 +341,11 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     matrix = np.vstack(vectors)
     dim = matrix.shape[1]
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
-    speakers = attribute_passages(store, ids, passages)
-    sentences = _sentence_vectors(store, sentence_model, ids, passages, listener, report)
-    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, title_vectors,
+    spans = [passage_sentences(text) for text in passages]  # once: their words, speakers and vectors share rows
+    speakers = attribute_passages(store, ids, passages, spans)
+    sentences = _sentence_vectors(store, sentence_model, ids, passages, spans, listener, report)
+    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, spans,
+                                   title_vectors,
                                    {"model": model, "dim": dim, "signature": built_from,
                                     "created": now()}, vector_index, speakers, sentences)
     report.new_version = True
@@ -350,7 +353,8 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     prune_versions(data_dir)
 
 
-def _sentence_vectors(store: Store, name: str, ids: list[int], passages: list[str], listener: Listener,
+def _sentence_vectors(store: Store, name: str, ids: list[int], passages: list[str],
+                      spans: list[Spans], listener: Listener,
                       report: ReindexReport) -> SentenceVectors | None:
     """The passages' sentence vectors by the sentence model ``name``; None without one, or when it cannot load
     (questions then reread sentences with the question encoder)."""
@@ -362,7 +366,7 @@ def _sentence_vectors(store: Store, name: str, ids: list[int], passages: list[st
         report.sentences_encoded = count
         listener.sentences_started(name, count)
 
-    return embed_sentences(store, name, reader, ids, passages, started, listener.embedded)
+    return embed_sentences(store, name, reader, ids, passages, spans, started, listener.embedded)
 
 
 def _embedded_titles(store: Store, embedding: Embedding, titles: list[str]) -> dict[str, np.ndarray]:

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.sentence_words import passage_sentences
-
 if TYPE_CHECKING:
     from index.embed import OnnxEmbedder
+    from index.sentence_words import Spans
     from index.store import Store
 
 FILE = "sentence_vectors.npy"
@@ -58,11 +57,11 @@ def sentence_text(passage: str, span: tuple[int, int]) -> str:
 
 
 def embed_sentences(store: Store, model: str, reader: OnnxEmbedder, ids: list[int], passages: list[str],
-                    started: Callable[[int], None], progress: Callable[[int], None]) -> SentenceVectors:
-    """Every sentence's vector for the passages ``ids`` (texts ``passages``), encoding only those the store
-    lacks for the spans they split into today; ``started`` hears how many sentences will be encoded and
-    ``progress`` each batch."""
-    spans = [passage_sentences(text) for text in passages]
+                    spans: list[Spans], started: Callable[[int], None],
+                    progress: Callable[[int], None]) -> SentenceVectors:
+    """Every sentence's vector for the passages ``ids`` (texts ``passages``, sentences ``spans``: the version's,
+    ``sentence_words.passage_sentences``), encoding only those the store lacks for these spans; ``started``
+    hears how many sentences will be encoded and ``progress`` each batch."""
     keys = [json.dumps(found) for found in spans]
     kept = store.sentence_vectors(model, ids)
     todo = [row for row, pid in enumerate(ids) if kept.get(pid, ("",))[0] != keys[row]]

@@ -22,6 +22,8 @@ from index.answer_types import is_caption
 from index.lexical import tokenize
 from index.sentences import sentence_spans
 
+Spans = list[tuple[int, int]]  # one passage's sentences, (start, end) each
+
 FILE = "sentences.npz"
 CAPITALISED = 0.8  # of a word's uses inside sentences, written with a capital: the word is a name…
 CAPITALISED_SEEN = 3  # …once it is used at least this often
@@ -42,11 +44,12 @@ class SentenceWords:
     captions: np.ndarray  # bool, one per sentence
 
     @classmethod
-    def build(cls, texts: list[str], vocabulary: dict[str, int]) -> SentenceWords:
-        """Split and tokenize ``texts`` (passage texts, in row order); words outside ``vocabulary`` are left out."""
+    def build(cls, texts: list[str], vocabulary: dict[str, int], sentences: list[Spans]) -> SentenceWords:
+        """Tokenize ``texts`` (passage texts, in row order) by their ``sentences`` (``passage_sentences`` of each,
+        split once by the caller); words outside ``vocabulary`` are left out."""
         first, spans, starts, words, inner, capitalised, captions = [0], [], [0], [], [], [], []
-        for text in texts:
-            for start, end in passage_sentences(text):
+        for text, found in zip(texts, sentences, strict=True):
+            for start, end in found:
                 spans.append((start, end))
                 captions.append(is_caption(text[start:end]))
                 opening, _, rest = text[start:end].strip().partition(" ")  # a first word is capitalised anyway
@@ -106,7 +109,7 @@ class SentenceWords:
         return [self.captions[self.first[row]:self.first[row + 1]].tolist() for row in rows]
 
 
-def passage_sentences(text: str) -> list[tuple[int, int]]:
+def passage_sentences(text: str) -> Spans:
     """A passage's sentence spans, as a version keeps them (a passage with no boundary is one sentence)."""
     return sentence_spans(text) or [(0, len(text))]
 

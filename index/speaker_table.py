@@ -2,8 +2,8 @@
 
 ``index.speakers`` reads a whole article (a transcript label carries across paragraphs, a pronoun
 reaches back to the last named speaker), so each article is attributed once and the result is cut
-onto its passages' sentences: the spans ``index.sentence_words`` gives (``sentence_spans`` of the
-passage text), in the version's row numbering. Only sentences with a speaker are kept, as flat arrays
+onto its passages' sentences: the spans ``index.sentence_words`` gives (``passage_sentences``, split
+once per version by ``build``), in the version's row numbering. Only sentences with a speaker are kept, as flat arrays
 in ``speakers.npz``; a reindex rebuilds the file from the stored articles without embedding anything.
 
 From a row to its passage and article, as quotes do::
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.sentences import sentence_spans
+from index.sentence_words import Spans
 from index.speakers import Attribution, attribute
 from index.store import Store
 
@@ -185,8 +185,10 @@ class SpeakerTable:
                               KINDS[int(self.kinds[i])])
 
 
-def attribute_passages(store: Store, ids: Sequence[int], texts: Sequence[str]) -> SpeakerTable:
-    """The speakers of every sentence of the passages ``ids`` (texts ``texts``, in row order).
+def attribute_passages(store: Store, ids: Sequence[int], texts: Sequence[str],
+                       sentences: Sequence[Spans]) -> SpeakerTable:
+    """The speakers of every sentence (``sentences``, the version's spans) of the passages ``ids`` (texts
+    ``texts``, in row order).
 
     Each article is attributed once over its full text (the revision the passage was cut from); a passage
     whose revision text is gone is attributed alone.
@@ -205,19 +207,19 @@ def attribute_passages(store: Store, ids: Sequence[int], texts: Sequence[str]) -
         for row in rows:
             passage = stored[int(ids[row])]
             if article[passage.start:passage.end] == texts[row]:
-                found.extend(_onto_passage(row, texts[row], passage.start, attributions))
+                found.extend(_onto_passage(row, sentences[row], passage.start, attributions))
             else:
-                found.extend(_onto_passage(row, texts[row], 0, attribute(texts[row], passage.title)))
+                found.extend(_onto_passage(row, sentences[row], 0, attribute(texts[row], passage.title)))
     return SpeakerTable.build(found)
 
 
-def _onto_passage(row: int, text: str, offset: int,
+def _onto_passage(row: int, sentences: Spans, offset: int,
                   attributions: list[Attribution]) -> list[tuple[int, int, int, str, str, str]]:
     """The attributed sentences of a passage at ``offset`` of the attributed text, on the passage's own sentence
     spans; a passage sentence takes the speaker of the article sentence holding most of it, if over half."""
     starts = [item.start for item in attributions]
     found = []
-    for start, end in sentence_spans(text) or [(0, len(text))]:
+    for start, end in sentences:
         lo, hi = start + offset, end + offset
         at = max(0, bisect.bisect_right(starts, lo) - 1)
         best, shared = None, 0

@@ -20,7 +20,7 @@ import numpy as np
 
 from index.lexical import TOKENIZER, LexicalIndex
 from index.sentence_vectors import SentenceVectors
-from index.sentence_words import SentenceWords
+from index.sentence_words import SentenceWords, Spans
 from index.speaker_table import SpeakerTable
 from index.titles import TitleVectors
 from index.vectors import Vectors
@@ -72,15 +72,16 @@ def served_manifest(data_dir: Path, name: str | None = None) -> dict | None:
 
 
 def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], passages: list[str],
-                  titles: TitleVectors, manifest: dict, vector_index: str = "auto",
+                  sentences: list[Spans], titles: TitleVectors, manifest: dict, vector_index: str = "auto",
                   speakers: SpeakerTable | None = None, sentence_vectors: SentenceVectors | None = None) -> str:
     """Write a complete new version and make it current; returns its name.
 
-    ``texts`` are what BM25 indexes (title and passage), ``passages`` the passage texts alone,
-    whose sentences quotes are cut from, ``titles`` their titles' embeddings, ``speakers`` who speaks
-    their sentences (none given: no one, for passages without articles) and ``sentence_vectors`` their
-    sentences' vectors (none given: the sentence model rereads them per question); all in the row order of ``ids``;
-    ``vector_index`` forces a FAISS index kind (``vectors.choose_kind``).
+    ``texts`` are what BM25 indexes (title and passage), ``passages`` the passage texts alone, whose
+    sentences (``sentences``, ``passage_sentences`` of each) quotes are cut from, ``titles`` their titles'
+    embeddings, ``speakers`` who speaks their sentences (none given: no one, for passages without articles)
+    and ``sentence_vectors`` their sentences' vectors (none given: the sentence model rereads them per
+    question); all in the row order of ``ids``; ``vector_index`` forces a FAISS index kind
+    (``vectors.choose_kind``).
     """
     root = data_dir / "versions"
     root.mkdir(parents=True, exist_ok=True)
@@ -94,7 +95,7 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     np.save(staging / "ids.npy", ids.astype(np.int64))
     lexical = LexicalIndex.build(texts)
     lexical.save(staging / "bm25")
-    SentenceWords.build(passages, lexical.vocabulary).save(staging)
+    SentenceWords.build(passages, lexical.vocabulary, sentences).save(staging)
     titles.save(staging)
     (speakers or SpeakerTable.empty()).save(staging)
     if sentence_vectors is not None:

@@ -21,7 +21,7 @@ from index.ranking.candidates import Candidate, gather
 from index.ranking.priors import primary_share
 from index.ranking.sentence_features import RankedSentence, context_after, rank_sentences, sentence_coverage
 from index.search import NotIndexed, Searcher
-from index.sentence_words import SentenceWords
+from index.sentence_words import SentenceWords, passage_sentences
 from index.sentences import sentence_spans
 from index.spelling import correct
 from index.store import StoredPassage
@@ -222,9 +222,9 @@ def test_the_sentence_holding_the_asked_for_kind_of_answer_is_marked(searcher):
 def test_a_sentence_is_credited_with_part_of_the_question_words_its_neighbour_adds():
     vocabulary = {token: i for i, token in enumerate(tokenize("Which council met in Brussels for hours?"))}
     weights = dict.fromkeys(vocabulary.values(), 1.0)  # council, met, brussel, hour
-    alone, helped = SentenceWords.build(["The council met in Brussels. The weather was cold.",
-                                         "The council met in Brussels. It sat for four hours."],
-                                        vocabulary).found([0, 1], set(weights))
+    alone, helped = sentence_words(["The council met in Brussels. The weather was cold.",
+                                    "The council met in Brussels. It sat for four hours."],
+                                   vocabulary).found([0, 1], set(weights))
 
     def coverage(held) -> list[float]:
         return [share for share, _ in sentence_coverage(held, weights, len(weights), share_of_neighbour)]
@@ -239,7 +239,7 @@ def test_the_asked_for_kind_counts_only_near_a_name_the_question_gives():
     vocabulary = {token: i for i, token in enumerate(question.words)}  # ushakov, describ, call
     weights = dict.fromkeys(vocabulary.values(), 1.0)
     text = 'The call ended. A columnist described it as "a disaster". Ushakov spoke. He called it "calm".'
-    held = SentenceWords.build([text], vocabulary).found([0], set(weights))[0]
+    held = sentence_words([text], vocabulary).found([0], set(weights))[0]
 
     def lifted(names: set[int]) -> set[str]:
         ranked = rank_sentences(text, held, question, weights, len(weights), names, [False] * len(held), Weights())
@@ -422,10 +422,15 @@ def test_the_names_a_question_holds_are_its_capitalised_words_but_not_months_or_
     assert parse_query("Where did Blinken meet Lavrov in January?").names == ("blinken", "lavrov")
 
 
+def sentence_words(texts: list[str], vocabulary: dict[str, int]) -> SentenceWords:
+    """The saved sentence words of ``texts``, split as a version splits them."""
+    return SentenceWords.build(texts, vocabulary, [passage_sentences(text) for text in texts])
+
+
 def sources_casing(texts: list[str]) -> tuple[LexicalIndex, Callable[[str], bool]]:
     """A BM25 index of ``texts`` and whether they capitalise a stemmed token, as the ranker asks it."""
     lexical = LexicalIndex.build(texts)
-    sentences = SentenceWords.build(texts, lexical.vocabulary)
+    sentences = sentence_words(texts, lexical.vocabulary)
     return lexical, lambda token: sentences.is_name(lexical.vocabulary.get(token, -1))
 
 

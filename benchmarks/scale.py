@@ -46,8 +46,8 @@ from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, per
 from index.lexical import LexicalIndex
 from index.passages import Passage, searchable_text
 from index.search import Searcher
-from index.sentence_words import SentenceWords, passage_sentences
-from index.sentences import sentence_spans
+from index.sentence_words import SentenceWords
+from index.sentences import passage_sentences
 from index.store import Store, now
 from index.titles import TitleVectors
 from index.vectors import Vectors
@@ -114,7 +114,7 @@ def read_source(source: Path) -> tuple[str, list[SourceArticle], dict[str, np.nd
 
 def perturbed(text: str, rng: np.random.Generator, pool: list[str]) -> str:
     """A passage's sentences in a shuffled order, with ``WORD_SWAP`` of its words replaced from ``pool``."""
-    sentences = [text[start:end] for start, end in sentence_spans(text) or [(0, len(text))]]
+    sentences = [text[start:end] for start, end in passage_sentences(text)]
     rng.shuffle(sentences)
     words = " ".join(sentences).split()
     swapped = np.flatnonzero(rng.random(len(words)) < WORD_SWAP)

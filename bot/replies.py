@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from index.articles import visible as visible  # re-exported: every front end cleans what it shows with it
 from index.quotes import Answer, Quote, window
-from index.sentences import sentence_spans
+from index.sentences import passage_sentences
 
 if TYPE_CHECKING:  # imported for the type only: it pulls in BM25 and FAISS
     from index.timeline import Statement
@@ -224,7 +224,7 @@ def fitted_quote(quote: Quote, budget: int, render: Callable[[int, int], str]) -
     """``render(start, end)`` of the quote cut to whole sentences around its answering sentence (``window``), the
     widest cut found whose rendering fits ``budget`` chars: escaping and markup make it longer than the text."""
     text = quote.text
-    focus = quote.highlight or (sentence_spans(text) or [(0, len(text))])[0]
+    focus = quote.highlight or passage_sentences(text)[0]
     start, end, limit = 0, len(text), len(text)
     while True:
         shown = render(start, end)

@@ -26,7 +26,7 @@ from index.embed import load_embedder, resolve_precision
 from index.passages import Passage, searchable_text, split_passages
 from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
 from index.sentence_vectors import SentenceVectors, embed_sentences
-from index.sentence_words import Spans, passage_sentences
+from index.sentences import Spans, passage_sentences
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
 from index.speaker_table import attribute_passages
 from index.store import Store, now

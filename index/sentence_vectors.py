@@ -19,7 +19,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from index.embed import OnnxEmbedder
-    from index.sentence_words import Spans
+    from index.sentences import Spans
     from index.store import Store
 
 FILE = "sentence_vectors.npy"

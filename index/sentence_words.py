@@ -20,9 +20,7 @@ import numpy as np
 
 from index.answer_types import is_caption
 from index.lexical import tokenize
-from index.sentences import sentence_spans
-
-Spans = list[tuple[int, int]]  # one passage's sentences, (start, end) each
+from index.sentences import Spans
 
 FILE = "sentences.npz"
 CAPITALISED = 0.8  # of a word's uses inside sentences, written with a capital: the word is a name…
@@ -107,11 +105,6 @@ class SentenceWords:
     def captions_of(self, rows: list[int]) -> list[list[bool]]:
         """For each row, whether each of its sentences is a photo caption (in the order ``found`` gives)."""
         return [self.captions[self.first[row]:self.first[row + 1]].tolist() for row in rows]
-
-
-def passage_sentences(text: str) -> Spans:
-    """A passage's sentence spans, as a version keeps them (a passage with no boundary is one sentence)."""
-    return sentence_spans(text) or [(0, len(text))]
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

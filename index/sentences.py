@@ -37,7 +37,10 @@ def _is_abbreviation(text: str, end: int) -> bool:
     return word in _ABBREVIATIONS or len(word) == 1 or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+Spans = list[tuple[int, int]]  # a text's sentences, (start, end) each
+
+
+def sentence_spans(text: str) -> Spans:
     """Spans ``(start, end)`` of each sentence in ``text``, whitespace excluded, in order."""
     spans: list[tuple[int, int]] = []
     start = 0
@@ -56,7 +59,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def passage_sentences(text: str) -> Spans:
+    """A passage's sentence spans as a version keeps them, or a quote's: a text with no boundary is one sentence."""
+    return sentence_spans(text) or [(0, len(text))]
+
+
+def _add_span(text: str, start: int, end: int, spans: Spans) -> None:
     """Append the span trimmed of surrounding whitespace (and of a leading comma, left by text that
     joins paragraphs with " , "), if anything is left."""
     while start < end and (text[start].isspace() or text[start] == ","):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.sentence_words import Spans
+from index.sentences import Spans
 from index.speakers import Attribution, attribute
 from index.store import Store
 

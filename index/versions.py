@@ -20,7 +20,8 @@ import numpy as np
 
 from index.lexical import TOKENIZER, LexicalIndex
 from index.sentence_vectors import SentenceVectors
-from index.sentence_words import SentenceWords, Spans
+from index.sentence_words import SentenceWords
+from index.sentences import Spans
 from index.speaker_table import SpeakerTable
 from index.titles import TitleVectors
 from index.vectors import Vectors

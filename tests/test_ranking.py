@@ -21,8 +21,8 @@ from index.ranking.candidates import Candidate, gather
 from index.ranking.priors import primary_share
 from index.ranking.sentence_features import RankedSentence, context_after, rank_sentences, sentence_coverage
 from index.search import NotIndexed, Searcher
-from index.sentence_words import SentenceWords, passage_sentences
-from index.sentences import sentence_spans
+from index.sentence_words import SentenceWords
+from index.sentences import passage_sentences, sentence_spans
 from index.spelling import correct
 from index.store import StoredPassage
 from tests.conftest import index_corpus

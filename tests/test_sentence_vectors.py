@@ -12,7 +12,7 @@ from config.settings import DEFAULT_MODEL
 from index.build import reindex
 from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
 from index.sentence_vectors import sentence_text
-from index.sentence_words import passage_sentences
+from index.sentences import passage_sentences
 from index.sources import load_sources
 from index.store import Store
 from index.versions import load_version

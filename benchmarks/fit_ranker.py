@@ -176,7 +176,7 @@ def distance(weights: Weights, start: Weights, free: tuple[str, ...] = FREE) -> 
 
 
 def coordinate_ascent(cache: list[Cached | None], start: Weights, guard: list[Cached | None] | None = None,
-                      free: tuple[str, ...] = FREE, shrink: float = 0.0) -> Weights:
+                      free: tuple[str, ...] = FREE, shrink: float = SHRINK) -> Weights:
     """Each ``free`` weight scaled by each step in turn, kept when the objective less ``shrink`` × its
     ``distance`` from ``start`` rises (and, with a ``guard`` set of questions, the objective does not fall
     below the start's on them); a few rounds."""

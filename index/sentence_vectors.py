@@ -60,7 +60,7 @@ def embed_sentences(store: Store, model: str, reader: OnnxEmbedder, ids: list[in
                     spans: list[Spans], started: Callable[[int], None],
                     progress: Callable[[int], None]) -> SentenceVectors:
     """Every sentence's vector for the passages ``ids`` (texts ``passages``, sentences ``spans``: the version's,
-    ``sentence_words.passage_sentences``), encoding only those the store lacks for these spans; ``started``
+    ``sentences.passage_sentences``), encoding only those the store lacks for these spans; ``started``
     hears how many sentences will be encoded and ``progress`` each batch."""
     keys = [json.dumps(found) for found in spans]
     kept = store.sentence_vectors(model, ids)

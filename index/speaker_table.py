@@ -2,9 +2,10 @@
 
 ``index.speakers`` reads a whole article (a transcript label carries across paragraphs, a pronoun
 reaches back to the last named speaker), so each article is attributed once and the result is cut
-onto its passages' sentences: the spans ``index.sentence_words`` gives (``passage_sentences``, split
-once per version by ``build``), in the version's row numbering. Only sentences with a speaker are kept, as flat arrays
-in ``speakers.npz``; a reindex rebuilds the file from the stored articles without embedding anything.
+onto its passages' sentences: the version's spans (``index.sentences.passage_sentences``, split once per
+version by ``build`` and shared with ``index.sentence_words``), in the version's row numbering. Only sentences
+with a speaker are kept, as flat arrays in ``speakers.npz``; a reindex rebuilds the file from the stored
+articles without embedding anything.
 
 From a row to its passage and article, as quotes do::
 

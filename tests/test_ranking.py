@@ -222,16 +222,23 @@ def test_the_sentence_holding_the_asked_for_kind_of_answer_is_marked(searcher):
 def test_a_sentence_is_credited_with_part_of_the_question_words_its_neighbour_adds():
     vocabulary = {token: i for i, token in enumerate(tokenize("Which council met in Brussels for hours?"))}
     weights = dict.fromkeys(vocabulary.values(), 1.0)  # council, met, brussel, hour
-    alone, helped = sentence_words(["The council met in Brussels. The weather was cold.",
-                                    "The council met in Brussels. It sat for four hours."],
-                                   vocabulary).found([0, 1], set(weights))
+    alone, helped, late = sentence_words(["The council met in Brussels. The weather was cold.",
+                                          "The council met in Brussels. It sat for four hours.",
+                                          "It sat for four hours. The weather was cold."],
+                                         vocabulary).found([0, 1, 2], set(weights))
 
     def coverage(held) -> list[float]:
-        return [share for share, _ in sentence_coverage(held, weights, len(weights), share_of_neighbour)]
+        return sentence_coverage([held], (weights,), len(weights), share_of_neighbour)[0][:, 0].tolist()
 
     share_of_neighbour = Weights().neighbour_share
     assert coverage(alone)[0] == pytest.approx(3 / 4)
     assert coverage(helped) == pytest.approx([(3 + share_of_neighbour) / 4, (1 + 3 * share_of_neighbour) / 4])
+    # read together, a passage's first and last sentences borrow nothing from the passages beside it
+    together = sentence_coverage([helped, alone, late, helped], (weights, dict.fromkeys(weights, 2.0)),
+                                 len(weights), share_of_neighbour)
+    alone_each = [coverage(held) for held in (helped, alone, late, helped)]
+    assert [shares[:, 0].tolist() for shares in together] == alone_each
+    assert [shares[:, 1].tolist() for shares in together] == [[2 * s for s in shares] for shares in alone_each]
 
 
 def test_the_asked_for_kind_counts_only_near_a_name_the_question_gives():
@@ -242,7 +249,8 @@ def test_the_asked_for_kind_counts_only_near_a_name_the_question_gives():
     held = sentence_words([text], vocabulary).found([0], set(weights))[0]
 
     def lifted(names: set[int]) -> set[str]:
-        ranked = rank_sentences(text, held, question, weights, len(weights), names, [False] * len(held), Weights())
+        coverages = sentence_coverage([held], (weights,), len(weights), Weights().neighbour_share)[0][:, 0].tolist()
+        ranked = rank_sentences(text, held, coverages, question, names, [False] * len(held), Weights())
         return {text[s.span[0]:s.span[1]] for s in ranked if s.holds}
 
     assert lifted(set()) == {'A columnist described it as "a disaster".', 'He called it "calm".'}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,10 +23,9 @@ from index.ranking.weights import Weights
 Held = list[tuple[tuple[int, int], set[int]]]  # a passage's sentences: (span, question word ids it holds)
 
 
-@dataclass(frozen=True)
-class RankedSentence:
+class RankedSentence(NamedTuple):
     """One sentence of a candidate: ``rank`` orders them (coverage plus the answer-kind lift); ``order`` is its
-    place in the passage."""
+    place in the passage. A named tuple: every candidate's every sentence is one, each question."""
 
     rank: float
     coverage: float
@@ -53,15 +52,15 @@ def read_sentences(candidates: list[Candidate], query: Query, lexical, sentence_
     total = (sum(plain.values()) + unheld) or 1.0  # words no passage holds count against every sentence
     telling = discriminating(plain, found, weights.shared_word_discount)
     captions = sentence_words.captions_of(rows)
-    for c, held, captioned in zip(candidates, found, captions, strict=True):
+    shares = sentence_coverage(found, (telling, plain), total, weights.neighbour_share)
+    for c, held, share, captioned in zip(candidates, found, shares, captions, strict=True):
         c.passage = passages[c.pid]
-        c.sentences = c.answering = rank_sentences(c.passage.text, held, query, telling, total, names, captioned,
-                                                   weights)
+        c.sentences = c.answering = rank_sentences(c.passage.text, held, share[:, 0].tolist(), query, names,
+                                                   captioned, weights)
         best = c.sentences[0]
         c.focus = best.span
         c.features.update(sentence_words=best.coverage, answer_kind=float(best.holds),
-                          words_held=max(share for share, _ in sentence_coverage(held, plain, total,
-                                                                                 weights.neighbour_share)))
+                          words_held=float(share[:, 1].max()))
 
 
 Reading = Callable[[list[tuple[Candidate, RankedSentence]]], np.ndarray]  # sentences → their vectors
@@ -94,9 +93,9 @@ def context_after(c: Candidate) -> bool:
     return coverage[i + 1] >= coverage[i - 1]
 
 
-def rank_sentences(text: str, held: Held, query: Query, weights_by_word: dict[int, float], total: float,
-                   names: set[int], captions: list[bool], weights: Weights) -> list[RankedSentence]:
-    """Each sentence of a passage, best first.
+def rank_sentences(text: str, held: Held, coverages: list[float], query: Query, names: set[int],
+                   captions: list[bool], weights: Weights) -> list[RankedSentence]:
+    """Each sentence of a passage, best first, from its word ``coverages`` (``sentence_coverage``).
 
     The answer-kind lift goes only to sentences that share a word with the question and, when it names
     someone or something (``names``), that name one of them in themselves or the sentence before:
@@ -107,8 +106,7 @@ def rank_sentences(text: str, held: Held, query: Query, weights_by_word: dict[in
     """
     scored = []
     discount = weights.caption_share if not CAPTION_ANSWERS.intersection(query.kinds) else 1.0
-    coverages = sentence_coverage(held, weights_by_word, total, weights.neighbour_share)
-    for i, (coverage, (start, end)) in enumerate(coverages):
+    for i, (coverage, (start, end)) in enumerate(zip(coverages, (span for span, _ in held), strict=True)):
         if captions[i]:
             coverage *= discount
         named = not names or bool(names & held[i][1]) or (i > 0 and bool(names & held[i - 1][1]))
@@ -134,14 +132,28 @@ def discriminating(weights_by_word: dict[int, float], found: list[Held], discoun
     return {word: value * scale for word, value in telling.items()}
 
 
-def sentence_coverage(held: Held, weights_by_word: dict[int, float], total: float,
-                      neighbour_share: float) -> list[tuple[float, tuple[int, int]]]:
-    """Each sentence's share of the question's (IDF-weighted) words, and a part of its better neighbour's:
-    an answer often spans two sentences ("The council met in Brussels." "It ran four hours.")."""
-    found = [words for _, words in held]
-    scored = []
-    for i, (span, words) in enumerate(held):
-        added = max((sum(weights_by_word[word] for word in neighbour - words)
-                     for neighbour in found[max(0, i - 1):i] + found[i + 1:i + 2]), default=0.0)
-        scored.append(((sum(weights_by_word[word] for word in words) + neighbour_share * added) / total, span))
-    return scored
+def sentence_coverage(found: list[Held], tables: tuple[dict[int, float], ...], total: float,
+                      neighbour_share: float) -> list[np.ndarray]:
+    """For each passage, each sentence's share of the question's words weighted by each of ``tables`` (a
+    column each), and a part of its better neighbour's: an answer often spans two sentences ("The council
+    met in Brussels." "It sat for four hours."). One pass of array sums for every passage and table."""
+    if not found:
+        return []
+    sizes = [len(held) for held in found]
+    words = list(tables[0])
+    column = {word: i for i, word in enumerate(words)}
+    holds = np.zeros((sum(sizes), len(words)), dtype=bool)  # sentence × question word
+    marks = [(i, column[word]) for i, (_, held) in enumerate(s for sentences in found for s in sentences)
+             for word in held]
+    if marks:
+        holds[tuple(np.array(marks).T)] = True
+    weights = np.array([[table[word] for table in tables] for word in words]).reshape(-1, len(tables))
+    ends = np.cumsum(sizes)
+    before = np.zeros((len(holds), len(tables)))
+    before[1:] = (holds[:-1] & ~holds[1:]) @ weights
+    before[ends[:-1]] = 0.0  # a passage's first sentence has no neighbour before it here
+    after = np.zeros_like(before)
+    after[:-1] = (holds[1:] & ~holds[:-1]) @ weights
+    after[ends - 1] = 0.0
+    shares = (holds @ weights + neighbour_share * np.maximum(before, after)) / total
+    return np.split(shares, ends[:-1])

@@ -1,10 +1,11 @@
 """Passage vectors: a FAISS index that finds the nearest rows, and the vectors themselves for the ranker.
 
 Vectors are normalised, so inner product is cosine. Below ``APPROXIMATE_FROM`` passages the index is
-exact (flat); from there on it is approximate: HNSW over 8-bit codes (a graph walk reads a few thousand
-passages, not all), or, where memory is shorter than time, IVF-PQ (a few bytes a passage). An approximate
-index's candidates are rescored exactly. The vectors are saved beside it in row order as float16 ``.npy``,
-memory-mapped when served: the ranker reads only its candidates' rows, and no index has to hold them.
+exact (flat) over the float16 vectors the ranker reads (half the memory a float32 scan reads); from there
+on it is approximate: HNSW over 8-bit codes (a graph walk reads a few thousand passages, not all), or,
+where memory is shorter than time, IVF-PQ (a few bytes a passage). An approximate index's candidates
+are rescored exactly. The vectors are saved beside it in row order as float16 ``.npy``, memory-mapped
+when served: the ranker reads only its candidates' rows, and no index has to hold them.
 FAISS ids are row numbers; ``Vectors.nearest`` turns them into passage ids.
 """
 
@@ -19,8 +20,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-# One question is one matrix-vector product: a single thread does it in about 2 ms, while FAISS's
-# OpenMP threads, contending with the encoder's, took 7 ms (measured on the shared corpus, 2 cores).
+# One question is one matrix-vector product: a single thread does it sooner than FAISS's OpenMP threads,
+# which contend with the encoder's.
 faiss.omp_set_num_threads(1)
 
 KINDS = ("flat", "hnsw", "ivfpq")
@@ -51,7 +52,7 @@ def build_index(matrix: np.ndarray, kind: str) -> faiss.Index:
     """A FAISS index of ``matrix``'s rows (float32, normalised) whose ids are the row numbers."""
     dim = matrix.shape[1]
     if kind == "flat":
-        index = faiss.IndexFlatIP(dim)
+        index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
     elif kind == "hnsw":
         index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efSearch = HNSW_SEARCH
@@ -141,5 +142,5 @@ class Vectors:
         return cls(kind, index, np.load(folder / MATRIX_FILE, mmap_mode="r"), ids)
 
 
-_TYPES = {"flat": faiss.IndexFlat, "hnsw": faiss.IndexHNSW, "ivfpq": faiss.IndexIVFPQ}
+_TYPES = {"flat": faiss.IndexScalarQuantizer, "hnsw": faiss.IndexHNSW, "ivfpq": faiss.IndexIVFPQ}
 

@@ -28,7 +28,7 @@ from index.vectors import Vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
 #: ``speakers-N`` is also bumped when ``index/speakers.py``'s rules change: the stored speakers follow them.
-LAYOUT = "sentence-words-4-sentence-vectors-1-titles-1-vectors-2-speakers-6"
+LAYOUT = "sentence-words-4-sentence-vectors-1-titles-1-vectors-3-speakers-6"
 
 
 def signature(live: str) -> str:

@@ -106,7 +106,7 @@ def rank_sentences(text: str, held: Held, coverages: list[float], query: Query, 
     """
     scored = []
     discount = weights.caption_share if not CAPTION_ANSWERS.intersection(query.kinds) else 1.0
-    for i, (coverage, (start, end)) in enumerate(zip(coverages, (span for span, _ in held), strict=True)):
+    for i, (coverage, ((start, end), _)) in enumerate(zip(coverages, held, strict=True)):
         if captions[i]:
             coverage *= discount
         named = not names or bool(names & held[i][1]) or (i > 0 and bool(names & held[i - 1][1]))
@@ -154,6 +154,6 @@ def sentence_coverage(found: list[Held], tables: tuple[dict[int, float], ...], t
     before[ends[:-1]] = 0.0  # a passage's first sentence has no neighbour before it here
     after = np.zeros_like(before)
     after[:-1] = (holds[1:] & ~holds[:-1]) @ weights
-    after[ends - 1] = 0.0
+    after[ends - 1] = 0.0  # nor its last one after it
     shares = (holds @ weights + neighbour_share * np.maximum(before, after)) / total
     return np.split(shares, ends[:-1])

@@ -93,7 +93,7 @@ def cache_question(ranker, item: dict, weights: Weights) -> Cached | None:
     aliases = [normalise(alias) for alias in item["answers"]]
 
     def hits(c) -> bool:
-        text = normalise(ranker._quote(c).text[:600])
+        text = normalise(ranker._quote(c, query).text[:600])
         return any(alias in text for alias in aliases)
 
     by_words = [hits(c) for c in candidates]

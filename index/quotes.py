@@ -6,8 +6,10 @@ answering sentence's offsets so each front end can mark it (bold in Slack and Di
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from index.sentences import sentence_spans
 
@@ -103,13 +105,14 @@ class Answer:
 
 
 def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,
-           after_first: bool = False) -> tuple[int, int]:
+           weigh: Callable[[str], float] | None = None) -> tuple[int, int]:
     """The span of whole sentences around ``focus`` (a sentence span) that fits in ``limit`` chars.
 
-    Context is added one sentence at a time on alternate sides, starting before (news often names the
-    speaker there) or, with ``after_first``, after (where the answer follows the sentence that sets it
-    up). A focus sentence longer than the limit is cut at the last word boundary that fits, the only
-    case a quote ends mid-sentence.
+    Context is added one sentence at a time. With ``weigh`` (how much of the question a sentence holds), it
+    comes from the side whose next sentence weighs more, after on a tie: an answer often follows the sentence
+    that sets it up, and a lead that restates the question sits before it. Without, the sides alternate,
+    starting before (news often names the speaker there). A focus sentence longer than the limit is cut at
+    the last word boundary that fits, the only case a quote ends mid-sentence.
     """
     spans = _sentences_near(text, focus, limit) or [focus]
     index = min(range(len(spans)), key=lambda i: abs(spans[i][0] - focus[0]))
@@ -117,17 +120,22 @@ def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,
     if end - start > limit:
         cut = text.rfind(" ", start, start + limit)
         return start, cut if cut > start else start + limit
-    before, after = index - 1, index + 1
+    weight = cache(lambda i: weigh(text[spans[i][0]:spans[i][1]])) if weigh else None  # only those reached
+    before, after, turn_after = index - 1, index + 1, False
     while True:
-        grown = False
-        if after_first and after < len(spans) and spans[after][1] - start <= limit:
-            end, after, grown = spans[after][1], after + 1, True
-        if before >= 0 and end - spans[before][0] <= limit:
-            start, before, grown = spans[before][0], before - 1, True
-        if not after_first and after < len(spans) and spans[after][1] - start <= limit:
-            end, after, grown = spans[after][1], after + 1, True
-        if not grown:
+        fits_before = before >= 0 and end - spans[before][0] <= limit
+        fits_after = after < len(spans) and spans[after][1] - start <= limit
+        if not (fits_before or fits_after):
             return start, end
+        if fits_before and fits_after:
+            take_after = weight(after) >= weight(before) if weight else turn_after
+        else:
+            take_after = fits_after
+        if take_after:
+            end, after = spans[after][1], after + 1
+        else:
+            start, before = spans[before][0], before - 1
+        turn_after = not take_after
 
 
 def _sentences_near(text: str, focus: tuple[int, int], limit: int) -> list[tuple[int, int]]:

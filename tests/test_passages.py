@@ -66,15 +66,21 @@ def test_quote_window_keeps_whole_sentences_within_the_limit():
     assert (start, end)[0] in {s for s, _ in spans} and end in {e for _, e in spans}
 
 
-def test_quote_window_grows_first_on_the_side_it_is_asked_to():
+def test_quote_window_grows_toward_the_neighbour_holding_more_of_the_question():
     text = ("The delegations arrived in the city late on Sunday evening for the talks. "
             "The deputy minister denied any plan to invade. "
             "We will not attack, raid or invade our neighbour, he told the forum on Wednesday.")
     before, focus, after = sentence_spans(text)
     limit = max(after[1] - focus[0], focus[1] - before[0])  # the focus and either neighbour, not both
-    assert window(text, focus, limit) == (before[0], focus[1])
-    assert window(text, focus, limit, after_first=True) == (focus[0], after[1])
-    assert window(text, focus, len(text), after_first=True) == (0, len(text))
+
+    def holding(word: str):
+        return lambda sentence: int(word in sentence)
+
+    assert window(text, focus, limit) == (before[0], focus[1])  # unweighed: alternately, before first
+    assert window(text, focus, limit, holding("forum")) == (focus[0], after[1])
+    assert window(text, focus, limit, holding("delegations")) == (before[0], focus[1])
+    assert window(text, focus, limit, holding("question")) == (focus[0], after[1])  # a tie: after
+    assert window(text, focus, len(text), holding("delegations")) == (0, len(text))
 
 
 def test_quote_window_in_a_long_transcript_is_the_widest_run_of_whole_sentences():

@@ -14,12 +14,13 @@ from config.settings import DEFAULT_TOPIC
 from index import query, spelling
 from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
+from index.passages import split_passages
 from index.query import Query, clean_question, parse_query
 from index.ranking import Weights, load_weights
 from index.ranking.abstention import EVIDENCE, Coverage, evidence, leading_texts
 from index.ranking.candidates import Candidate, gather
 from index.ranking.priors import primary_share
-from index.ranking.sentence_features import RankedSentence, context_after, rank_sentences, sentence_coverage
+from index.ranking.sentence_features import rank_sentences, sentence_coverage
 from index.search import NotIndexed, Searcher
 from index.sentence_words import SentenceWords
 from index.sentences import passage_sentences, sentence_spans
@@ -156,30 +157,28 @@ def test_the_quote_is_trimmed_to_the_answering_sentence_and_its_context(searcher
     assert quote.text in article
 
 
-def test_the_quote_grows_toward_the_answer_after_the_sentence_that_sets_it_up(tmp_path):
-    aside = ("Officials spoke to reporters in the lobby afterwards, and several diplomats declined to comment "
-             "on anything at all, while the weather in the city stayed cold, wet and grey all week long, and the "
-             "hotels around the old station filled with television crews from many countries. ")
-    setup = ("At a think tank in the capital on Wednesday, the deputy foreign minister again denied that his "
-             "government had any plans to move against its neighbour. ")
-    answer = ("We will not attack, raid or invade, he said, and the troops now on manoeuvres will return to "
-              "their barracks once the scheduled winter exercises are over in the spring, as every year. ")
-    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19",
-                                                     aside + setup + answer)]))
+ASIDE = ("Officials spoke to reporters in the lobby afterwards, and several diplomats declined to comment on "
+         "anything at all, while the weather in the city stayed cold, wet and grey all week long, and the hotels "
+         "around the old station filled with television crews from many countries. ")
+RECEPTION = ("The evening reception at the embassy was quieter than in past years, with fewer guests, shorter "
+             "speeches and a small string quartet playing in the corner of the hall until late. ")
+SETUP = ("At a think tank in the capital on Wednesday, the deputy foreign minister again denied that his "
+         "government had any plans to move against its neighbour. ")
+ANSWER = ("We will not attack, raid or invade, he said, and the troops now on manoeuvres will return to their "
+          "barracks once the scheduled winter exercises are over in the spring, as every year. ")
+
+
+@pytest.mark.parametrize(("text", "passage_ends_at_setup"), [
+    (ASIDE + SETUP + ANSWER, False),
+    (RECEPTION + "The talks resumed after a short break for lunch. " + ASIDE + SETUP + ANSWER + RECEPTION, True),
+])
+def test_the_quote_grows_toward_the_answer_after_the_sentence_that_sets_it_up(tmp_path, text, passage_ends_at_setup):
+    assert any(p.text.endswith(SETUP.strip()) for p in split_passages(text)) == passage_ends_at_setup
+    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
     quote = searcher.ask("What did the deputy foreign minister say at the think tank on Wednesday?").quotes[0]
     start, end = quote.highlight
-    assert quote.text[start:end] == setup.strip()
-    assert answer.strip() in quote.text  # grown before first, the aside would have filled the 600 characters
-
-
-def test_a_quote_grows_after_first_only_where_its_passage_shows_that_side_holds_as_many_question_words():
-    def candidate(coverages: list[float], focus: int) -> Candidate:
-        sentences = [RankedSentence(value, value, False, (10 * i, 10 * i + 9), i) for i, value in enumerate(coverages)]
-        return Candidate(1, 0, focus=sentences[focus].span, sentences=sentences)
-
-    assert context_after(candidate([0.0, 0.6, 0.1], 1)) and context_after(candidate([0.0, 0.6, 0.0], 1))
-    assert not context_after(candidate([0.3, 0.6, 0.1], 1))
-    assert not context_after(candidate([0.6, 0.1], 0)) and not context_after(candidate([0.0, 0.6], 1))
+    assert quote.text[start:end] == SETUP.strip()
+    assert ANSWER.strip() in quote.text  # grown before first, the aside would have filled the 600 characters
 
 
 @pytest.mark.parametrize(("question", "kinds"), [

@@ -85,7 +85,7 @@ class Ranker:
         refused = abstention.refusal(query, ranked, self.coverage, self.weights)
         quotes: list[Quote] = []
         for c in ranked:
-            quote = self._quote(c)
+            quote = self._quote(c, query)
             if not any(dedup.overlap(quote, kept) for kept in quotes):
                 quotes.append(quote)
             if len(quotes) == max(k, 3):
@@ -160,8 +160,9 @@ class Ranker:
             c.features["cross_encoder"] = max(-10.0, min(10.0, logit)) / 10
             c.rescore(self.weights)
 
-    def _quote(self, c: Candidate) -> Quote:
-        """The answering sentence with whole sentences of context from the article, ≤ 600 chars."""
+    def _quote(self, c: Candidate, query: Query) -> Quote:
+        """The answering sentence with whole sentences of context from the article, ≤ 600 chars, grown toward
+        the neighbour holding more of the question's words (read from the article, past the passage's ends)."""
         p: StoredPassage = c.passage
         article = self.store.article_text(p.doc_id, p.content_hash)
         if article[p.start:p.end] == p.text:
@@ -169,7 +170,8 @@ class Ranker:
         else:  # its revision is gone (a store migrated while an older version served): the passage alone
             text, offset = p.text, 0
         focus = (c.focus[0] + offset, c.focus[1] + offset)
-        start, end = window(text, focus, MAX_QUOTE_CHARS, sentence_features.context_after(c))
+        words = set(query.words)
+        start, end = window(text, focus, MAX_QUOTE_CHARS, lambda sentence: len(words.intersection(tokenize(sentence))))
         spoken = self.version.speakers.at(c.row, c.focus)
         return Quote(text[start:end], p.url, p.title, p.outlet, p.published, c.score,
                      (max(0, focus[0] - start), min(end, focus[1]) - start), p.doc_id, p.id, tuple(c.also),

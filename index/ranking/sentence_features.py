@@ -3,8 +3,7 @@
 A passage holding one sentence that answers beats one that is only vaguely on topic, so each
 candidate's sentences are scored by the question's IDF-weighted words (partly counting a
 neighbour's), by holding the kind of answer asked for (``answer_types``), and, for the leaders, by
-the bi-encoder's similarity to the question. Their word shares also say on which side of the answering
-sentence its quote grows (``context_after``).
+the bi-encoder's similarity to the question.
 """
 
 from __future__ import annotations
@@ -79,18 +78,6 @@ def reread_meaning(leaders: list[Candidate], qvec: np.ndarray, read: Reading, we
             best[c.pid] = similarity + sentence.rank
             c.focus = sentence.span
             c.features["sentence_meaning"] = similarity
-
-
-def context_after(c: Candidate) -> bool:
-    """Whether ``c``'s quote grows after its answering sentence first: the passage holds the sentences on
-    both sides and the one after holds at least as much of the question's words. An answer often follows
-    the sentence that names its setting ("Ryabkov again denied any plans to invade." "We will not attack,
-    raid or invade Ukraine.")."""
-    coverage = {s.order: s.coverage for s in c.sentences}
-    i = next((s.order for s in c.sentences if s.span == c.focus), 0)
-    if i == 0 or i + 1 == len(coverage):  # a neighbour in another passage: its words are not known here
-        return False
-    return coverage[i + 1] >= coverage[i - 1]
 
 
 def rank_sentences(text: str, held: Held, coverages: list[float], query: Query, names: set[int],

@@ -181,6 +181,18 @@ def test_the_quote_grows_toward_the_answer_after_the_sentence_that_sets_it_up(tm
     assert ANSWER.strip() in quote.text  # grown before first, the aside would have filled the 600 characters
 
 
+def test_the_quote_grows_before_first_when_that_sentence_holds_more_of_the_question(tmp_path):
+    lead = "Blinken spoke on Monday with the foreign ministers of Kazakhstan, Tajikistan and Uzbekistan. "
+    focus = ("Secretary Blinken strongly condemned the attack on Ukraine in his calls with the foreign ministers "
+             "on Monday. ")
+    text = lead + focus + ASIDE + RECEPTION
+    searcher = Searcher(index_corpus(tmp_path, [item("calls", "Calls", "Example Wire", "2022-02-28", text)]))
+    quote = searcher.ask("Which foreign ministers did Blinken call on Monday to condemn the attack?").quotes[0]
+    start, end = quote.highlight
+    assert quote.text[start:end] == focus.strip()
+    assert lead.strip() in quote.text  # grown after first, the asides would have filled the 600 characters
+
+
 @pytest.mark.parametrize(("question", "kinds"), [
     ("Roughly how long did the council session go on?", ("duration",)),
     ("How many troops did Russia move?", ("number",)),

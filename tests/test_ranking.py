@@ -193,6 +193,40 @@ def test_the_quote_grows_before_first_when_that_sentence_holds_more_of_the_quest
     assert lead.strip() in quote.text  # grown after first, the asides would have filled the 600 characters
 
 
+THINK_TANK = "What did the deputy foreign minister say at the think tank on Wednesday?"
+LONG_ANSWER = ("We will not attack, raid or invade, he said, and the troops now on manoeuvres near the border will "
+               "return to their barracks once the scheduled winter exercises are over in the spring, as every year, "
+               "whatever the newspapers abroad may claim about the columns of armour and the field hospitals seen "
+               "on the country roads in recent weeks. ")
+
+
+def test_the_quote_grows_after_unless_the_sentence_before_holds_more_than_one_question_word_more(tmp_path):
+    lead = ("Crowds gathered on Wednesday outside the old parliament building, where riot police lined the square "
+            "and the shops on the nearby avenues closed early for the rest of the afternoon, as the long protest "
+            "over fuel prices and rents entered its second month with no end in sight and no talks planned. ")
+    text = lead + SETUP + ANSWER + RECEPTION  # the lead holds one question word (Wednesday), the answer none
+    assert len(lead + SETUP + ANSWER) > 600
+    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
+    quote = searcher.ask(THINK_TANK).quotes[0]
+    start, end = quote.highlight
+    assert quote.text[start:end] == SETUP.strip() and ANSWER.strip() in quote.text
+    level = with_weights(searcher, quote_lean_after=0.0).ask(THINK_TANK).quotes[0]
+    assert lead.strip() in level.text and ANSWER.strip() not in level.text
+
+
+def test_a_photo_caption_counts_its_question_words_at_caption_share_as_the_quote_grows(tmp_path):
+    caption = ("Police officers stand guard outside the foreign ministry building during a protest in the capital, "
+               "Wednesday, Jan. 19, 2022. ")  # two question words, foreign and Wednesday
+    text = ASIDE + caption + SETUP + LONG_ANSWER + RECEPTION
+    assert len(caption + SETUP + LONG_ANSWER) > 600
+    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
+    quote = searcher.ask(THINK_TANK).quotes[0]
+    start, end = quote.highlight
+    assert quote.text[start:end] == SETUP.strip() and LONG_ANSWER.strip() in quote.text
+    counted_in_full = with_weights(searcher, caption_share=1.0).ask(THINK_TANK).quotes[0]
+    assert caption.strip() in counted_in_full.text and LONG_ANSWER.strip() not in counted_in_full.text
+
+
 @pytest.mark.parametrize(("question", "kinds"), [
     ("Roughly how long did the council session go on?", ("duration",)),
     ("How many troops did Russia move?", ("number",)),

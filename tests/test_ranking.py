@@ -16,6 +16,7 @@ from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
 from index.passages import split_passages
 from index.query import Query, clean_question, parse_query
+from index.quotes import Quote
 from index.ranking import Weights, load_weights
 from index.ranking.abstention import EVIDENCE, Coverage, evidence, leading_texts
 from index.ranking.candidates import Candidate, gather
@@ -200,31 +201,33 @@ LONG_ANSWER = ("We will not attack, raid or invade, he said, and the troops now 
                "on the country roads in recent weeks. ")
 
 
+def think_tank_quotes(tmp_path, text: str, **off) -> tuple[Quote, Quote]:
+    """The first quote for ``THINK_TANK`` from one article, by the shipped table (its answering sentence SETUP)
+    and by the table with ``off`` changed."""
+    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
+    shipped = searcher.ask(THINK_TANK).quotes[0]
+    start, end = shipped.highlight
+    assert shipped.text[start:end] == SETUP.strip()
+    return shipped, with_weights(searcher, **off).ask(THINK_TANK).quotes[0]
+
+
 def test_the_quote_grows_after_unless_the_sentence_before_holds_more_than_one_question_word_more(tmp_path):
     lead = ("Crowds gathered on Wednesday outside the old parliament building, where riot police lined the square "
             "and the shops on the nearby avenues closed early for the rest of the afternoon, as the long protest "
             "over fuel prices and rents entered its second month with no end in sight and no talks planned. ")
-    text = lead + SETUP + ANSWER + RECEPTION  # the lead holds one question word (Wednesday), the answer none
-    assert len(lead + SETUP + ANSWER) > 600
-    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
-    quote = searcher.ask(THINK_TANK).quotes[0]
-    start, end = quote.highlight
-    assert quote.text[start:end] == SETUP.strip() and ANSWER.strip() in quote.text
-    level = with_weights(searcher, quote_lean_after=0.0).ask(THINK_TANK).quotes[0]
+    assert len(lead + SETUP + ANSWER) > 600  # the lead holds one question word (Wednesday), the answer none
+    quote, level = think_tank_quotes(tmp_path, lead + SETUP + ANSWER + RECEPTION, quote_lean_after=0.0)
+    assert ANSWER.strip() in quote.text
     assert lead.strip() in level.text and ANSWER.strip() not in level.text
 
 
 def test_a_photo_caption_counts_its_question_words_at_caption_share_as_the_quote_grows(tmp_path):
     caption = ("Police officers stand guard outside the foreign ministry building during a protest in the capital, "
                "Wednesday, Jan. 19, 2022. ")  # two question words, foreign and Wednesday
-    text = ASIDE + caption + SETUP + LONG_ANSWER + RECEPTION
     assert len(caption + SETUP + LONG_ANSWER) > 600
-    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
-    quote = searcher.ask(THINK_TANK).quotes[0]
-    start, end = quote.highlight
-    assert quote.text[start:end] == SETUP.strip() and LONG_ANSWER.strip() in quote.text
-    counted_in_full = with_weights(searcher, caption_share=1.0).ask(THINK_TANK).quotes[0]
-    assert caption.strip() in counted_in_full.text and LONG_ANSWER.strip() not in counted_in_full.text
+    quote, in_full = think_tank_quotes(tmp_path, ASIDE + caption + SETUP + LONG_ANSWER + RECEPTION, caption_share=1.0)
+    assert LONG_ANSWER.strip() in quote.text
+    assert caption.strip() in in_full.text and LONG_ANSWER.strip() not in in_full.text
 
 
 @pytest.mark.parametrize(("question", "kinds"), [

@@ -169,16 +169,28 @@ ANSWER = ("We will not attack, raid or invade, he said, and the troops now on ma
           "barracks once the scheduled winter exercises are over in the spring, as every year. ")
 
 
+THINK_TANK = "What did the deputy foreign minister say at the think tank on Wednesday?"
+
+
+def think_tank_article(tmp_path, text: str) -> Searcher:
+    return Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
+
+
+def think_tank_quote(searcher: Searcher, **changes) -> Quote:
+    """The first quote for ``THINK_TANK``, by the shipped table or one with ``changes``; it highlights SETUP."""
+    quote = (with_weights(searcher, **changes) if changes else searcher).ask(THINK_TANK).quotes[0]
+    start, end = quote.highlight
+    assert quote.text[start:end] == SETUP.strip()
+    return quote
+
+
 @pytest.mark.parametrize(("text", "passage_ends_at_setup"), [
     (ASIDE + SETUP + ANSWER, False),
     (RECEPTION + "The talks resumed after a short break for lunch. " + ASIDE + SETUP + ANSWER + RECEPTION, True),
 ])
 def test_the_quote_grows_toward_the_answer_after_the_sentence_that_sets_it_up(tmp_path, text, passage_ends_at_setup):
     assert any(p.text.endswith(SETUP.strip()) for p in split_passages(text)) == passage_ends_at_setup
-    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
-    quote = searcher.ask("What did the deputy foreign minister say at the think tank on Wednesday?").quotes[0]
-    start, end = quote.highlight
-    assert quote.text[start:end] == SETUP.strip()
+    quote = think_tank_quote(think_tank_article(tmp_path, text))
     assert ANSWER.strip() in quote.text  # grown before first, the aside would have filled the 600 characters
 
 
@@ -194,21 +206,10 @@ def test_the_quote_grows_before_first_when_that_sentence_holds_more_of_the_quest
     assert lead.strip() in quote.text  # grown after first, the asides would have filled the 600 characters
 
 
-THINK_TANK = "What did the deputy foreign minister say at the think tank on Wednesday?"
 LONG_ANSWER = ("We will not attack, raid or invade, he said, and the troops now on manoeuvres near the border will "
                "return to their barracks once the scheduled winter exercises are over in the spring, as every year, "
                "whatever the newspapers abroad may claim about the columns of armour and the field hospitals seen "
                "on the country roads in recent weeks. ")
-
-
-def think_tank_quotes(tmp_path, text: str, **off) -> tuple[Quote, Quote]:
-    """The first quote for ``THINK_TANK`` from one article, by the shipped table (its answering sentence SETUP)
-    and by the table with ``off`` changed."""
-    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
-    shipped = searcher.ask(THINK_TANK).quotes[0]
-    start, end = shipped.highlight
-    assert shipped.text[start:end] == SETUP.strip()
-    return shipped, with_weights(searcher, **off).ask(THINK_TANK).quotes[0]
 
 
 def test_the_quote_grows_after_unless_the_sentence_before_holds_more_than_one_question_word_more(tmp_path):
@@ -216,8 +217,9 @@ def test_the_quote_grows_after_unless_the_sentence_before_holds_more_than_one_qu
             "and the shops on the nearby avenues closed early for the rest of the afternoon, as the long protest "
             "over fuel prices and rents entered its second month with no end in sight and no talks planned. ")
     assert len(lead + SETUP + ANSWER) > 600  # the lead holds one question word (Wednesday), the answer none
-    quote, level = think_tank_quotes(tmp_path, lead + SETUP + ANSWER + RECEPTION, quote_lean_after=0.0)
-    assert ANSWER.strip() in quote.text
+    searcher = think_tank_article(tmp_path, lead + SETUP + ANSWER + RECEPTION)
+    assert ANSWER.strip() in think_tank_quote(searcher).text
+    level = think_tank_quote(searcher, quote_lean_after=0.0)
     assert lead.strip() in level.text and ANSWER.strip() not in level.text
 
 
@@ -225,8 +227,9 @@ def test_a_photo_caption_counts_its_question_words_at_caption_share_as_the_quote
     caption = ("Police officers stand guard outside the foreign ministry building during a protest in the capital, "
                "Wednesday, Jan. 19, 2022. ")  # two question words, foreign and Wednesday
     assert len(caption + SETUP + LONG_ANSWER) > 600
-    quote, in_full = think_tank_quotes(tmp_path, ASIDE + caption + SETUP + LONG_ANSWER + RECEPTION, caption_share=1.0)
-    assert LONG_ANSWER.strip() in quote.text
+    searcher = think_tank_article(tmp_path, ASIDE + caption + SETUP + LONG_ANSWER + RECEPTION)
+    assert LONG_ANSWER.strip() in think_tank_quote(searcher).text
+    in_full = think_tank_quote(searcher, caption_share=1.0)
     assert caption.strip() in in_full.text and LONG_ANSWER.strip() not in in_full.text
 
 

@@ -21,37 +21,34 @@ from pathlib import Path
 from fit_ranker import article_folds  # a sibling script: benchmarks/ is on the path
 
 from config import load_settings
-from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, hit_rank, load_questions
+from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, hit_rank, load_questions, metrics
 from index.ranking import load_weights
 from index.search import Searcher
 
 PATHS = {"every stage": True, "fast path": False}
 
 
-def ranks(items: list[dict], settings, data_dir: Path, lean: float) -> dict[str, list[int | None]]:
-    """Each path's hit rank (None: no quote of five holds the answer) of every question, at this lean."""
+def answers(items: list[dict], settings, data_dir: Path, lean: float) -> dict[str, list[dict]]:
+    """Each path's answer (as ``parley ask --json`` gives it) to every question, at this lean."""
     weights = replace(load_weights(), rules=(), quote_lean_after=lean)
     found = {}
     for path, rerank in PATHS.items():
         searcher = Searcher.from_settings(settings, data_dir=data_dir, weights=weights, rerank=rerank)
-        found[path] = [hit_rank(item, searcher.ask(item["question"], k=5).to_dict()) for item in items]
+        found[path] = [searcher.ask(item["question"], k=5).to_dict() for item in items]
     return found
 
 
-def score(found: dict[str, list[int | None]], rows: list[int]) -> float:
+def score(items: list[dict], found: dict[str, list[dict]], rows: list[int]) -> float:
     """hit@1 + RR@5 over these questions, summed over both paths."""
-    return sum((rank == 1) + (1 / rank if rank else 0.0) for by_path in found.values() for rank in
-               (by_path[row] for row in rows))
+    ranks = [hit_rank(items[row], by_path[row]) for by_path in found.values() for row in rows]
+    return sum((rank == 1) + (1 / rank if rank else 0.0) for rank in ranks)
 
 
-def summary(found: dict[str, list[int | None]], rows: list[int]) -> str:
-    """hit@1 / hit@3 / hit@5 / MRR@5 on each path."""
-    def share(by_path: list[int | None], top: int) -> float:
-        return sum(1 for row in rows if by_path[row] and by_path[row] <= top) / len(rows)
-
-    return "; ".join(f"{path} {share(by_path, 1):.3f} / {share(by_path, 3):.3f} / {share(by_path, 5):.3f} / "
-                     f"{sum(1 / by_path[row] for row in rows if by_path[row]) / len(rows):.3f}"
-                     for path, by_path in found.items())
+def summary(items: list[dict], found: dict[str, list[dict]]) -> str:
+    """score.py's hit@1 / hit@3 / hit@5 / MRR@5 on each path."""
+    scores = {path: metrics(list(zip(items, by_path, strict=True))) for path, by_path in found.items()}
+    return "; ".join(f"{path} {m['hit@1']:.3f} / {m['hit@3']:.3f} / {m['hit@5']:.3f} / {m['mrr@5']:.3f}"
+                     for path, m in scores.items())
 
 
 def main() -> None:
@@ -67,21 +64,21 @@ def main() -> None:
     train = [item for item in load_questions(args.train) if not item.get("unanswerable")]
     dev = [item for item in load_questions(args.dev) if not item.get("unanswerable")]
     folds = article_folds(train, args.folds)
-    on_train = {lean: ranks(train, settings, data_dir, lean) for lean in args.leans}
+    on_train = {lean: answers(train, settings, data_dir, lean) for lean in args.leans}
     everyone = list(range(len(train)))
     for lean in args.leans:
-        found = ranks(dev, settings, data_dir, lean)
-        print(f"lean {lean:g}: train {summary(on_train[lean], everyone)} | dev {summary(found, list(range(len(dev))))}")
-    held_out = {path: [None] * len(train) for path in PATHS}
+        print(f"lean {lean:g}: train {summary(train, on_train[lean])} | "
+              f"dev {summary(dev, answers(dev, settings, data_dir, lean))}")
+    held_out = {path: [{}] * len(train) for path in PATHS}
     for fold in range(args.folds):
         rest = [row for row in everyone if folds[row] != fold]
-        chosen = max(args.leans, key=lambda lean: score(on_train[lean], rest))
+        chosen = max(args.leans, key=lambda lean: score(train, on_train[lean], rest))
         print(f"fold {fold}: lean {chosen:g}")
         for path in PATHS:
             for row in everyone:
                 if folds[row] == fold:
                     held_out[path][row] = on_train[chosen][path][row]
-    print(f"held out: {summary(held_out, everyone)}")
+    print(f"held out: {summary(train, held_out)}")
 
 
 if __name__ == "__main__":

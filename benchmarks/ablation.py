@@ -30,7 +30,6 @@ def rows(shipped: Weights) -> list[tuple[str, Weights]]:
         ("- neighbour share", replace(shipped, neighbour_share=0.0)),
         ("- shared-word discount", replace(shipped, shared_word_discount=0.0)),
         ("- caption discount", replace(shipped, caption_share=1.0)),
-        ("- quote leans after", replace(shipped, quote_lean_after=0.0)),
         ("- copies merged", replace(shipped, duplicate_jaccard=1.01, same_sentence_chars=10**6)),
         ("- second quote per article", replace(shipped, quotes_per_article=1)),
     ]

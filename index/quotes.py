@@ -105,14 +105,14 @@ class Answer:
 
 
 def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,
-           weigh: Callable[[str], float] | None = None, lean_after: float = 0.0) -> tuple[int, int]:
+           weigh: Callable[[str], float] | None = None) -> tuple[int, int]:
     """The span of whole sentences around ``focus`` (a sentence span) that fits in ``limit`` chars.
 
-    Context is added one sentence at a time. With ``weigh`` (how much of the question a sentence holds), the
-    next sentence after is taken unless the one before outweighs it by more than ``lean_after``: an answer
-    often follows the sentence that sets it up, and a lead that restates the question sits before it. Without,
-    the sides alternate, starting before (news often names the speaker there). A focus sentence longer than
-    the limit is cut at the last word boundary that fits, the only case a quote ends mid-sentence.
+    Context is added one sentence at a time. With ``weigh`` (how much of the question a sentence holds), it
+    comes from the side whose next sentence weighs more, after on a tie: an answer often follows the sentence
+    that sets it up, and a lead that restates the question sits before it. Without, the sides alternate,
+    starting before (news often names the speaker there). A focus sentence longer than the limit is cut at
+    the last word boundary that fits, the only case a quote ends mid-sentence.
     """
     spans = _sentences_near(text, focus, limit) or [focus]
     index = min(range(len(spans)), key=lambda i: abs(spans[i][0] - focus[0]))
@@ -128,7 +128,7 @@ def window(text: str, focus: tuple[int, int], limit: int = MAX_QUOTE_CHARS,
         if not (fits_before or fits_after):
             return start, end
         if fits_before and fits_after:
-            take_after = weight(after) + lean_after >= weight(before) if weight else turn_after
+            take_after = weight(after) >= weight(before) if weight else turn_after
         else:
             take_after = fits_after
         if take_after:

@@ -16,7 +16,6 @@ from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
 from index.passages import split_passages
 from index.query import Query, clean_question, parse_query
-from index.quotes import Quote
 from index.ranking import Weights, load_weights
 from index.ranking.abstention import EVIDENCE, Coverage, evidence, leading_texts
 from index.ranking.candidates import Candidate, gather
@@ -169,28 +168,16 @@ ANSWER = ("We will not attack, raid or invade, he said, and the troops now on ma
           "barracks once the scheduled winter exercises are over in the spring, as every year. ")
 
 
-THINK_TANK = "What did the deputy foreign minister say at the think tank on Wednesday?"
-
-
-def think_tank_article(tmp_path, text: str) -> Searcher:
-    return Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
-
-
-def think_tank_quote(searcher: Searcher, **changes) -> Quote:
-    """The first quote for ``THINK_TANK``, by the shipped table or one with ``changes``; it highlights SETUP."""
-    quote = (with_weights(searcher, **changes) if changes else searcher).ask(THINK_TANK).quotes[0]
-    start, end = quote.highlight
-    assert quote.text[start:end] == SETUP.strip()
-    return quote
-
-
 @pytest.mark.parametrize(("text", "passage_ends_at_setup"), [
     (ASIDE + SETUP + ANSWER, False),
     (RECEPTION + "The talks resumed after a short break for lunch. " + ASIDE + SETUP + ANSWER + RECEPTION, True),
 ])
 def test_the_quote_grows_toward_the_answer_after_the_sentence_that_sets_it_up(tmp_path, text, passage_ends_at_setup):
     assert any(p.text.endswith(SETUP.strip()) for p in split_passages(text)) == passage_ends_at_setup
-    quote = think_tank_quote(think_tank_article(tmp_path, text))
+    searcher = Searcher(index_corpus(tmp_path, [item("forum", "Minister speaks", "Example Wire", "2022-01-19", text)]))
+    quote = searcher.ask("What did the deputy foreign minister say at the think tank on Wednesday?").quotes[0]
+    start, end = quote.highlight
+    assert quote.text[start:end] == SETUP.strip()
     assert ANSWER.strip() in quote.text  # grown before first, the aside would have filled the 600 characters
 
 
@@ -204,33 +191,6 @@ def test_the_quote_grows_before_first_when_that_sentence_holds_more_of_the_quest
     start, end = quote.highlight
     assert quote.text[start:end] == focus.strip()
     assert lead.strip() in quote.text  # grown after first, the asides would have filled the 600 characters
-
-
-LONG_ANSWER = ("We will not attack, raid or invade, he said, and the troops now on manoeuvres near the border will "
-               "return to their barracks once the scheduled winter exercises are over in the spring, as every year, "
-               "whatever the newspapers abroad may claim about the columns of armour and the field hospitals seen "
-               "on the country roads in recent weeks. ")
-
-
-def test_the_quote_grows_after_unless_the_sentence_before_holds_more_than_one_question_word_more(tmp_path):
-    lead = ("Crowds gathered on Wednesday outside the old parliament building, where riot police lined the square "
-            "and the shops on the nearby avenues closed early for the rest of the afternoon, as the long protest "
-            "over fuel prices and rents entered its second month with no end in sight and no talks planned. ")
-    assert len(lead + SETUP + ANSWER) > 600  # the lead holds one question word (Wednesday), the answer none
-    searcher = think_tank_article(tmp_path, lead + SETUP + ANSWER + RECEPTION)
-    assert ANSWER.strip() in think_tank_quote(searcher).text
-    level = think_tank_quote(searcher, quote_lean_after=0.0)
-    assert lead.strip() in level.text and ANSWER.strip() not in level.text
-
-
-def test_a_photo_caption_counts_its_question_words_at_caption_share_as_the_quote_grows(tmp_path):
-    caption = ("Police officers stand guard outside the foreign ministry building during a protest in the capital, "
-               "Wednesday, Jan. 19, 2022. ")  # two question words, foreign and Wednesday
-    assert len(caption + SETUP + LONG_ANSWER) > 600
-    searcher = think_tank_article(tmp_path, ASIDE + caption + SETUP + LONG_ANSWER + RECEPTION)
-    assert LONG_ANSWER.strip() in think_tank_quote(searcher).text
-    in_full = think_tank_quote(searcher, caption_share=1.0)
-    assert caption.strip() in in_full.text and LONG_ANSWER.strip() not in in_full.text
 
 
 @pytest.mark.parametrize(("question", "kinds"), [

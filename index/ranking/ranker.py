@@ -21,7 +21,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.answer_types import is_caption
 from index.cross_encoder import CrossEncoderReranker
 from index.embed import Embedder, OnnxEmbedder
 from index.lexical import tokenize
@@ -162,9 +161,8 @@ class Ranker:
             c.rescore(self.weights)
 
     def _quote(self, c: Candidate, query: Query) -> Quote:
-        """The answering sentence with whole sentences of context from the article, ≤ 600 chars, grown after it
-        unless the sentence before holds more of the question's words (read from the article, past the
-        passage's ends; a photo caption's words count as in ranking its sentences)."""
+        """The answering sentence with whole sentences of context from the article, ≤ 600 chars, grown toward
+        the neighbour holding more of the question's words (read from the article, past the passage's ends)."""
         p: StoredPassage = c.passage
         article = self.store.article_text(p.doc_id, p.content_hash)
         if article[p.start:p.end] == p.text:
@@ -172,13 +170,8 @@ class Ranker:
         else:  # its revision is gone (a store migrated while an older version served): the passage alone
             text, offset = p.text, 0
         focus = (c.focus[0] + offset, c.focus[1] + offset)
-        words, caption = set(query.words), sentence_features.caption_discount(query, self.weights)
-
-        def weigh(sentence: str) -> float:
-            held = len(words.intersection(tokenize(sentence)))
-            return held * caption if is_caption(sentence) else held
-
-        start, end = window(text, focus, MAX_QUOTE_CHARS, weigh, self.weights.quote_lean_after)
+        words = set(query.words)
+        start, end = window(text, focus, MAX_QUOTE_CHARS, lambda sentence: len(words.intersection(tokenize(sentence))))
         spoken = self.version.speakers.at(c.row, c.focus)
         return Quote(text[start:end], p.url, p.title, p.outlet, p.published, c.score,
                      (max(0, focus[0] - start), min(end, focus[1]) - start), p.doc_id, p.id, tuple(c.also),

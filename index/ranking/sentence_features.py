@@ -92,7 +92,7 @@ def rank_sentences(text: str, held: Held, coverages: list[float], query: Query, 
     answers only those two.
     """
     scored = []
-    discount = caption_discount(query, weights)
+    discount = weights.caption_share if not CAPTION_ANSWERS.intersection(query.kinds) else 1.0
     for i, (coverage, ((start, end), _)) in enumerate(zip(coverages, held, strict=True)):
         if captions[i]:
             coverage *= discount
@@ -102,11 +102,6 @@ def rank_sentences(text: str, held: Held, coverages: list[float], query: Query, 
                                                  if holds and weights.sentence_words else 0.0),
                                      coverage, holds, (start, end), i))
     return sorted(scored, key=lambda s: (s.rank, s.coverage, s.span), reverse=True)
-
-
-def caption_discount(query: Query, weights: Weights) -> float:
-    """The share of its words a photo caption keeps: ``caption_share``, unless the question asks who or when."""
-    return 1.0 if CAPTION_ANSWERS.intersection(query.kinds) else weights.caption_share
 
 
 def discriminating(weights_by_word: dict[int, float], found: list[Held], discount: float) -> dict[int, float]:

@@ -46,7 +46,6 @@ class Weights:
     caption_share: float = 0.5  # of its word coverage a photo caption keeps unless "who"/"when" is asked
     primary_on_topic: float = 0.5  # topic similarity from which the primary prior counts in full
     speaker_coverage: float = 0.5  # of the best sentence's word share, what the named speaker's sentence needs
-    quote_lean_after: float = 1.0  # question words more a sentence before needs to be quoted before the one after
 
     # -- how many ------------------------------------------------------------------------------------
     candidates: int = 100  # passages taken from BM25 and from FAISS each

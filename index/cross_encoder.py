@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from index.embed import ModelError, load_failure, load_model, onnx_session
+from index.embed import ONNX_THREADS, ModelError, load_failure, load_model, onnx_session
 from index.packaged import PackagedModel, pinned_folder
 
 log = logging.getLogger(__name__)
@@ -49,13 +50,14 @@ class OnnxCrossEncoder:
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             tokenizer.enable_truncation(MAX_TOKENS)  # longest first: the passage gives way, not the question
             tokenizer.no_padding()  # each pair runs alone (see ``scores``); a file may pad to a fixed 512
-            session = onnx_session(model_file)
+            sessions = [onnx_session(model_file, threads=1) for _ in range(ONNX_THREADS)]
         except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
             raise load_failure(SETTING, "cross-encoder", label, exc) from None
-        self._tokenizer, self._session = tokenizer, session
-        self._inputs = [item.name for item in session.get_inputs()]
+        self._tokenizer, self._sessions = tokenizer, sessions
+        self._pool = ThreadPoolExecutor(len(sessions), thread_name_prefix="cross-encoder")
+        self._inputs = [item.name for item in sessions[0].get_inputs()]
         unknown = set(self._inputs) - {"input_ids", "attention_mask", "token_type_ids"}
-        outputs = session.get_outputs()
+        outputs = sessions[0].get_outputs()
         if unknown or len(outputs[0].shape) not in (1, 2) or outputs[0].shape[-1] not in (1, "1"):
             width = outputs[0].shape[-1] if outputs[0].shape else "?"
             raise ModelError(f"setting {SETTING}: {label!r} is not a one-score cross-encoder "
@@ -66,17 +68,27 @@ class OnnxCrossEncoder:
 
         Each pair is run alone, unpadded. An int8 export quantizes activations with scales taken
         from the whole batch, so in a padded batch a passage's score moves with its batch-mates; alone,
-        it is the passage's own, and on 2 cores it costs no more than the batch did.
+        it is the passage's own. The pairs are dealt to one single-threaded session per core, run side
+        by side: a pair this short keeps two cores busier that way than split across them.
         """
+        encodings = self._tokenizer.encode_batch([(question, text) for text in texts])
+        dealt = [encodings[i::len(self._sessions)] for i in range(len(self._sessions))]
         out = np.zeros(len(texts), dtype=np.float32)
-        for row, encoding in enumerate(self._tokenizer.encode_batch([(question, text) for text in texts])):
+        for i, logits in enumerate(self._pool.map(self._run, self._sessions, dealt)):
+            out[i::len(self._sessions)] = logits
+        return out
+
+    def _run(self, session, encodings: list) -> list[float]:
+        """The logit of each encoded pair, one at a time on ``session``."""
+        logits = []
+        for encoding in encodings:
             feeds = {
                 "input_ids": np.array([encoding.ids], dtype=np.int64),
                 "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
                 "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
             }
-            out[row] = np.asarray(self._session.run(None, {name: feeds[name] for name in self._inputs})[0]).item()
-        return out
+            logits.append(np.asarray(session.run(None, {name: feeds[name] for name in self._inputs})[0]).item())
+        return logits
 
 
 class _SentenceTransformersCrossEncoder:

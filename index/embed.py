@@ -151,8 +151,8 @@ def resolve_precision(precision: str) -> str:
     return "bfloat16" if {"amx_bf16", "avx512_bf16"} & set(flags) else "float32"
 
 
-def onnx_session(model_file: Path, spin: bool = False):
-    """An onnxruntime session on ``ONNX_THREADS`` threads for a model whose input shape changes every call.
+def onnx_session(model_file: Path, spin: bool = False, threads: int = ONNX_THREADS):
+    """An onnxruntime session on ``threads`` threads for a model whose input shape changes every call.
 
     Its threads spin between calls only with ``spin``: an answer comes sooner, but the spinning threads hold
     the cores the rest of a question needs. No memory plan is kept per input shape: with a new shape every
@@ -161,7 +161,7 @@ def onnx_session(model_file: Path, spin: bool = False):
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = ONNX_THREADS
+    options.intra_op_num_threads = threads
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     options.enable_mem_pattern = False
     return onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])

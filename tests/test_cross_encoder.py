@@ -144,8 +144,8 @@ def test_the_packaged_cross_encoder_rates_the_answer_above_the_aside(packaged, q
 def test_a_score_does_not_depend_on_the_passages_scored_with_it(packaged):
     question, answer, aside = PAIRS[0]
     long_one = " ".join(p[1] for p in PAIRS) * 3  # truncated to the model's 256 tokens
-    together = packaged.scores(question, [answer, aside, long_one])
-    assert together[0] == packaged.scores(question, [answer])[0]
+    texts = [answer, aside, long_one]  # dealt to sessions side by side, each score comes back in its place
+    assert packaged.scores(question, texts).tolist() == [packaged.scores(question, [text])[0] for text in texts]
 
 
 def test_a_folder_with_model_onnx_and_tokenizer_runs_the_same_way(packaged, tmp_path):

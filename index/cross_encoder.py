@@ -18,11 +18,16 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.embed import ONNX_THREADS, ModelError, load_failure, load_model, onnx_session
 from index.packaged import PackagedModel, pinned_folder
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+    from tokenizers import Encoding
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +83,7 @@ class OnnxCrossEncoder:
             out[i::len(self._sessions)] = logits
         return out
 
-    def _run(self, session, encodings: list) -> list[float]:
+    def _run(self, session: InferenceSession, encodings: list[Encoding]) -> list[float]:
         """The logit of each encoded pair, one at a time on ``session``."""
         logits = []
         for encoding in encodings:

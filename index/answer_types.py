@@ -44,15 +44,6 @@ _KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
 ]
 
 
-# What else answers "when?" besides the date kind's answers (a date, a weekday, "tomorrow"): a month,
-# a year or a time relative to the article ("next month", "two days ago"). Months count capitalised and
-# in full ("may" is a verb).
-_SAYS_WHEN = re.compile(rf"\b(?:{'|'.join(calendar.month_name[1:])})\b|"
-                        rf"(?i:\b(?:(?:19|20)\d\d|today|tonight|yesterday|ago|"
-                        rf"(?:next|last|this|later this|earlier this) (?:weekend|month|year)|last week|"
-                        rf"(?:later|earlier) this week)\b)")
-
-
 # An agency photo caption ("Blinken greets Lavrov before their meeting, Friday, Jan. 21, 2022, in Geneva,
 # Switzerland."), dropped into a story's text: it names who was where and when, and nothing of what was said
 # or agreed, yet its names and date match many a question's words.
@@ -85,22 +76,6 @@ def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
                                    and not (kind == "name" and found in NOT_NAMES)):
                 return True
     return False
-
-
-# A sentence that says when something could happen, or whether it should, doesn't say when it did: "a
-# warning on Friday to Finland and Sweden should both intend to join" does not date Sweden joining.
-_MAYBE = re.compile(r"\b(?:could|should|might|if|whether|intends?|consider(?:s|ing)?|possib\w*|potential\w*)\b",
-                    re.I)
-
-
-def says_when(sentence: str, question: str) -> bool:
-    """Whether the sentence says when, as a date or in any form of ``_SAYS_WHEN``, something the question
-    doesn't, and says it of what happens rather than of what might."""
-    if _MAYBE.search(sentence):
-        return False
-    known = question.lower()
-    return (holds_answer(sentence, ("date",), question)
-            or any(match.group().lower() not in known for match in _SAYS_WHEN.finditer(sentence)))
 
 
 def is_caption(sentence: str) -> bool:

@@ -384,26 +384,6 @@ def test_history_from_before_the_oldest_article_is_covered_when_a_leading_passag
     assert not searcher.ask("What did the presidents agree at the April 2021 summit in Geneva?").answered
 
 
-def test_a_when_question_is_not_covered_by_sources_that_never_say_when(tmp_path):
-    searcher = Searcher(index_corpus(tmp_path, [
-        item("join", "Finland weighs joining the alliance", "Example Wire", "2022-01-21",
-             "Finland could join the alliance quickly if it applied, diplomats said. Finland's army is compatible "
-             "with the alliance's forces. Negotiations to join are never easy, an envoy said."),
-        item("poll", "Finns warm to the alliance", "Example Wire", "2022-01-22",
-             "Support in Finland for joining the alliance has grown, a poll found. Most Finns now favour it."),
-        item("sweden", "Sweden watches Finland", "Example Wire", "2022-01-23",
-             "Sweden would likely follow if Finland decided to join the alliance, officials said."),
-        item("maybe", "Finland might join in May", "Example Wire", "2022-01-24",
-             "Finland might join the alliance in May if its parliament agrees, an envoy said on Monday."),
-        item("talks", "Envoys meet", "Example Wire", "2022-01-10",
-             "The envoys met in Geneva on 10 January to discuss missile deployments."),
-    ]))
-    assert searcher.ask("When did Finland join the alliance?").refusal.code == "no-date"
-    assert searcher.ask("When did the envoys meet in Geneva?").answered
-    others = tuple(rule for rule in Weights().rules if rule != "no-date")
-    assert with_weights(searcher, rules=others).ask("When did Finland join the alliance?").answered
-
-
 def test_a_question_naming_what_no_leading_passage_mentions_is_not_covered(tmp_path):
     searcher = Searcher(index_corpus(tmp_path, [
         item("strike", "Missile strike on Lozova", "Example Wire", "2022-02-26",

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from index.answer_types import says_when
 from index.lexical import tokenize
 from index.query import YEAR, Query
 from index.quotes import Refusal
@@ -129,15 +128,6 @@ def _unmentioned_name(query, ranked, texts, coverage, weights) -> Refusal | None
     return Refusal("unmentioned-name", missing[0]) if missing else None
 
 
-def _no_date(query, ranked, texts, coverage, weights) -> Refusal | None:
-    """A "when?" question whose leading answering sentences give no date in words of their own."""
-    if "date" not in query.kinds:
-        return None
-    if any(says_when(c.passage.text[c.focus[0]:c.focus[1]], query.text) for c in ranked[:weights.when_check_top]):
-        return None
-    return Refusal("no-date")
-
-
 def _other_year(query, ranked, texts, coverage, weights) -> Refusal | None:
     """The leading answering sentence dates itself to other years than the one asked, in a passage that never
     names it ("in 2008, when Dima Bilan won Eurovision" does not say who won it in 2022)."""
@@ -184,8 +174,7 @@ def _dates_outside(query, ranked, texts, coverage, weights) -> Refusal | None:
 
 RULES = {"unlikely-answer": _unlikely,
          "weak-evidence": _weak_evidence, "far-in-meaning": _far_in_meaning, "unmentioned-name": _unmentioned_name,
-         "no-date": _no_date, "other-year": _other_year, "year-outside-sources": _year_outside,
-         "dates-outside-sources": _dates_outside}
+         "other-year": _other_year, "year-outside-sources": _year_outside, "dates-outside-sources": _dates_outside}
 
 
 def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:

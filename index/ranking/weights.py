@@ -67,7 +67,6 @@ class Weights:
     abstain_dense_below_no_rerank: float = 0.45  # floor of the best dense similarity without reranking
     rare_name: int = 50  # a question's name held by at most this many passages must be in a leading one
     name_check_top: int = 3  # leading passages the rare-name rule reads
-    when_check_top: int = 3  # leading answering sentences of which one must give a date for "when?"
     year_check_top: int = 3  # leading passages of which one must name a year before the sources' first
     date_check_top: int = 10  # leading passages of which one must be published in a date window asked about
     abstain_bias: float = 0.0  # the learned rule: logistic model of an answer's chance over the evidence…
@@ -79,7 +78,7 @@ class Weights:
     abstain_top: float = 0.0  # …× the top score
     abstain_relevance: float = 0.0  # …× the cross-encoder's best relevance of the leading candidates
     abstain_at: float = 0.0  # refuse below this chance (0: the learned rule never refuses)
-    rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "no-date", "other-year",
+    rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "other-year",
                               "year-outside-sources", "dates-outside-sources")  # the abstention rules that run
 
     @cached_property

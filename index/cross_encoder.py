@@ -77,10 +77,11 @@ class OnnxCrossEncoder:
         by side: a pair this short keeps two cores busier that way than split across them.
         """
         encodings = self._tokenizer.encode_batch([(question, text) for text in texts])
-        dealt = [encodings[i::len(self._sessions)] for i in range(len(self._sessions))]
+        share = len(self._sessions)  # session i gets pairs i, i + share, …
         out = np.zeros(len(texts), dtype=np.float32)
-        for i, logits in enumerate(self._pool.map(self._run, self._sessions, dealt)):
-            out[i::len(self._sessions)] = logits
+        for i, logits in enumerate(self._pool.map(self._run, self._sessions,
+                                                  [encodings[i::share] for i in range(share)])):
+            out[i::share] = logits
         return out
 
     def _run(self, session: InferenceSession, encodings: list[Encoding]) -> list[float]:

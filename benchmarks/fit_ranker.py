@@ -51,7 +51,8 @@ from index.ranking.weights import WEIGHTS_FILE, save_weights
 from index.search import Searcher
 
 CROSS_READ = 15  # candidates the cross-encoder reads in the cache (it reads ``cross_encode_top`` when serving)
-LEADING = ("dense", "lexical", "sentence_words", "answer_kind", "date", "outlet", "recent", "speaker")  # choose leaders
+# the features that choose the leaders
+LEADING = ("dense", "lexical", "sentence_words", "answer_kind", "date", "day", "outlet", "recent", "speaker")
 STEPS = (0.0, 0.5, 0.7, 1.4, 2.0)
 PATHS = {"every stage": True, "fast path": False}  # one table serves both: PARLEY_RERANK on and off
 ROUNDS = 3

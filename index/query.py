@@ -14,7 +14,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from index.answer_types import NOT_NAMES, asked_kinds
 from index.articles import visible
@@ -58,7 +58,8 @@ class Query:
     """A question as retrieval sees it; ``years`` are the four-digit years it names, ``kinds`` the
     kinds of answer it asks for (see ``answer_types``), ``words`` its stemmed words as BM25 sees them,
     ``names`` those of its words written capitalised inside it or by the sources (people, places, events),
-    ``event_years`` the years it names as the time of what it asks ("the 2022 Nobel", not "before 2022")."""
+    ``event_years`` the years it names as the time of what it asks ("the 2022 Nobel", not "before 2022"),
+    ``days`` the days it names as when something happened ("on Feb 7", not "ahead of Feb 7")."""
 
     text: str
     dates: list[tuple[datetime, datetime]] = field(default_factory=list)
@@ -69,6 +70,7 @@ class Query:
     words: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     event_years: tuple[int, ...] = ()
+    days: tuple[date, ...] = ()
 
 
 def clean_question(text: str) -> str:
@@ -102,13 +104,16 @@ def parse_query(question: str, reference: datetime | None = None, outlet_names: 
     words = tuple(tokenize(text))
     written = [token for word in _NAME.findall(text) if word.lower() not in NOT_NAMES for token in tokenize(word)]
     known = [token for token in words if is_name(token) and token not in _NOT_NAME_TOKENS] if is_name else []
-    return Query(text, _dates(text, reference), _outlets(text, outlet_names or {}), bool(_RECENT.search(text)),
+    windows, days = _dates(text, reference)
+    return Query(text, windows, _outlets(text, outlet_names or {}), bool(_RECENT.search(text)),
                  years, asked_kinds(text), words, tuple(dict.fromkeys([*written, *known])),
-                 tuple(year for year in years if year not in bounds))
+                 tuple(year for year in years if year not in bounds), days)
 
 
-def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
+def _dates(text: str, reference: datetime) -> tuple[list[tuple[datetime, datetime]], tuple[date, ...]]:
+    """The date windows a question names, and the days among them it names as when something happened."""
     windows: list[tuple[datetime, datetime]] = []
+    named: list[date] = []
     taken: list[tuple[int, int]] = []
 
     def free(match: re.Match) -> bool:
@@ -127,6 +132,7 @@ def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
                     windows.append((moment, max(moment, reference) + timedelta(days=1)))
                 else:
                     windows.append((moment - timedelta(days=1), moment + timedelta(days=3)))
+                    named.append(moment.date())
     for match in _PART_MONTH.finditer(text):
         if free(match):
             taken.append(match.span())
@@ -149,7 +155,7 @@ def _dates(text: str, reference: datetime) -> list[tuple[datetime, datetime]]:
     for phrase, days in _RELATIVE.items():
         if re.search(rf"\b{phrase}\b", lowered):
             windows.append((reference - timedelta(days=days), reference + timedelta(days=1)))
-    return windows
+    return windows, tuple(named)
 
 
 def _year(written: str | None, month: int, reference: datetime) -> int:

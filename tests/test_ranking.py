@@ -668,3 +668,21 @@ def test_the_learned_rule_reads_the_names_the_first_answers_own_sentence_holds_a
     answering.focus = (0, 39)
     assert evidence(query, [answering], [f"{passage.title} {text}"], coverage)["sentence_names"] == 1.0
     assert evidence(replace(query, names=()), [answering], [text], coverage)["sentence_names"] == 1.0  # none asked
+
+
+def test_the_day_a_question_names_counts_more_than_the_days_around_it(tmp_path):
+    searcher = Searcher(index_corpus(tmp_path / "corpus", [
+        item("record", "The harbour pipeline", "Example Office", "2022-01-07",
+             "The envoy told reporters that the harbour pipeline would not move forward."),
+        item("later", "The harbour pipeline", "Example Wire", "2022-01-09",
+             "The envoy said the harbour pipeline would not move forward, repeating what the envoy had said "
+             "about the harbour pipeline."),
+    ]))
+    question = "What did the envoy say about the harbour pipeline on Jan 7?"
+    reference = datetime(2022, 2, 28, tzinfo=UTC)
+    assert [str(day) for day in parse_query(question, reference).days] == ["2022-01-07"]
+    assert parse_query("What did the envoy say ahead of Jan 7?", reference).days == ()  # a window, no day
+    first = searcher.ask(question).quotes[0]
+    assert first.url.endswith("record") and first.features["day"] == 1.0 and first.features["date"] == 1.0
+    # Both are inside the date window; without the day, the later report's wording scores higher.
+    assert with_weights(searcher, day=0.0).ask(question).quotes[0].url.endswith("later")

@@ -1,6 +1,6 @@
 """Stage 3, priors: what the question names (dates, outlets, "latest") and what the sources are.
 
-``date``, ``outlet`` and ``recent`` come from the question; ``topic`` leans a short question to the
+``date``, ``day``, ``outlet`` and ``recent`` come from the question; ``topic`` leans a short question to the
 bot's subject ("what did Russia demand?" means its treaty drafts, not "domestic demand in basic
 foods"); ``title`` finds the piece titled for what is asked ("Blinken's call with Lavrov" finds the
 readout of the call); ``primary`` prefers an office's own record to a report of it when the two
@@ -19,10 +19,12 @@ RECENT = timedelta(days=7)
 
 
 def question_priors(c: Candidate, query: Query, last: datetime | None) -> None:
-    """``date``, ``outlet`` and ``recent``: 1.0 when the passage is what the question names, else 0."""
+    """``date``, ``day``, ``outlet`` and ``recent``: 1.0 when the passage is what the question names, else 0.
+    ``day`` is the named day itself, inside ``date``'s window: that day's record, not the days' reports after."""
     published = c.passage.published
     c.features["date"] = float(bool(published and query.dates
                                     and any(start <= published <= end for start, end in query.dates)))
+    c.features["day"] = float(bool(published and published.date() in query.days))
     c.features["outlet"] = float(bool(query.outlets and c.passage.outlet in query.outlets))
     c.features["recent"] = float(bool(query.recent and published and last and published >= last - RECENT))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
 #: The features a candidate's score sums, each times the weight of the same name.
-FEATURES = ("dense", "lexical", "sentence_words", "answer_kind", "sentence_meaning", "date", "outlet", "recent",
+FEATURES = ("dense", "lexical", "sentence_words", "answer_kind", "sentence_meaning", "date", "day", "outlet", "recent",
             "topic", "title", "primary", "cross_encoder", "speaker")
 
 
@@ -32,6 +32,7 @@ class Weights:
     answer_kind: float = 0.07  # that sentence holds the kind of answer asked for (a date for "when"…)
     sentence_meaning: float = 0.2  # the bi-encoder similarity of the leaders' best sentence (rerank only)
     date: float = 0.2  # published inside a date window the question names
+    day: float = 0.0  # published on a day the question names as when it happened (more than the days around it)
     outlet: float = 0.2  # from an outlet the question names
     recent: float = 0.05  # from the last week of the sources when the question asks for the latest
     topic: float = 0.2  # × the passage's similarity to PARLEY_TOPIC

@@ -20,7 +20,7 @@ RECENT = timedelta(days=7)
 
 def question_priors(c: Candidate, query: Query, last: datetime | None) -> None:
     """``date``, ``day``, ``outlet`` and ``recent``: 1.0 when the passage is what the question names, else 0.
-    ``day`` is the named day itself, inside ``date``'s window: that day's record, not the days' reports after."""
+    ``day`` is the named day itself, inside ``date``'s window: that day's record, not the reports of the days after."""
     published = c.passage.published
     c.features["date"] = float(bool(published and query.dates
                                     and any(start <= published <= end for start, end in query.dates)))

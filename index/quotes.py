@@ -22,7 +22,6 @@ REASONS = {
     "weak-evidence": "the best passages hold too little of the question",
     "far-in-meaning": "the passages share the question's words but not its meaning",
     "unmentioned-name": "the question names something no leading passage mentions",
-    "other-year": "the answering sentence is about another year than the one asked",
     "year-outside-sources": "the year asked about is outside the sources and no leading passage names it",
     "dates-outside-sources": "no leading passage is from the dates asked about",
 }

@@ -128,19 +128,6 @@ def _unmentioned_name(query, ranked, texts, coverage, weights) -> Refusal | None
     return Refusal("unmentioned-name", missing[0]) if missing else None
 
 
-def _other_year(query, ranked, texts, coverage, weights) -> Refusal | None:
-    """The leading answering sentence dates itself to other years than the one asked, in a passage that never
-    names it ("in 2008, when Dima Bilan won Eurovision" does not say who won it in 2022)."""
-    if not query.event_years:
-        return None
-    c = ranked[0]
-    dated = set(YEAR.findall(c.passage.text[c.focus[0]:c.focus[1]]))
-    wanted = {str(year) for year in query.event_years}
-    if dated and not dated & wanted and not any(year in texts[0] for year in wanted):
-        return Refusal("other-year", ", ".join(sorted(dated)))
-    return None
-
-
 def _year_outside(query, ranked, texts, coverage, weights) -> Refusal | None:
     """A year before the oldest article that none of the leading passages recounts, or a year after the
     newest that the first passage doesn't name (later years are only ever anticipated)."""
@@ -174,7 +161,7 @@ def _dates_outside(query, ranked, texts, coverage, weights) -> Refusal | None:
 
 RULES = {"unlikely-answer": _unlikely,
          "weak-evidence": _weak_evidence, "far-in-meaning": _far_in_meaning, "unmentioned-name": _unmentioned_name,
-         "other-year": _other_year, "year-outside-sources": _year_outside, "dates-outside-sources": _dates_outside}
+         "year-outside-sources": _year_outside, "dates-outside-sources": _dates_outside}
 
 
 def _recounted(start: datetime, end: datetime, texts: list[str]) -> bool:

@@ -79,8 +79,8 @@ class Weights:
     abstain_top: float = 0.0  # …× the top score
     abstain_relevance: float = 0.0  # …× the cross-encoder's best relevance of the leading candidates
     abstain_at: float = 0.0  # refuse below this chance (0: the learned rule never refuses)
-    rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "other-year",
-                              "year-outside-sources", "dates-outside-sources")  # the abstention rules that run
+    rules: tuple[str, ...] = ("weak-evidence", "far-in-meaning", "unmentioned-name", "year-outside-sources",
+                              "dates-outside-sources")  # the abstention rules that run
 
     @cached_property
     def feature_weights(self) -> dict[str, float]:

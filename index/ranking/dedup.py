@@ -1,5 +1,5 @@
 """Stage 4, dedup: syndicated copies become one quote listing the other outlets; an article gives at most
-``quotes_per_article`` quotes, never two sharing a sentence.
+``quotes_per_article`` quotes, never two sharing a sentence, chosen once the cross-encoder has reordered them.
 
 Passages that differ but would answer with the same sentence are copies too: a wire photo caption runs
 under a dozen stories and would otherwise take most of the places.
@@ -22,11 +22,7 @@ def deduplicate(ranked: list[Candidate], weights: Weights,
                 shingles: Callable[[str], frozenset[str]]) -> list[Candidate]:
     """The leading ``deduplicate_top`` candidates without copies; each kept one lists its copies' outlets."""
     kept: list[tuple[Candidate, frozenset[str], str]] = []
-    per_article: Counter[str] = Counter()
     for c in ranked[:weights.deduplicate_top]:
-        if per_article[c.passage.doc_id] >= weights.quotes_per_article:
-            continue
-        per_article[c.passage.doc_id] += 1
         own, answering = shingles(c.passage.text), answering_sentence(c, weights.same_sentence_chars)
         twin = next((k for k, s, a in kept if jaccard(s, own) >= weights.duplicate_jaccard
                      or (answering and answering == a)), None)
@@ -36,6 +32,18 @@ def deduplicate(ranked: list[Candidate], weights: Weights,
             continue
         kept.append((c, own, answering))
     return [c for c, _, _ in kept]
+
+
+def per_article(ranked: list[Candidate], most: int) -> list[Candidate]:
+    """At most ``most`` candidates of one article, the first ones: applied after the cross-encoder, so that it
+    chooses which of a long transcript's passages answer."""
+    taken: Counter[str] = Counter()
+    kept = []
+    for c in ranked:
+        taken[c.passage.doc_id] += 1
+        if taken[c.passage.doc_id] <= most:
+            kept.append(c)
+    return kept
 
 
 def answering_sentence(c: Candidate, shortest: int) -> str:

@@ -7,8 +7,8 @@
    (when reranking).
 3. ``priors``: dates, outlets and "latest" named by the question count before the leaders are chosen;
    topic, title and primary source after: the passages' own evidence picks the leaders, these only reorder.
-4. ``dedup``: copies merged, at most two quotes an article; then the cross-encoder's relevance is added
-   to the leading distinct candidates, which it reorders among themselves.
+4. ``dedup``: copies merged; then the cross-encoder's relevance is added to the leading distinct candidates,
+   which it reorders among themselves; then at most two quotes an article.
 5. ``abstention``: "not covered", with its reason and the closest headlines, decided on that final order
    (the cross-encoder's relevance is part of its evidence).
 """
@@ -147,7 +147,7 @@ class Ranker:
             top = self.weights.cross_encode_top
             self.cross_encode(query.text, ranked[:top])
             ranked[:top] = sorted(ranked[:top], key=lambda c: c.score, reverse=True)
-        return ranked
+        return dedup.per_article(ranked, self.weights.quotes_per_article)
 
     def cross_encode(self, question: str, leaders: list[Candidate]) -> None:
         """``cross_encoder``: the cross-encoder's relevance of each leader (its logit, clipped to ±10, over 10),

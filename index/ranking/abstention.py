@@ -55,7 +55,8 @@ def evidence(query: Query, ranked: list[Candidate], texts: list[str], coverage: 
     share of its words, the share of its names the three leading passages hold and the share the first answer's
     own sentence holds (weighed against each other: an answer's passage names who the question asks about and
     its sentence gives the answer, where a sentence that merely repeats the names is no answer), the share of
-    its numbers (not years) the passages hold, the top score, and the cross-encoder's best relevance. The
+    its numbers (not years; a day of the month is one, which passages seldom write, so this mostly tells a
+    question naming a day) the passages hold, the top score, and the cross-encoder's best relevance. The
     learned rule weighs these."""
     leading = [_words(text) for text in texts[:3]]
     names = [name for name in query.names if name not in coverage.outlet_words]

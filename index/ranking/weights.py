@@ -75,7 +75,7 @@ class Weights:
     abstain_words: float = 0.0  # …× the best sentence's share of the question's words
     abstain_names: float = 0.0  # …× the share of the question's names the three leading passages hold
     abstain_sentence_names: float = 0.0  # …× the share of them the first answer's sentence holds (against those)
-    abstain_numbers: float = 0.0  # …× the share of its numbers they hold
+    abstain_numbers: float = 0.0  # …× the share of its numbers (a day of the month is one) they hold
     abstain_top: float = 0.0  # …× the top score
     abstain_relevance: float = 0.0  # …× the cross-encoder's best relevance of the leading candidates
     abstain_at: float = 0.0  # refuse below this chance (0: the learned rule never refuses)

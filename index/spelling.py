@@ -20,7 +20,7 @@ from collections.abc import Callable
 from index.lexical import tokenize
 
 MIN_LENGTH = 5  # letters; shorter words are left as typed
-MAX_RESPELLED = 8  # unknown words looked at per question: past this it is not about the sources (~1.5 ms each)
+MAX_RESPELLED = 8  # unknown words looked at per question: past this it is not about the sources
 STRAY = 2  # passages at most: a word this rare may be the sources' own typo…
 STRAY_RATIO = 100  # …and gives way to a spelling one edit away that this many times more passages hold
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")

@@ -79,7 +79,7 @@ def main() -> None:
     for field in ("register", "source_set"):
         for item in items:
             if item.get(field):
-                groups.setdefault(f"{item[field]}", []).append(item)
+                groups.setdefault(str(item[field]), []).append(item)
     counts = {name: Counter(stages[item["id"]] for item in chosen) for name, chosen in groups.items()}
     print(f"{len(items)} answerable questions from {args.questions.name}, "
           f"{'every stage' if rerank else 'fast path'}, 'not covered' off\n")

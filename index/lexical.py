@@ -22,8 +22,8 @@ _ACCENT = re.compile(r"[\u0300-\u036f]")  # combining marks, once NFKD has split
 _INITIALS = re.compile(r"\b([A-Za-z])\.([A-Za-z])\.")  # "U.S.", "U.K.": one-letter words, else dropped
 # Irregular verbs, whose past forms the stemmer leaves apart from their base: questions ask "who led…?",
 # "where was it held?"; articles write "will lead", "to hold". Each form maps to its base before stemming.
-# "said" and "met" stay apart: mapped, "say" matched every "said" (one dev answer fell out of the top
-# five) and "who met Putin?" found photo captions that "attend a meeting".
+# "said" and "met" stay apart: mapped, "say" would match every "said", the commonest verb of the news, and
+# "who met Putin?" would find the photo captions that "attend a meeting".
 _IRREGULAR = {form: base for base, forms in {
     "lead": "led", "hold": "held", "speak": "spoke spoken", "tell": "told",
     "win": "won", "send": "sent", "give": "gave given", "take": "took taken", "make": "made",
@@ -38,8 +38,8 @@ _IRREGULAR = {form: base for base, forms in {
     "forbid": "forbade forbidden", "undertake": "undertook undertaken",
 }.items() for form in forms.split()}
 # A people's adjective stands for its country: questions ask about "the Finnish president", the Kremlin
-# writes "the President of Finland" (dev: two answers moved up, none down). "Russian" and "American" are
-# left alone: nearly every passage holds them, and mapped they only reshuffled answers.
+# writes "the President of Finland". "Russian" and "American" are left alone: nearly every passage holds
+# them, so mapped they would only reshuffle answers.
 _DEMONYMS = {
     "finnish": "finland", "swedish": "sweden", "polish": "poland", "dutch": "netherlands", "turkish": "turkey",
     "ukrainian": "ukraine", "ukrainians": "ukraine", "belarusian": "belarus", "german": "germany",

@@ -42,9 +42,9 @@ from index.sentences import sentence_spans
 from index.store import Store
 
 DEFAULT_SINCE = "24h"
-TOPIC_MIN_SIMILARITY = 0.45    # best passage vs topic: talks coverage scores 0.45–0.8, markets news under 0.3
+TOPIC_MIN_SIMILARITY = 0.45    # best passage vs topic: coverage of the talks scores above it, markets news below
 SENTENCE_MIN_SIMILARITY = 0.2  # a candidate sentence must still be about the topic, not boilerplate
-MAX_ARTICLES = 40              # the most on-topic articles of the window: ≤120 sentences, ~1.5 s on 2 cores
+MAX_ARTICLES = 40              # the most on-topic articles of the window: a summary reads at most 120 sentences
 LEAD_SENTENCES = 3
 LEAD_SCAN = 6                  # how far into an article to look for three sentences that read as sentences
 POSITION_PRIOR = (1.0, 0.8, 0.6)

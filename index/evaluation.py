@@ -74,16 +74,35 @@ def evaluate(searcher, items: list[dict], k: int = 5, misses_path: Path | None =
 
 
 def report(pairs: list[tuple[dict, dict]], latencies: list[float], misses_path: Path | None = None) -> dict:
-    """score.py's metrics of the answers, overall and by group, with refusals by reason, latency and misses."""
+    """score.py's metrics of the answers, overall and by group, with refusals by reason, latency, each
+    question's outcome (``items``) and misses."""
     result = {"overall": metrics(pairs), **{f"by_{key}": _grouped(pairs, key) for key in GROUPS},
               "refusals": refusals(pairs),
               "latency_ms": {"p50": round(1000 * percentile(latencies, 50), 1),
                              "p95": round(1000 * percentile(latencies, 95), 1)}}
+    result["items"] = {str(item.get("id")): outcome(item, answer) for item, answer in pairs}
     misses = [_miss(q, a) for q, a in pairs if _missed(q, a)]
     result["misses"] = [miss["id"] for miss in misses]
     if misses_path:
         misses_path.write_text("".join(json.dumps(miss) + "\n" for miss in misses), encoding="utf-8")
     return result
+
+
+def outcome(item: dict, answer: dict) -> dict:
+    """One question's result, kept per question so two runs can be compared (``moved``): whether it is
+    answerable, the rank of its first answering quote (None: none of the first five) and its "not covered"
+    reason (None: answered)."""
+    answered = bool(answer.get("answered"))
+    return {"answerable": not item.get("unanswerable"), "rank": hit_rank(item, answer) if answered else None,
+            "refused": None if answered else answer.get("reason", "-")}
+
+
+def moved(before: dict[str, dict], after: dict[str, dict]) -> list[tuple[str, dict, dict]]:
+    """The questions in both runs' ``items`` whose outcome differs, as (id, before, after), in ``before``'s order.
+
+    A ranking change is kept for what many questions share, never for one or two: this says which moved.
+    """
+    return [(key, was, after[key]) for key, was in before.items() if key in after and after[key] != was]
 
 
 def _missed(item: dict, answer: dict) -> bool:

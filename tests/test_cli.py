@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -13,6 +16,8 @@ from bot.cli import main
 from config import load_settings
 from index.quotes import REASONS
 from tests.conftest import FIXTURES, index_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -112,6 +117,29 @@ def test_eval_prints_the_scorer_metrics(env, capsys, tmp_path):
     [(reason, count)] = result["refusals"]["unanswerable"].items()  # refused, and why
     assert reason in REASONS and count == 1 and result["refusals"]["answerable"] == {}
     assert (tmp_path / "misses.jsonl").exists()
+    assert result["items"]["x1"] == {"answerable": True, "rank": 1, "refused": None}
+    assert result["items"]["x2"]["answerable"] is False and result["items"]["x2"]["refused"] == reason
+
+
+def test_moved_lists_the_questions_whose_outcome_changed(env, capsys, tmp_path):
+    """Two ``parley eval --json`` runs compared by ``benchmarks/moved.py``: here the second expects an answer the
+    sources don't hold, so its question leaves the first place and nothing else moves."""
+    asked = {"id": "x1", "question": "Who headed the Russian delegation in Geneva?", "style": "who",
+             "register": "formal"}
+    other = {"id": "x2", "question": "How long did the NATO-Russia Council meet?", "answers": ["four hours"]}
+    runs = []
+    for name, alias in (("before", "Ryabkov"), ("after", "Lukashenko")):
+        questions = tmp_path / f"{name}.jsonl"
+        questions.write_text("".join(json.dumps(item) + "\n" for item in ({**asked, "answers": [alias]}, other)))
+        assert main(["eval", str(questions), "--json"]) == 0
+        runs.append(tmp_path / f"{name}.json")
+        runs[-1].write_text(capsys.readouterr().out)
+    printed = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "moved.py"), *map(str, runs),
+                              "--questions", str(tmp_path / "before.jsonl")],
+                             capture_output=True, text=True, check=True).stdout
+    assert "1 of 2 questions moved" in printed and "hit@1: 0 up, 1 down" in printed
+    assert "x1" in printed and "formal who" in printed and "#1 -> not in the first five" in printed
+    assert "x2" not in printed
 
 
 def test_a_wrong_setting_is_one_clear_line(env, capsys, monkeypatch):

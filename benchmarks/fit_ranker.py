@@ -44,6 +44,7 @@ from config import load_settings
 from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, metrics, normalise
 from index.ranking import FEATURES, Weights, load_weights
 from index.ranking.candidates import gather
+from index.ranking.dedup import per_article
 from index.ranking.priors import question_priors, source_priors
 from index.ranking.sentence_features import read_sentences
 from index.ranking.speaker_feature import prefer_spoken
@@ -137,19 +138,9 @@ def replay_rank(cached: Cached, weights: Weights) -> int | None:
         relevance = np.where(cached.crossed[top], crossed[top], 0.0)
         order = [top[i] for i in np.argsort(-(score[top] + weights.cross_encoder * relevance), kind="stable")] + \
             order[weights.cross_encode_top:]
-    order = capped(order, cached.docs, weights.quotes_per_article)
+    order = per_article(order, weights.quotes_per_article, cached.docs.__getitem__)
     hit = np.where(is_leader, cached.hit_meaning, cached.hit_words)
     return next((shown for shown, i in enumerate(order[:5], start=1) if hit[i]), None)
-
-
-def capped(order: list[int], docs: list[str], per_article: int) -> list[int]:
-    """``order`` with at most ``per_article`` candidates of one article, as dedup keeps them."""
-    kept, seen = [], {}
-    for i in order:
-        if seen.get(docs[i], 0) < per_article:
-            seen[docs[i]] = seen.get(docs[i], 0) + 1
-            kept.append(i)
-    return kept
 
 
 def recall_at(cached: Cached, weights: Weights, depth: int) -> bool:

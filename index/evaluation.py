@@ -80,8 +80,9 @@ def report(pairs: list[tuple[dict, dict]], latencies: list[float], misses_path: 
               "refusals": refusals(pairs),
               "latency_ms": {"p50": round(1000 * percentile(latencies, 50), 1),
                              "p95": round(1000 * percentile(latencies, 95), 1)}}
-    result["items"] = {str(item.get("id")): outcome(item, answer) for item, answer in pairs}
-    misses = [_miss(q, a) for q, a in pairs if _missed(q, a)]
+    outcomes = [outcome(item, answer) for item, answer in pairs]
+    result["items"] = {str(item.get("id")): found for (item, _), found in zip(pairs, outcomes, strict=True)}
+    misses = [_miss(q, a) for (q, a), found in zip(pairs, outcomes, strict=True) if _missed(found)]
     result["misses"] = [miss["id"] for miss in misses]
     if misses_path:
         misses_path.write_text("".join(json.dumps(miss) + "\n" for miss in misses), encoding="utf-8")
@@ -105,11 +106,11 @@ def moved(before: dict[str, dict], after: dict[str, dict]) -> list[tuple[str, di
     return [(key, was, after[key]) for key, was in before.items() if key in after and after[key] != was]
 
 
-def _missed(item: dict, answer: dict) -> bool:
-    if item.get("unanswerable"):
-        return bool(answer.get("answered"))
-    rank = hit_rank(item, answer) if answer.get("answered") else None
-    return rank is None or rank > 3
+def _missed(found: dict) -> bool:
+    """An answered unanswerable question, or an answerable one not answered in the first three quotes."""
+    if not found["answerable"]:
+        return found["refused"] is None
+    return found["rank"] is None or found["rank"] > 3
 
 
 def _miss(item: dict, answer: dict) -> dict:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from typing import TypeVar
 
 from index.quotes import Quote
 from index.ranking.candidates import Candidate
 from index.ranking.weights import Weights
 
 _SQUASH = re.compile(r"[^a-z0-9]+")
+T = TypeVar("T")
 
 
 def deduplicate(ranked: list[Candidate], weights: Weights,
@@ -34,14 +36,14 @@ def deduplicate(ranked: list[Candidate], weights: Weights,
     return [c for c, _, _ in kept]
 
 
-def per_article(ranked: list[Candidate], most: int) -> list[Candidate]:
-    """At most ``most`` candidates of one article, the first ones: applied after the cross-encoder, so that it
-    chooses which of a long transcript's passages answer."""
+def per_article(ranked: list[T], most: int, article: Callable[[T], str] = lambda c: c.passage.doc_id) -> list[T]:
+    """At most ``most`` candidates of one ``article``, the first ones: applied after the cross-encoder, so that it
+    chooses which of a long transcript's passages answer (``fit_ranker`` replays it on candidates' indices)."""
     taken: Counter[str] = Counter()
     kept = []
     for c in ranked:
-        taken[c.passage.doc_id] += 1
-        if taken[c.passage.doc_id] <= most:
+        taken[article(c)] += 1
+        if taken[article(c)] <= most:
             kept.append(c)
     return kept
 

@@ -42,8 +42,9 @@ def per_article(ranked: list[T], most: int, article: Callable[[T], str] = lambda
     taken: Counter[str] = Counter()
     kept = []
     for c in ranked:
-        taken[article(c)] += 1
-        if taken[article(c)] <= most:
+        key = article(c)
+        taken[key] += 1
+        if taken[key] <= most:
             kept.append(c)
     return kept
 

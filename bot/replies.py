@@ -216,8 +216,13 @@ class ReindexReply:
     @property
     def work_line(self) -> str:
         """What the run encoded and how long it took (no text from sources or users: nothing to escape)."""
-        sentences = f" ({self.sentences_encoded:,} sentences encoded)" if self.sentences_encoded else ""
-        return f"{self.passages_embedded:,} passages embedded{sentences} in {self.seconds:.1f} s"
+        recut = sum(source.get("recut", 0) for source in self.sources)  # older reports lack it
+        articles = "article" if recut == 1 else "articles"
+        notes = [f"{recut:,} unchanged {articles} cut again by today's sentence rules"] if recut else []
+        if self.sentences_encoded:
+            notes.append(f"{self.sentences_encoded:,} sentences encoded")
+        done = f" ({'; '.join(notes)})" if notes else ""
+        return f"{self.passages_embedded:,} passages embedded{done} in {self.seconds:.1f} s"
 
 
 def fitted_quote(quote: Quote, budget: int, render: Callable[[int, int], str]) -> str:

@@ -1,5 +1,9 @@
 """Reindexing: read every source, embed only what is new or changed, switch to a new version.
 
+An article today's rules cut into other passages than its stored ones (the sentence rules changed) is cut
+again, so an index grown by reindexing serves what a fresh build would; its passages whose span is kept keep
+their vectors.
+
 Safe at any moment: each batch of articles is committed with its passages in one SQLite
 transaction, and the served version changes only by the atomic ``CURRENT`` swap at the end.
 A crash keeps the old version serving; the next run finds the batches already embedded and
@@ -29,7 +33,7 @@ from index.sentence_vectors import SentenceVectors, embed_sentences
 from index.sentences import Spans, passage_sentences
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
 from index.speaker_table import attribute_passages
-from index.store import Store, now
+from index.store import Store, cut_of, now
 from index.titles import TitleVectors
 from index.versions import prune_versions, served_ids, served_manifest, signature, write_version
 
@@ -82,6 +86,7 @@ class SourceReport:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    recut: int = 0  # unchanged articles that today's rules cut into other passages
     removed: int = 0
     failed: list[dict] = field(default_factory=list)  # the first MAX_FAILURES_KEPT, as {"item", "reason"}
     failed_count: int = 0  # all of them
@@ -251,42 +256,50 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
         log.warning("more source items skipped", extra={"source": spec.name,
                                                         "skipped": report.failed_count - len(report.failed)})
     known = store.article_hashes(spec.name)
-    embedded = store.embedded_articles(spec.name, model)
+    cuts = store.live_cuts(spec.name, model)
     stored = store.stored_revisions(spec.name, model)
-    todo: list[tuple[Article, list[Passage]]] = []
-    revived: list[Article] = []
+    todo: list[Cut] = []
+    revived: list[tuple[Article, str]] = []
     for doc_id, article in articles.items():
-        if known.get(doc_id) == article.content_hash and doc_id in embedded:
+        passages = split_passages(article.text)
+        live = cuts.get(doc_id) if known.get(doc_id) == article.content_hash else None  # None: not embedded
+        if live is not None and list(live) == [(p.start, p.end) for p in passages]:
             report.unchanged += 1
             continue
-        if doc_id in known:
+        if live is not None:
+            report.recut += 1
+        elif doc_id in known:
             report.changed += 1
         else:
             report.new += 1
-        if (doc_id, article.content_hash) in stored:  # back as it was while its passages are kept: no embedding
-            revived.append(article)
+        cut = cut_of(passages)
+        if (doc_id, article.content_hash, cut) in stored:  # back as it was while its passages are kept
+            revived.append((article, cut))
         else:
-            todo.append((article, split_passages(article.text)))
+            kept = live or {}
+            todo.append(Cut(article, passages, {p.seq: kept[(p.start, p.end)] for p in passages
+                                                if (p.start, p.end) in kept}))
     if revived:
         store.revive(revived)
     missing = set(known) - set(articles)
     if missing and spec.lists_everything and not unread:
         store.mark_removed(missing)
         report.removed = len(missing)
-    listener.source_started(spec.name, len(articles), sum(len(passages) for _, passages in todo))
+    listener.source_started(spec.name, len(articles), sum(len(cut.fresh) for cut in todo))
     titled = store.embedded_titles(model) if todo else set()
     for batch in _batches(todo):
-        texts = [searchable_text(article.title, p.text) for article, passages in batch for p in passages]
-        vectors = embedding.encode(texts, progress=listener.embedded)
-        new_titles = sorted({article.title for article, _ in batch if article.title} - titled)
+        texts = [searchable_text(cut.article.title, p.text) for cut in batch for p in cut.fresh]
+        encoded = iter(embedding.encode(texts, progress=listener.embedded) if texts else [])
+        earlier = store.embeddings_of(pid for cut in batch for pid in cut.kept.values())
+        new_titles = sorted({cut.article.title for cut in batch if cut.article.title} - titled)
         if new_titles:
             store.save_title_vectors(model, dict(zip(new_titles, embedding.encode(new_titles), strict=True)))
             titled.update(new_titles)
-        offset, rows = 0, []
-        for article, passages in batch:
-            rows.append((article, passages, vectors[offset:offset + len(passages)]))
-            offset += len(passages)
-        store.save_articles(rows, model)
+        rows = [(cut.article, cut.passages, np.vstack([earlier[cut.kept[p.seq]] if p.seq in cut.kept
+                                                       else next(encoded) for p in cut.passages]))
+                for cut in batch]
+        store.save_articles(rows, model, {(cut.article.doc_id, seq): pid for cut in batch
+                                          for seq, pid in cut.kept.items()})
         report.passages_embedded += len(texts)
     report.seconds = round(time.perf_counter() - started, 2)
     store.record_source(spec.name, spec.kind, report.status, asdict(report))
@@ -300,13 +313,28 @@ def _fail(report: SourceReport, item: str, reason: str) -> None:
                                                   "reason": _shorten(reason)})
 
 
-def _batches(todo: list[tuple[Article, list[Passage]]]) -> Iterable[list[tuple[Article, list[Passage]]]]:
+@dataclass(frozen=True)
+class Cut:
+    """An article to store cut into ``passages``; ``kept`` maps the seq of each passage its stored cut already
+    had (the same span) to that stored passage's id, whose vectors it keeps."""
+
+    article: Article
+    passages: list[Passage]
+    kept: dict[int, int]
+
+    @property
+    def fresh(self) -> list[Passage]:
+        """The passages to embed."""
+        return [p for p in self.passages if p.seq not in self.kept]
+
+
+def _batches(todo: list[Cut]) -> Iterable[list[Cut]]:
     """Group articles so each embedding call gets about BATCH_PASSAGES passages."""
-    batch: list[tuple[Article, list[Passage]]] = []
+    batch: list[Cut] = []
     size = 0
-    for article, passages in todo:
-        batch.append((article, passages))
-        size += len(passages)
+    for cut in todo:
+        batch.append(cut)
+        size += len(cut.fresh)
         if size >= BATCH_PASSAGES:
             yield batch
             batch, size = [], 0

@@ -2,14 +2,16 @@
 
 SQLite is the record of what was read and embedded; the FAISS and BM25 files of an index
 version are derived from it. Neither passages nor article revisions are ever updated: a changed
-article gets a new revision (keyed by its content hash) with new passage rows, ``articles`` only
-points at the live revision, and the old rows stay until no served version refers to them. So a
+article gets a new revision (keyed by its content hash) with new passage rows, an article that
+today's rules cut into other passages gets new rows under a new ``cut``, ``articles`` only points at
+the live revision and cut, and the old rows stay until no served version refers to them. So a
 reindex can never pull a passage out from under a question being answered, nor show a served
 passage under its article's newer title, date or text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS sources (
     last_report TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
-    removed INTEGER NOT NULL DEFAULT 0, indexed_at TEXT NOT NULL);
+    removed INTEGER NOT NULL DEFAULT 0, indexed_at TEXT NOT NULL, cut TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE TABLE IF NOT EXISTS article_revisions (
     doc_id TEXT NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL,
@@ -42,7 +44,7 @@ CREATE TABLE IF NOT EXISTS article_revisions (
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, content_hash TEXT NOT NULL,
     model TEXT NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    text TEXT NOT NULL, embedding BLOB NOT NULL);
+    text TEXT NOT NULL, embedding BLOB NOT NULL, cut TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, content_hash, model);
 CREATE TABLE IF NOT EXISTS titles (
     model TEXT NOT NULL, title TEXT NOT NULL, embedding BLOB NOT NULL, PRIMARY KEY (model, title));
@@ -67,8 +69,13 @@ _MIGRATION = (
     "CREATE INDEX articles_source ON articles(source)",
 )
 
+#: Tables a store written before cuts were kept lacks the column of; its rows take the cut ''.
+_CUT_TABLES = ("articles", "passages")
+
 #: The live revision's fields, for readers of live articles (``a`` the pointer, ``r`` its revision).
 _LIVE = "articles a JOIN article_revisions r ON r.doc_id=a.doc_id AND r.content_hash=a.content_hash"
+#: A passage ``p`` of the live revision and cut of article ``a``.
+_OF_LIVE = "p.doc_id=a.doc_id AND p.content_hash=a.content_hash AND p.cut=a.cut"
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,12 @@ class StoredPassage:
     source: str
     published: datetime | None
     content_hash: str
+
+
+def cut_of(passages: list[Passage]) -> str:
+    """What names one way of cutting an article: its passages' spans, so rows cut alike share it."""
+    spans = ";".join(f"{p.start}-{p.end}" for p in passages)
+    return hashlib.sha256(spans.encode()).hexdigest()[:16]
 
 
 def now() -> str:
@@ -115,23 +128,32 @@ class Store:
         return db
 
     def _migrate(self) -> None:
-        """Bring a store written before article revisions were kept up to date, in place.
+        """Bring a store an older Parley wrote up to date, in place.
 
-        Each article row becomes the revision its passages were embedded from, and ``articles``
-        keeps only the pointer to it: nothing is embedded again, in one transaction. Passages of
-        older revisions, kept only for a served version, have no revision to be shown with and
-        drop out of its answers.
+        Written before article revisions were kept: each article row becomes the revision its passages
+        were embedded from, and ``articles`` keeps only the pointer to it: nothing is embedded again, in
+        one transaction. Passages of older revisions, kept only for a served version, have no revision to
+        be shown with and drop out of its answers. Written before cuts were kept: the ``cut`` columns are
+        added, every row cut ''; the next reindex cuts again only the articles today's rules cut otherwise.
         """
-        if not self._articles_hold_text():
-            return
-        with self.transaction() as db:
-            if not self._articles_hold_text():  # another process migrated it meanwhile
-                return
-            for statement in _MIGRATION:
-                db.execute(statement)
+        if self._articles_hold_text():
+            with self.transaction() as db:
+                if self._articles_hold_text():  # else another process migrated it meanwhile
+                    for statement in _MIGRATION:
+                        db.execute(statement)
+        if self._tables_without_cut():
+            with self.transaction() as db:
+                for table in self._tables_without_cut():
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN cut TEXT NOT NULL DEFAULT ''")
 
     def _articles_hold_text(self) -> bool:
-        return any(row[1] == "text" for row in self._db().execute("PRAGMA table_info(articles)"))
+        return "text" in self._columns("articles")
+
+    def _tables_without_cut(self) -> list[str]:
+        return [table for table in _CUT_TABLES if "cut" not in self._columns(table)]
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self._db().execute(f"PRAGMA table_info({table})")}
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -162,35 +184,52 @@ class Store:
             "SELECT doc_id, content_hash FROM articles WHERE source=? AND removed=0", (source,))
         return {row[0]: row[1] for row in rows}
 
-    def embedded_articles(self, source: str, model: str) -> set[str]:
-        """doc_ids of the live articles of one source whose current version is embedded with ``model``."""
-        rows = self._db().execute(
-            "SELECT a.doc_id FROM articles a WHERE a.source=? AND a.removed=0 AND EXISTS(SELECT 1 FROM passages p"
-            " WHERE p.doc_id=a.doc_id AND p.content_hash=a.content_hash AND p.model=?)", (source, model))
-        return {row[0] for row in rows}
+    def live_cuts(self, source: str, model: str) -> dict[str, dict[tuple[int, int], int]]:
+        """How the live articles of one source embedded with ``model`` are cut: doc_id → each passage's
+        (start, end) → its id, in article order. An article missing is not embedded with ``model``."""
+        cuts: dict[str, dict[tuple[int, int], int]] = {}
+        for row in self._db().execute(
+                f"SELECT a.doc_id, p.start, p.end, p.id FROM articles a JOIN passages p ON {_OF_LIVE}"
+                " WHERE a.source=? AND a.removed=0 AND p.model=? ORDER BY a.doc_id, p.seq", (source, model)):
+            cuts.setdefault(row[0], {})[(row[1], row[2])] = row[3]
+        return cuts
 
-    def stored_revisions(self, source: str, model: str) -> set[tuple[str, str]]:
-        """(doc_id, content hash) of this source's revisions whose passages are still stored, embedded with
+    def stored_revisions(self, source: str, model: str) -> set[tuple[str, str, str]]:
+        """(doc_id, content hash, cut) of this source's revisions whose passages are still stored, embedded with
         ``model`` (kept while a served version uses them): an article listed again as it was needs no embedding."""
         rows = self._db().execute(
-            "SELECT DISTINCT r.doc_id, r.content_hash FROM article_revisions r JOIN passages p ON p.doc_id=r.doc_id"
-            " AND p.content_hash=r.content_hash AND p.model=? WHERE r.source=?", (model, source))
-        return {(row[0], row[1]) for row in rows}
+            "SELECT DISTINCT r.doc_id, r.content_hash, p.cut FROM article_revisions r JOIN passages p"
+            " ON p.doc_id=r.doc_id AND p.content_hash=r.content_hash AND p.model=? WHERE r.source=?", (model, source))
+        return {(row[0], row[1], row[2]) for row in rows}
 
-    def revive(self, articles: list[Article]) -> None:
-        """Point these articles at their stored revisions again and put them back in the next version."""
+    def embeddings_of(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """The stored embeddings of these passages (any number of them)."""
+        found: dict[int, np.ndarray] = {}
+        for chunk, marks in _id_chunks(ids):
+            found.update((row[0], np.frombuffer(row[1], dtype=np.float32)) for row in self._db().execute(
+                f"SELECT id, embedding FROM passages WHERE id IN ({marks})", chunk))
+        return found
+
+    def revive(self, articles: list[tuple[Article, str]]) -> None:
+        """Point these articles at their stored revisions (and cuts) again and put them back in the next
+        version."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO articles(doc_id, source, content_hash, removed, indexed_at) VALUES(?,?,?,0,?)"
+                "INSERT INTO articles(doc_id, source, content_hash, removed, indexed_at, cut) VALUES(?,?,?,0,?,?)"
                 " ON CONFLICT(doc_id) DO UPDATE SET content_hash=excluded.content_hash, removed=0,"
-                " indexed_at=excluded.indexed_at",
-                [(article.doc_id, article.source, article.content_hash, now()) for article in articles])
+                " indexed_at=excluded.indexed_at, cut=excluded.cut",
+                [(article.doc_id, article.source, article.content_hash, now(), cut) for article, cut in articles])
 
-    def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str) -> None:
+    def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str,
+                      kept: dict[tuple[str, int], int] | None = None) -> None:
         """Write article revisions, point the articles at them and add their embedded passages, in one
-        transaction: all or none. A served version's older revision is left as it was."""
+        transaction: all or none. A served version's older revision is left as it was. ``kept`` maps
+        (doc_id, seq) of a passage that an earlier cut of its article also had to that stored passage's id,
+        whose sentence vectors it takes over."""
+        kept = kept or {}
         with self.transaction() as db:
             for article, passages, vectors in batch:
+                cut = cut_of(passages)
                 published = article.published.isoformat() if article.published else None
                 db.execute(
                     "INSERT OR IGNORE INTO article_revisions(doc_id, content_hash, source, url, title, outlet,"
@@ -198,15 +237,21 @@ class Store:
                     (article.doc_id, article.content_hash, article.source, article.url, article.title,
                      article.outlet, published, article.text))
                 db.execute(
-                    "INSERT INTO articles(doc_id, source, content_hash, removed, indexed_at) VALUES(?,?,?,0,?)"
+                    "INSERT INTO articles(doc_id, source, content_hash, removed, indexed_at, cut) VALUES(?,?,?,0,?,?)"
                     " ON CONFLICT(doc_id) DO UPDATE SET content_hash=excluded.content_hash, removed=0,"
-                    " indexed_at=excluded.indexed_at",
-                    (article.doc_id, article.source, article.content_hash, now()))
-                db.executemany(
-                    "INSERT INTO passages(doc_id, content_hash, model, seq, start, end, text, embedding)"
-                    " VALUES(?,?,?,?,?,?,?,?)",
-                    [(article.doc_id, article.content_hash, model, p.seq, p.start, p.end, p.text,
-                      vectors[i].astype(np.float32).tobytes()) for i, p in enumerate(passages)])
+                    " indexed_at=excluded.indexed_at, cut=excluded.cut",
+                    (article.doc_id, article.source, article.content_hash, now(), cut))
+                for i, p in enumerate(passages):
+                    passage_id = db.execute(
+                        "INSERT INTO passages(doc_id, content_hash, model, seq, start, end, text, embedding, cut)"
+                        " VALUES(?,?,?,?,?,?,?,?,?)",
+                        (article.doc_id, article.content_hash, model, p.seq, p.start, p.end, p.text,
+                         vectors[i].astype(np.float32).tobytes(), cut)).lastrowid
+                    earlier = kept.get((article.doc_id, p.seq))
+                    if earlier is not None:
+                        db.execute("INSERT OR IGNORE INTO sentence_vectors(passage_id, model, spans, vectors)"
+                                   " SELECT ?, model, spans, vectors FROM sentence_vectors WHERE passage_id=?",
+                                   (passage_id, earlier))
 
     def mark_removed(self, doc_ids: Iterable[str]) -> None:
         """Take articles out of the next version (their rows go once no version serves them)."""
@@ -226,15 +271,14 @@ class Store:
     def live_passages(self, model: str) -> Iterator[tuple[int, str, str, bytes]]:
         """(id, article title, text, embedding) of every passage of the current version of live articles."""
         yield from self._db().execute(
-            f"SELECT p.id, r.title, p.text, p.embedding FROM {_LIVE} JOIN passages p"
-            " ON p.doc_id=a.doc_id AND p.content_hash=a.content_hash"
+            f"SELECT p.id, r.title, p.text, p.embedding FROM {_LIVE} JOIN passages p ON {_OF_LIVE}"
             " WHERE a.removed=0 AND p.model=? ORDER BY p.id", (model,))
 
     def live_signature(self, model: str) -> str:
         """A cheap fingerprint of the live passage set: unchanged means no new version is needed."""
         row = self._db().execute(
             "SELECT COUNT(*), COALESCE(SUM(p.id), 0), COALESCE(MAX(p.id), 0) FROM passages p JOIN articles a"
-            " ON a.doc_id=p.doc_id AND a.content_hash=p.content_hash WHERE a.removed=0 AND p.model=?",
+            f" ON {_OF_LIVE} WHERE a.removed=0 AND p.model=?",
             (model,)).fetchone()
         return f"{model}:{row[0]}:{row[1]}:{row[2]}"
 
@@ -271,8 +315,7 @@ class Store:
         """Drop passages, articles and revisions that neither the live set nor ``keep_ids`` (being served) use."""
         with self.transaction() as db:
             stale = [row[0] for row in db.execute(
-                "SELECT p.id FROM passages p LEFT JOIN articles a ON a.doc_id=p.doc_id"
-                " AND a.content_hash=p.content_hash AND a.removed=0 AND p.model=?"
+                f"SELECT p.id FROM passages p LEFT JOIN articles a ON {_OF_LIVE} AND a.removed=0 AND p.model=?"
                 " WHERE a.doc_id IS NULL", (model,))]
             stale = [pid for pid in stale if pid not in keep_ids]
             db.executemany("DELETE FROM passages WHERE id=?", [(pid,) for pid in stale])
@@ -357,8 +400,8 @@ class Store:
         """Each source with its live article and passage counts and how its last indexing went."""
         db = self._db()
         counts = {row[0]: (row[1], row[2]) for row in db.execute(
-            "SELECT a.source, COUNT(DISTINCT a.doc_id), COUNT(p.id) FROM articles a LEFT JOIN passages p"
-            " ON p.doc_id=a.doc_id AND p.content_hash=a.content_hash WHERE a.removed=0 GROUP BY a.source")}
+            f"SELECT a.source, COUNT(DISTINCT a.doc_id), COUNT(p.id) FROM articles a LEFT JOIN passages p ON {_OF_LIVE}"
+            " WHERE a.removed=0 GROUP BY a.source")}
         rows = []
         for row in db.execute("SELECT * FROM sources ORDER BY name"):
             articles, passages = counts.get(row["name"], (0, 0))
@@ -409,8 +452,7 @@ class Store:
         clauses.append("p.model=?")
         args.append(model)
         yield from self._db().execute(
-            f"SELECT a.doc_id, r.published, r.outlet, p.embedding FROM {_LIVE} JOIN passages p"
-            " ON p.doc_id=a.doc_id AND p.content_hash=a.content_hash"
+            f"SELECT a.doc_id, r.published, r.outlet, p.embedding FROM {_LIVE} JOIN passages p ON {_OF_LIVE}"
             f" WHERE {' AND '.join(clauses)}", args)
 
 

@@ -18,12 +18,16 @@ from rich.console import Console
 
 from bot import cli
 from bot.cli import main
+from bot.replies import reindex_reply
 from config.settings import DEFAULT_MODEL
 from index import build
 from index.articles import Article
 from index.build import MAX_FAILURES_KEPT, reindex
-from index.passages import searchable_text, split_passages
+from index.passages import Passage, searchable_text, split_passages
 from index.search import Searcher
+from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
+from index.sentence_vectors import embed_sentences
+from index.sentences import passage_sentences
 from index.sources import load_sources, read_source
 from index.store import Store, now
 from index.versions import current_name
@@ -47,6 +51,11 @@ OTHERS = [{"url": f"https://example.org/{n}", "title": f"Report {n}", "outlet": 
                "The alliance council gathered in Brussels and discussed transparency on military drills.",
                "A bakery in Lyon won a prize for its sourdough bread and croissants."], start=1)]
 QUESTION = "What guarantees did Ryabkov say Moscow wanted?"
+
+# An article that today's rules cut in three; an older Parley cut its last two passages as one.
+LONG = {"url": "https://example.org/9", "title": "Talks run late", "outlet": "Example Wire", "published": "2022-01-11",
+        "text": f"{FILLER} {BEFORE_V1}\n\n{ANSWER} {AFTER} "
+                + " ".join(f"Reporters waited outside gate {n} until the talks ended after dark." for n in range(9))}
 
 # The store's tables as Parley wrote them before article revisions were kept.
 OLD_SCHEMA = """
@@ -91,7 +100,11 @@ def kill_before_the_switch(monkeypatch) -> None:
 
 
 def the_quote(data: Path):
-    return next(q for q in Searcher(data).ask(QUESTION, k=3).quotes if q.url == V1["url"])
+    return the_quote_of(data, V1["url"])
+
+
+def the_quote_of(data: Path, url: str):
+    return next(q for q in Searcher(data).ask(QUESTION, k=3).quotes if q.url == url)
 
 
 def assert_serves_v1(data: Path) -> None:
@@ -280,3 +293,38 @@ def test_a_run_where_every_item_fails_keeps_the_served_version(tmp_path, embedde
     assert report.version == first and current_name(data) == first
     assert report.to_dict()["sources"][0]["failed_count"] == 3
     assert Searcher(data).ask(QUESTION).answered  # the old version still answers
+
+
+def live_texts(data: Path) -> list[str]:
+    return sorted(text for _, _, text, _ in Store(data / "parley.sqlite3").live_passages(DEFAULT_MODEL))
+
+
+def test_an_article_an_older_parley_cut_otherwise_is_cut_again_keeping_the_passages_it_shares(tmp_path, embedder):
+    """When the sentence rules change, an index grown by reindexing serves what a fresh build would."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    toml = write_corpus(src, [LONG, *OTHERS])
+    articles = [item for spec in load_sources(toml) for item in read_source(spec)]
+    long = next(article for article in articles if article.url == LONG["url"])
+    today = split_passages(long.text)
+    assert len(today) == 3
+    older = [today[0], Passage(1, today[1].start, today[2].end, long.text[today[1].start:today[2].end])]
+    store = Store(data / "parley.sqlite3")
+    cut = {article.doc_id: older if article is long else split_passages(article.text) for article in articles}
+    store.save_articles([(article, cut[article.doc_id], embedder.encode(
+        [searchable_text(article.title, p.text) for p in cut[article.doc_id]])) for article in articles], DEFAULT_MODEL)
+    ids, texts = zip(*[(pid, text) for pid, _, text, _ in store.live_passages(DEFAULT_MODEL)], strict=True)
+    embed_sentences(store, DEFAULT_SENTENCE_MODEL, load_sentence_reader(DEFAULT_SENTENCE_MODEL), list(ids),
+                    list(texts), [passage_sentences(text) for text in texts], lambda count: None, lambda count: None)
+
+    report = run(data, toml)
+    assert (report.sources[0].recut, report.sources[0].unchanged) == (1, 2)
+    assert "1 unchanged article cut again by today's sentence rules" in reindex_reply(report).work_line
+    assert report.passages_embedded == 2  # the first passage keeps its vector
+    assert report.sentences_encoded == sum(len(passage_sentences(p.text)) for p in today[1:])
+    assert list(store.live_cuts("news", DEFAULT_MODEL)[long.doc_id]) == [(p.start, p.end) for p in today]
+    run(tmp_path / "fresh", toml)
+    assert live_texts(data) == live_texts(tmp_path / "fresh")
+    assert ANSWER in the_quote_of(data, LONG["url"]).text
+
+    again = run(data, toml)
+    assert again.passages_embedded == 0 and again.sources[0].unchanged == 3 and not again.new_version

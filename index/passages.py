@@ -58,6 +58,8 @@ def split_passages(text: str, target: int = TARGET_WORDS, maximum: int = MAX_WOR
 
 def _cap_span(text: str, span: tuple[int, int], maximum: int) -> list[tuple[int, int]]:
     """Split a span longer than ``maximum`` words at word boundaries; most spans pass unchanged."""
+    if span[1] - span[0] <= 2 * maximum:  # k words take at least 2k - 1 characters: too short to split
+        return [span]
     words = list(_WORD.finditer(text, span[0], span[1]))
     if len(words) <= maximum:
         return [span]

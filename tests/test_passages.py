@@ -56,6 +56,12 @@ def test_a_runaway_sentence_is_split_at_words():
     assert len(passages) >= 3 and all(len(p.text.split()) <= MAX_WORDS for p in passages)
 
 
+def test_a_sentence_of_short_words_is_split_from_one_word_over_the_limit():
+    words = [len(p.text.split()) for p in split_passages(" ".join(["a"] * (MAX_WORDS + 1)))]
+    assert words == [MAX_WORDS, 1]
+    assert [len(p.text.split()) for p in split_passages(" ".join(["a"] * MAX_WORDS))] == [MAX_WORDS]
+
+
 def test_quote_window_keeps_whole_sentences_within_the_limit():
     text = " ".join(f"This is sentence {i} of the report, with a little more context." for i in range(30))
     spans = sentence_spans(text)

@@ -299,6 +299,14 @@ def live_texts(data: Path) -> list[str]:
     return sorted(text for _, _, text, _ in Store(data / "parley.sqlite3").live_passages(DEFAULT_MODEL))
 
 
+def older_cut(text: str) -> list[Passage]:
+    """How an older Parley's rules cut an article: as today's, but a three-passage one's last two as one."""
+    today = split_passages(text)
+    if len(today) != 3:
+        return today
+    return [today[0], Passage(1, today[1].start, today[2].end, text[today[1].start:today[2].end])]
+
+
 def test_an_article_an_older_parley_cut_otherwise_is_cut_again_keeping_the_passages_it_shares(tmp_path, embedder):
     """When the sentence rules change, an index grown by reindexing serves what a fresh build would."""
     src, data = tmp_path / "src", tmp_path / "data"
@@ -307,9 +315,8 @@ def test_an_article_an_older_parley_cut_otherwise_is_cut_again_keeping_the_passa
     long = next(article for article in articles if article.url == LONG["url"])
     today = split_passages(long.text)
     assert len(today) == 3
-    older = [today[0], Passage(1, today[1].start, today[2].end, long.text[today[1].start:today[2].end])]
     store = Store(data / "parley.sqlite3")
-    cut = {article.doc_id: older if article is long else split_passages(article.text) for article in articles}
+    cut = {article.doc_id: older_cut(article.text) for article in articles}
     store.save_articles([(article, cut[article.doc_id], embedder.encode(
         [searchable_text(article.title, p.text) for p in cut[article.doc_id]])) for article in articles], DEFAULT_MODEL)
     ids, texts = zip(*[(pid, text) for pid, _, text, _ in store.live_passages(DEFAULT_MODEL)], strict=True)
@@ -328,3 +335,23 @@ def test_an_article_an_older_parley_cut_otherwise_is_cut_again_keeping_the_passa
 
     again = run(data, toml)
     assert again.passages_embedded == 0 and again.sources[0].unchanged == 3 and not again.new_version
+
+
+
+def test_a_reindex_killed_while_cutting_again_serves_the_older_cut_whole(tmp_path, embedder, monkeypatch):
+    src, data = tmp_path / "src", tmp_path / "data"
+    toml = write_corpus(src, [LONG, *OTHERS])
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "split_passages", older_cut)
+        run(data, toml)
+    older = the_quote_of(data, LONG["url"])
+    store = Store(data / "parley.sqlite3")
+    assert len(store.live_cuts("news", DEFAULT_MODEL)[older.doc_id]) == 2
+    with monkeypatch.context() as patch:
+        kill_before_the_switch(patch)
+        with pytest.raises(Killed):
+            run(data, toml)
+    assert the_quote_of(data, LONG["url"]).text == older.text  # the served version's passages are all still there
+    report = run(data, toml)
+    assert report.passages_embedded == 0 and report.new_version  # the killed run had cut and embedded them
+    assert len(store.live_cuts("news", DEFAULT_MODEL)[older.doc_id]) == 3

@@ -272,9 +272,9 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
             report.changed += 1
         else:
             report.new += 1
-        cut = cut_of(passages)
-        if (doc_id, article.content_hash, cut) in stored:  # back as it was while its passages are kept
-            revived.append((article, cut))
+        key = cut_of(passages)
+        if (doc_id, article.content_hash, key) in stored:  # back as it was while its passages are kept
+            revived.append((article, key))
         else:
             kept = live or {}
             todo.append(Cut(article, passages, {p.seq: kept[(p.start, p.end)] for p in passages

@@ -221,12 +221,12 @@ class Store:
                 [(article.doc_id, article.source, article.content_hash, now(), cut) for article, cut in articles])
 
     def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str,
-                      kept: dict[tuple[str, int], int] | None = None) -> None:
+                      sentences_from: dict[tuple[str, int], int] | None = None) -> None:
         """Write article revisions, point the articles at them and add their embedded passages, in one
-        transaction: all or none. A served version's older revision is left as it was. ``kept`` maps
-        (doc_id, seq) of a passage that an earlier cut of its article also had to that stored passage's id,
-        whose sentence vectors it takes over."""
-        kept = kept or {}
+        transaction: all or none. A served version's older revision is left as it was. ``sentences_from``
+        maps (doc_id, seq) of a passage that an earlier cut of its article also had to that stored passage's
+        id, whose sentence vectors it takes over."""
+        sentences_from = sentences_from or {}
         with self.transaction() as db:
             for article, passages, vectors in batch:
                 cut = cut_of(passages)
@@ -247,7 +247,7 @@ class Store:
                         " VALUES(?,?,?,?,?,?,?,?,?)",
                         (article.doc_id, article.content_hash, model, p.seq, p.start, p.end, p.text,
                          vectors[i].astype(np.float32).tobytes(), cut)).lastrowid
-                    earlier = kept.get((article.doc_id, p.seq))
+                    earlier = sentences_from.get((article.doc_id, p.seq))
                     if earlier is not None:
                         db.execute("INSERT OR IGNORE INTO sentence_vectors(passage_id, model, spans, vectors)"
                                    " SELECT ?, model, spans, vectors FROM sentence_vectors WHERE passage_id=?",

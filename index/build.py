@@ -1,8 +1,8 @@
 """Reindexing: read every source, embed only what is new or changed, switch to a new version.
 
 An article today's rules cut into other passages than its stored ones (the sentence rules changed) is cut
-again, so an index grown by reindexing serves what a fresh build would; its passages whose span is kept keep
-their vectors.
+again, so an index grown by reindexing serves what a fresh build would. A passage that a re-cut or an edited
+article keeps word for word, under the same title, keeps its vectors.
 
 Safe at any moment: each batch of articles is committed with its passages in one SQLite
 transaction, and the served version changes only by the atomic ``CURRENT`` swap at the end.
@@ -258,12 +258,12 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
     known = store.article_hashes(spec.name)
     cuts = store.live_cuts(spec.name, model)
     stored = store.stored_revisions(spec.name, model)
-    todo: list[Cut] = []
+    pending: list[tuple[Article, list[Passage]]] = []
     revived: list[tuple[Article, str]] = []
     for doc_id, article in articles.items():
         passages = split_passages(article.text)
         live = cuts.get(doc_id) if known.get(doc_id) == article.content_hash else None  # None: not embedded
-        if live is not None and list(live) == [(p.start, p.end) for p in passages]:
+        if live is not None and live == [(p.start, p.end) for p in passages]:
             report.unchanged += 1
             continue
         if live is not None:
@@ -276,15 +276,16 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
         if (doc_id, article.content_hash, key) in stored:  # back as it was while its passages are kept
             revived.append((article, key))
         else:
-            kept = live or {}
-            todo.append(Cut(article, passages, {p.seq: kept[(p.start, p.end)] for p in passages
-                                                if (p.start, p.end) in kept}))
+            pending.append((article, passages))
     if revived:
         store.revive(revived)
     missing = set(known) - set(articles)
     if missing and spec.lists_everything and not unread:
         store.mark_removed(missing)
         report.removed = len(missing)
+    shared = store.live_passage_ids((article.doc_id for article, _ in pending if article.doc_id in known), model)
+    todo = [Cut(article, passages, _kept(article, passages, shared.get(article.doc_id, {})))
+            for article, passages in pending]
     listener.source_started(spec.name, len(articles), sum(len(cut.fresh) for cut in todo))
     titled = store.embedded_titles(model) if todo else set()
     for batch in _batches(todo):
@@ -306,6 +307,12 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
     return report
 
 
+def _kept(article: Article, passages: list[Passage], stored: dict[tuple[str, str], int]) -> dict[int, int]:
+    """The seq of each passage whose title and text the article's stored cut already had, and that passage's
+    id: what a revision (an edit, a paragraph added) or a new cut leaves as it was keeps its vectors."""
+    return {p.seq: stored[(article.title, p.text)] for p in passages if (article.title, p.text) in stored}
+
+
 def _fail(report: SourceReport, item: str, reason: str) -> None:
     """Report a failure, and log it while the report still lists failures one by one."""
     if report.add_failure(item, reason):
@@ -316,7 +323,7 @@ def _fail(report: SourceReport, item: str, reason: str) -> None:
 @dataclass(frozen=True)
 class Cut:
     """An article to store cut into ``passages``; ``kept`` maps the seq of each passage its stored cut already
-    had (the same span) to that stored passage's id, whose vectors it keeps."""
+    had (the same title and text) to that stored passage's id, whose vectors it keeps."""
 
     article: Article
     passages: list[Passage]

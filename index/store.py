@@ -184,15 +184,26 @@ class Store:
             "SELECT doc_id, content_hash FROM articles WHERE source=? AND removed=0", (source,))
         return {row[0]: row[1] for row in rows}
 
-    def live_cuts(self, source: str, model: str) -> dict[str, dict[tuple[int, int], int]]:
+    def live_cuts(self, source: str, model: str) -> dict[str, list[tuple[int, int]]]:
         """How the live articles of one source embedded with ``model`` are cut: doc_id → each passage's
-        (start, end) → its id, in article order. An article missing is not embedded with ``model``."""
-        cuts: dict[str, dict[tuple[int, int], int]] = {}
+        (start, end), in article order. An article missing is not embedded with ``model``."""
+        cuts: dict[str, list[tuple[int, int]]] = {}
         for row in self._db().execute(
-                f"SELECT a.doc_id, p.start, p.end, p.id FROM articles a JOIN passages p ON {_OF_LIVE}"
+                f"SELECT a.doc_id, p.start, p.end FROM articles a JOIN passages p ON {_OF_LIVE}"
                 " WHERE a.source=? AND a.removed=0 AND p.model=? ORDER BY a.doc_id, p.seq", (source, model)):
-            cuts.setdefault(row[0], {})[(row[1], row[2])] = row[3]
+            cuts.setdefault(row[0], []).append((row[1], row[2]))
         return cuts
+
+    def live_passage_ids(self, doc_ids: Iterable[str], model: str) -> dict[str, dict[tuple[str, str], int]]:
+        """What the live cuts of these articles embedded with ``model`` hold: doc_id → (title, passage text) →
+        passage id. A new revision or cut keeps the vectors of the passages it has word for word."""
+        found: dict[str, dict[tuple[str, str], int]] = {}
+        for chunk, marks in _chunks(doc_ids):
+            for row in self._db().execute(
+                    f"SELECT a.doc_id, r.title, p.text, p.id FROM {_LIVE} JOIN passages p ON {_OF_LIVE}"
+                    f" WHERE p.model=? AND a.doc_id IN ({marks})", [model, *chunk]):
+                found.setdefault(row[0], {})[(row[1], row[2])] = row[3]
+        return found
 
     def stored_revisions(self, source: str, model: str) -> set[tuple[str, str, str]]:
         """(doc_id, content hash, cut) of this source's revisions whose passages are still stored, embedded with
@@ -469,8 +480,13 @@ def _window_clauses(since: datetime | None, until: datetime | None) -> tuple[lis
 
 
 def _id_chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], str]]:
-    """``ids`` in chunks that one ``IN (…)`` can bind (SQLite limits bound parameters), each with its marks."""
-    wanted = [int(pid) for pid in ids]
+    """Passage ids in chunks for ``IN (…)``, as plain ints (numpy's don't bind)."""
+    return _chunks(int(pid) for pid in ids)
+
+
+def _chunks(values: Iterable) -> Iterator[tuple[list, str]]:
+    """``values`` in chunks that one ``IN (…)`` can bind (SQLite limits bound parameters), each with its marks."""
+    wanted = list(values)
     for at in range(0, len(wanted), IDS_PER_QUERY):
         chunk = wanted[at:at + IDS_PER_QUERY]
         yield chunk, ",".join("?" * len(chunk))

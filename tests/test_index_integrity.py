@@ -328,7 +328,7 @@ def test_an_article_an_older_parley_cut_otherwise_is_cut_again_keeping_the_passa
     assert "1 unchanged article cut again by today's sentence rules" in reindex_reply(report).work_line
     assert report.passages_embedded == 2  # the first passage keeps its vector
     assert report.sentences_encoded == sum(len(passage_sentences(p.text)) for p in today[1:])
-    assert list(store.live_cuts("news", DEFAULT_MODEL)[long.doc_id]) == [(p.start, p.end) for p in today]
+    assert store.live_cuts("news", DEFAULT_MODEL)[long.doc_id] == [(p.start, p.end) for p in today]
     run(tmp_path / "fresh", toml)
     assert live_texts(data) == live_texts(tmp_path / "fresh")
     assert ANSWER in the_quote_of(data, LONG["url"]).text
@@ -336,6 +336,35 @@ def test_an_article_an_older_parley_cut_otherwise_is_cut_again_keeping_the_passa
     again = run(data, toml)
     assert again.passages_embedded == 0 and again.sources[0].unchanged == 3 and not again.new_version
 
+
+def stored_embeddings(data: Path) -> dict[str, bytes]:
+    return {text: blob for _, _, text, blob in Store(data / "parley.sqlite3").live_passages(DEFAULT_MODEL)}
+
+
+def test_an_edited_article_keeps_the_vectors_of_the_passages_it_did_not_change(tmp_path, embedder):
+    """A live story corrected near its end re-embeds the passage the edit is in, not the whole story."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    run(data, write_corpus(src, [LONG, *OTHERS]))
+    before = split_passages(LONG["text"])
+    edited = {**LONG, "text": LONG["text"].replace("gate 8 until the talks ended after dark", "gate 8 until 2 a.m.")}
+    after = split_passages(edited["text"])
+    assert len(after) == 3 and after[:2] == before[:2] and after[2] != before[2]
+    earlier = stored_embeddings(data)
+
+    report = run(data, write_corpus(src, [edited, *OTHERS]))
+    assert (report.sources[0].changed, report.sources[0].unchanged) == (1, 2)
+    assert report.passages_embedded == 1
+    assert report.sentences_encoded == len(passage_sentences(after[2].text))
+    now_stored = stored_embeddings(data)
+    assert all(now_stored[p.text] == earlier[p.text] for p in after[:2])
+    assert after[2].text in now_stored and before[2].text not in now_stored
+    assert "2 a.m." in next(q for q in Searcher(data).ask("How long did reporters wait outside gate 8?", k=3).quotes
+                              if q.url == LONG["url"]).text
+
+    retitled = run(data, write_corpus(src, [{**edited, "title": "Talks run past midnight"}, *OTHERS]))
+    assert retitled.passages_embedded == 3  # the title is embedded with every passage
+    run(tmp_path / "fresh", src / "sources.toml")
+    assert live_texts(data) == live_texts(tmp_path / "fresh")
 
 
 def test_a_reindex_killed_while_cutting_again_serves_the_older_cut_whole(tmp_path, embedder, monkeypatch):

@@ -20,6 +20,7 @@ From a row to its passage and article, as quotes do::
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -30,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index import sentences as _sentences
+from index import speakers as _speakers
 from index.sentences import Spans
 from index.speakers import Attribution, attribute
 from index.store import Store
@@ -37,6 +40,14 @@ from index.store import Store
 FILE = "speakers.npz"
 KINDS = ("words", "account")
 _NOT_LETTERS = re.compile(r"[^a-z0-9 ]+")
+
+#: Attribution's rules as written (a digest of the code that splits and attributes). A version records them;
+#: the next reuses its speakers for the passages it serves again only while they are the same.
+RULES = hashlib.sha256(b"".join(Path(file).read_bytes() for file in (_sentences.__file__, _speakers.__file__,
+                                                                     __file__))).hexdigest()[:16]
+
+#: A passage's spoken sentences: (start, end, name, role, kind) each.
+Spoken = list[tuple[int, int, str, str, str]]
 
 
 @dataclass(frozen=True)
@@ -175,6 +186,15 @@ class SpeakerTable:
                                strict=True)])
         return result
 
+    def by_passage(self, ids: Sequence[int]) -> dict[int, Spoken]:
+        """Every passage of this table's version (``ids``, in its row order) → its spoken sentences."""
+        found: dict[int, Spoken] = {int(pid): [] for pid in ids}
+        names, roles = self.names.tolist(), self.roles.tolist()
+        for row, (start, end), who, kind in zip(self.rows.tolist(), self.spans.tolist(), self.who.tolist(),
+                                                self.kinds.tolist(), strict=True):
+            found[int(ids[row])].append((start, end, names[who], roles[who], KINDS[kind]))
+        return found
+
     def at(self, row: int, span: tuple[int, int]) -> SpokenSentence | None:
         """Who speaks the sentence ``span`` of the passage at ``row``, or None."""
         return next((spoken for spoken in self.of_row(row) if (spoken.start, spoken.end) == tuple(span)), None)
@@ -187,20 +207,24 @@ class SpeakerTable:
 
 
 def attribute_passages(store: Store, ids: Sequence[int], texts: Sequence[str],
-                       sentences: Sequence[Spans]) -> SpeakerTable:
+                       sentences: Sequence[Spans], earlier: dict[int, Spoken] | None = None) -> SpeakerTable:
     """The speakers of every sentence (``sentences``, the version's spans) of the passages ``ids`` (texts
     ``texts``, in row order).
 
     Each article is attributed once over its full text (the revision the passage was cut from); a passage
-    whose revision text is gone is attributed alone.
+    whose revision text is gone is attributed alone. A passage ``earlier`` holds (a version attributed by the
+    same ``RULES`` served it: the same id is the same text of the same revision) keeps what it found.
     """
+    earlier = earlier or {}
+    found: list[tuple[int, int, int, str, str, str]] = []
     rows_by_article: dict[tuple[str, str], list[int]] = defaultdict(list)
-    stored = store.passages_by_id(ids)
+    stored = store.passages_by_id(pid for pid in ids if int(pid) not in earlier)
     for row, pid in enumerate(ids):
         passage = stored.get(int(pid))
         if passage is not None:
             rows_by_article[(passage.doc_id, passage.content_hash)].append(row)
-    found: list[tuple[int, int, int, str, str, str]] = []
+        else:
+            found.extend((row, *spoken) for spoken in earlier.get(int(pid), []))
     for (doc_id, content_hash), rows in rows_by_article.items():
         first = stored[int(ids[rows[0]])]
         article = store.article_text(doc_id, content_hash)

@@ -22,12 +22,12 @@ from index.lexical import TOKENIZER, LexicalIndex
 from index.sentence_vectors import SentenceVectors
 from index.sentence_words import SentenceWords
 from index.sentences import Spans
-from index.speaker_table import SpeakerTable
+from index.speaker_table import RULES, SpeakerTable, Spoken
 from index.titles import TitleVectors
 from index.vectors import Vectors
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
-#: ``speakers-N`` is also bumped when ``index/speakers.py``'s rules change: the stored speakers follow them.
+#: Speakers' rules are not bumped here: ``build`` signs them by ``speaker_table.RULES``.
 LAYOUT = "sentence-words-4-sentence-vectors-1-titles-1-vectors-3-speakers-6"
 
 
@@ -102,7 +102,7 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     if sentence_vectors is not None:
         sentence_vectors.save(staging)
     (staging / "manifest.json").write_text(json.dumps({
-        **manifest, "version": name, "passages": len(ids), "vector_index": vectors.kind,
+        **manifest, "version": name, "passages": len(ids), "vector_index": vectors.kind, "speaker_rules": RULES,
         "sentence_model": sentence_vectors.model if sentence_vectors is not None else ""}))
     _fsync_tree(staging)
     os.replace(staging, root / name)
@@ -130,6 +130,16 @@ def served_ids(data_dir: Path) -> set[int]:
     name = current_name(data_dir)
     path = data_dir / "versions" / (name or "-") / "ids.npy"
     return set(np.load(path).tolist()) if path.exists() else set()
+
+
+def served_speakers(data_dir: Path) -> dict[int, Spoken]:
+    """The current version's speakers by passage id, when today's ``RULES`` attributed them into today's layout;
+    else none."""
+    manifest = served_manifest(data_dir)
+    if not manifest or built_by_older_rules(manifest) or manifest.get("speaker_rules") != RULES:
+        return {}
+    folder = data_dir / "versions" / manifest["version"]
+    return SpeakerTable.load(folder).by_passage(np.load(folder / "ids.npy"))
 
 
 def prune_versions(data_dir: Path, keep: int = 2) -> None:

@@ -21,6 +21,7 @@ from bot.discord import render as discord_render
 from bot.service import Parley
 from bot.slack import render as slack_render
 from config.settings import DEFAULT_MODEL
+from index import speaker_table
 from index.build import reindex
 from index.quotes import Quote, QuoteSpeaker
 from index.ranking import load_weights
@@ -28,9 +29,10 @@ from index.ranking.speaker_feature import named_speakers
 from index.search import Searcher
 from index.sentence_words import SentenceWords
 from index.sources import load_sources
-from index.speaker_table import FILE, SpeakerTable
+from index.speaker_table import FILE, RULES, SpeakerTable
+from index.speakers import attribute
 from index.versions import current_name, load_version
-from tests.conftest import index_corpus
+from tests.conftest import index_corpus, write_corpus
 from tests.older_layout import older_layout_copy
 from tests.test_discord import ALICE, FOLLOWUP, discord_bot, pings_nobody, run
 from tests.test_slack import assert_harmless, fake_slack, mention, start_bot, texts  # noqa: F401 (fixtures)
@@ -137,6 +139,44 @@ def test_a_version_of_the_layout_before_speakers_is_rebuilt_by_a_reindex_without
     older_layout_copy(spoken_dir, data, "sentence-words-4-titles-1-vectors-2", FILE)
     report = reindex(data, load_sources(spoken_dir.parent / "sources.toml"), DEFAULT_MODEL)
     assert report.new_version and report.passages_embedded == 0
+    assert sentences_of(data) == sentences_of(spoken_dir)
+
+
+def attributed_titles(monkeypatch) -> list[str]:
+    """The titles of the articles whose speakers are read from here on (the real attribution runs)."""
+    read: list[str] = []
+
+    def counted(text: str, title: str = ""):
+        read.append(title)
+        return attribute(text, title)
+
+    monkeypatch.setattr(speaker_table, "attribute", counted)
+    return read
+
+
+def test_a_new_version_reads_the_speakers_of_the_new_articles_only(tmp_path, embedder, monkeypatch):
+    """One story added to a feed: the speakers of every other article are the served version's."""
+    src = tmp_path / "src"
+    data = index_corpus(src, ARTICLES[:-1])
+    read = attributed_titles(monkeypatch)
+    report = reindex(data, load_sources(write_corpus(src, ARTICLES)), DEFAULT_MODEL)
+    assert report.new_version and read == [ARTICLES[-1]["title"]]
+    fresh = index_corpus(tmp_path / "fresh", ARTICLES)
+    assert sorted(sentences_of(data)) == sorted(sentences_of(fresh))
+    assert any(speaker == "Jen Psaki" for _, speaker, _ in sentences_of(data))
+
+
+def test_speakers_read_by_other_rules_are_all_read_again_in_a_new_version(spoken_dir, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(spoken_dir, data)
+    manifest_file = data / "versions" / current_name(data) / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["signature"] = manifest["signature"].replace(RULES, "older-rules")
+    manifest_file.write_text(json.dumps({**manifest, "speaker_rules": "older-rules"}))
+    read = attributed_titles(monkeypatch)
+    report = reindex(data, load_sources(spoken_dir.parent / "sources.toml"), DEFAULT_MODEL)
+    assert report.new_version and report.passages_embedded == 0
+    assert sorted(read) == sorted(article["title"] for article in ARTICLES)
     assert sentences_of(data) == sentences_of(spoken_dir)
 
 

@@ -381,7 +381,7 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     sentences = _sentence_vectors(store, sentence_model, ids, passages, spans, listener, report)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, spans,
                                    title_vectors,
-                                   {"model": model, "dim": dim, "signature": built_from,
+                                   {"model": model, "dim": dim, "signature": built_from, "speaker_rules": RULES,
                                     "created": now()}, vector_index, speakers, sentences)
     report.new_version = True
     store.collect_garbage(previous, model)

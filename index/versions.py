@@ -102,7 +102,7 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     if sentence_vectors is not None:
         sentence_vectors.save(staging)
     (staging / "manifest.json").write_text(json.dumps({
-        **manifest, "version": name, "passages": len(ids), "vector_index": vectors.kind, "speaker_rules": RULES,
+        **manifest, "version": name, "passages": len(ids), "vector_index": vectors.kind,
         "sentence_model": sentence_vectors.model if sentence_vectors is not None else ""}))
     _fsync_tree(staging)
     os.replace(staging, root / name)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import replies, watches
 from bot.digests import start_scheduler
 from bot.ratelimit import RateLimiter
+from bot.reindex_process import reindex_in_child
 from bot.state import feedback, questions, reindex_requests
 from bot.state.db import open_state
 from config import Settings
@@ -139,15 +140,29 @@ class Parley:
             return None
 
     def reindex_now(self, started_by: str, only: str | None = None, listener=None):
-        """Run a reindex in this thread; raises ReindexBusy when one is running."""
+        """Run a reindex in this thread (the command line's, with its progress bars); raises ReindexBusy when one
+        is running."""
         specs = load_sources(self.settings.sources)
         report = reindex(self.settings.data_dir, specs, self.settings.model, only=only, started_by=started_by,
-                         listener=listener, limits=self.settings.read_limits(),
-                         precision=self.settings.embed_precision, vector_index=self.settings.vector_index,
-                         sentence_model=self.settings.sentence_model if self.settings.sentence_vectors else "")
+                         listener=listener, **self._reindex_options())
         if report.new_version:
             self._post_watches()
         return report
+
+    def reindex_beside_answers(self, started_by: str):
+        """Run a reindex the bot starts in a child process at a lower priority, so answers don't wait on it;
+        raises ReindexBusy when one is running."""
+        report = reindex_in_child(self.settings.data_dir, load_sources(self.settings.sources), self.settings.model,
+                                  self.settings.log_level, started_by=started_by, **self._reindex_options())
+        if report.new_version:
+            self._post_watches()
+        return report
+
+    def _reindex_options(self) -> dict:
+        """How the settings ask a reindex to read, embed and store."""
+        return {"limits": self.settings.read_limits(), "precision": self.settings.embed_precision,
+                "vector_index": self.settings.vector_index,
+                "sentence_model": self.settings.sentence_model if self.settings.sentence_vectors else ""}
 
     def _post_watches(self) -> None:
         """Post what the new version answers to watched questions; a failure is logged, the reindex stands."""
@@ -172,7 +187,7 @@ class Parley:
     def _reindex_reply(self, started_by: str) -> replies.ReindexReply | replies.Notice:
         """Reindex in this thread; what the admin who asked is told."""
         try:
-            return replies.reindex_reply(self.reindex_now(started_by))
+            return replies.reindex_reply(self.reindex_beside_answers(started_by))
         except ReindexBusy as busy:
             return replies.reindex_busy_notice(busy.holder)
         except Exception as exc:  # noqa: BLE001 - reported to the admin, logged in full
@@ -243,7 +258,7 @@ class Parley:
         def loop() -> None:
             while not stop.wait(minutes * 60):
                 try:
-                    self.reindex_now("schedule")
+                    self.reindex_beside_answers("schedule")
                 except ReindexBusy:
                     log.info("scheduled reindex skipped: one is running")
                 except Exception:  # noqa: BLE001 - the schedule must survive a bad run

@@ -54,6 +54,10 @@ class ReindexBusy(Exception):
         super().__init__(f"a reindex started by {holder.get('by', 'someone')} at {holder.get('since', '?')}"
                          " is still running")
 
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        """Made again from its holder (a reindex in a child process raises it in the parent)."""
+        return ReindexBusy, (self.holder,)
+
 
 class Listener(Protocol):
     """What a progress display hears while a reindex runs."""

@@ -35,7 +35,7 @@ def test_a_reindex_the_bot_starts_runs_in_a_lower_priority_child_while_it_answer
     while holder is None and not done and time.monotonic() < deadline:
         holder = running_reindex(settings.data_dir)
         time.sleep(0.02)
-    assert holder and holder["by"] == "UADMIN" and holder["pid"] != os.getpid()
+    assert holder and holder["by"] == "UADMIN" and holder["pid"] != os.getpid(), done
     assert os.getpriority(os.PRIO_PROCESS, holder["pid"]) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
     assert parley.ask(question).answered  # while the child holds the lock
     parley.wait_for_reindex(120)

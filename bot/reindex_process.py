@@ -38,7 +38,7 @@ def reindex_in_child(data_dir: Path, specs: list[SourceSpec], model: str, log_le
         report, error = receive.recv()
     except EOFError:
         child.join()
-        raise ReindexStopped(f"the reindex process ended without a report (exit code {child.exitcode})") from None
+        raise ReindexStopped(f"the reindex process ended without a report, exit code {child.exitcode}") from None
     finally:
         receive.close()
     child.join()

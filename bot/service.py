@@ -185,7 +185,7 @@ class Parley:
         return replies.reindex_started_notice()
 
     def _reindex_reply(self, started_by: str) -> replies.ReindexReply | replies.Notice:
-        """Reindex in this thread; what the admin who asked is told."""
+        """Reindex beside the answers; what the admin who asked is told."""
         try:
             return replies.reindex_reply(self.reindex_beside_answers(started_by))
         except ReindexBusy as busy:

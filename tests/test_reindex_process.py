@@ -73,6 +73,6 @@ def test_a_child_killed_mid_run_is_reported_and_the_old_index_keeps_serving(sett
     os.kill(started_child(parley, done)["pid"], signal.SIGKILL)
     parley.wait_for_reindex(120)
     assert len(done) == 1 and done[0].text == replies.reindex_failed_notice(
-        "the reindex process ended without a report (exit code -9)").text
+        "the reindex process ended without a report, exit code -9").text
     assert current_name(settings.data_dir) == served
     assert parley.ask("What did Stoltenberg say allies were ready to discuss?").answered

@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -294,15 +295,15 @@ def _index_source(store: Store, spec: SourceSpec, embedding: Embedding, listener
     titled = store.embedded_titles(model) if todo else set()
     for batch in _batches(todo):
         texts = [searchable_text(cut.article.title, p.text) for cut in batch for p in cut.fresh]
-        encoded = iter(embedding.encode(texts, progress=listener.embedded) if texts else [])
-        earlier = store.embeddings_of(pid for cut in batch for pid in cut.kept.values())
+        vectors = embedding.encode(texts, progress=listener.embedded) if texts else np.empty((0, 0))
         new_titles = sorted({cut.article.title for cut in batch if cut.article.title} - titled)
         if new_titles:
             store.save_title_vectors(model, dict(zip(new_titles, embedding.encode(new_titles), strict=True)))
             titled.update(new_titles)
-        rows = [(cut.article, cut.passages, np.vstack([earlier[cut.kept[p.seq]] if p.seq in cut.kept
-                                                       else next(encoded) for p in cut.passages]))
-                for cut in batch]
+        offset, rows = 0, []
+        for cut in batch:
+            rows.append((cut.article, cut.passages, vectors[offset:offset + len(cut.fresh)]))
+            offset += len(cut.fresh)
         store.save_articles(rows, model, {(cut.article.doc_id, seq): pid for cut in batch
                                           for seq, pid in cut.kept.items()})
         report.passages_embedded += len(texts)
@@ -333,7 +334,7 @@ class Cut:
     passages: list[Passage]
     kept: dict[int, int]
 
-    @property
+    @cached_property
     def fresh(self) -> list[Passage]:
         """The passages to embed."""
         return [p for p in self.passages if p.seq not in self.kept]
@@ -381,7 +382,7 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     dim = matrix.shape[1]
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
     spans = [passage_sentences(text) for text in passages]  # once: their words, speakers and vectors share rows
-    speakers = attribute_passages(store, ids, passages, spans, served_speakers(data_dir))
+    speakers = attribute_passages(store, ids, passages, spans, served_speakers(data_dir, served))
     sentences = _sentence_vectors(store, sentence_model, ids, passages, spans, listener, report)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, spans,
                                    title_vectors,

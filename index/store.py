@@ -213,14 +213,6 @@ class Store:
             " ON p.doc_id=r.doc_id AND p.content_hash=r.content_hash AND p.model=? WHERE r.source=?", (model, source))
         return {(row[0], row[1], row[2]) for row in rows}
 
-    def embeddings_of(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
-        """The stored embeddings of these passages (any number of them)."""
-        found: dict[int, np.ndarray] = {}
-        for chunk, marks in _id_chunks(ids):
-            found.update((row[0], np.frombuffer(row[1], dtype=np.float32)) for row in self._db().execute(
-                f"SELECT id, embedding FROM passages WHERE id IN ({marks})", chunk))
-        return found
-
     def revive(self, articles: list[tuple[Article, str]]) -> None:
         """Point these articles at their stored revisions (and cuts) again and put them back in the next
         version."""
@@ -232,12 +224,13 @@ class Store:
                 [(article.doc_id, article.source, article.content_hash, now(), cut) for article, cut in articles])
 
     def save_articles(self, batch: list[tuple[Article, list[Passage], np.ndarray]], model: str,
-                      sentences_from: dict[tuple[str, int], int] | None = None) -> None:
+                      kept: dict[tuple[str, int], int] | None = None) -> None:
         """Write article revisions, point the articles at them and add their embedded passages, in one
-        transaction: all or none. A served version's older revision is left as it was. ``sentences_from``
-        maps (doc_id, seq) of a passage that an earlier cut of its article also had to that stored passage's
-        id, whose sentence vectors it takes over."""
-        sentences_from = sentences_from or {}
+        transaction: all or none. A served version's older revision is left as it was. ``vectors`` hold a row
+        for each passage not in ``kept``, which maps (doc_id, seq) of a passage an earlier cut of its article
+        also had (the same title and text) to that stored passage's id, whose embedding and sentence vectors it
+        takes over."""
+        kept = kept or {}
         with self.transaction() as db:
             for article, passages, vectors in batch:
                 cut = cut_of(passages)
@@ -252,17 +245,21 @@ class Store:
                     " ON CONFLICT(doc_id) DO UPDATE SET content_hash=excluded.content_hash, removed=0,"
                     " indexed_at=excluded.indexed_at, cut=excluded.cut",
                     (article.doc_id, article.source, article.content_hash, now(), cut))
-                for i, p in enumerate(passages):
+                fresh = iter(vectors)
+                for p in passages:
+                    row = (article.doc_id, article.content_hash, model, p.seq, p.start, p.end, p.text)
+                    earlier = kept.get((article.doc_id, p.seq))
+                    if earlier is None:
+                        db.execute("INSERT INTO passages(doc_id, content_hash, model, seq, start, end, text, embedding,"
+                                   " cut) VALUES(?,?,?,?,?,?,?,?,?)",
+                                   (*row, next(fresh).astype(np.float32).tobytes(), cut))
+                        continue
                     passage_id = db.execute(
                         "INSERT INTO passages(doc_id, content_hash, model, seq, start, end, text, embedding, cut)"
-                        " VALUES(?,?,?,?,?,?,?,?,?)",
-                        (article.doc_id, article.content_hash, model, p.seq, p.start, p.end, p.text,
-                         vectors[i].astype(np.float32).tobytes(), cut)).lastrowid
-                    earlier = sentences_from.get((article.doc_id, p.seq))
-                    if earlier is not None:
-                        db.execute("INSERT OR IGNORE INTO sentence_vectors(passage_id, model, spans, vectors)"
-                                   " SELECT ?, model, spans, vectors FROM sentence_vectors WHERE passage_id=?",
-                                   (passage_id, earlier))
+                        " SELECT ?,?,?,?,?,?,?, embedding, ? FROM passages WHERE id=?", (*row, cut, earlier)).lastrowid
+                    db.execute("INSERT OR IGNORE INTO sentence_vectors(passage_id, model, spans, vectors)"
+                               " SELECT ?, model, spans, vectors FROM sentence_vectors WHERE passage_id=?",
+                               (passage_id, earlier))
 
     def mark_removed(self, doc_ids: Iterable[str]) -> None:
         """Take articles out of the next version (their rows go once no version serves them)."""

@@ -132,10 +132,9 @@ def served_ids(data_dir: Path) -> set[int]:
     return set(np.load(path).tolist()) if path.exists() else set()
 
 
-def served_speakers(data_dir: Path) -> dict[int, Spoken]:
-    """The current version's speakers by passage id, when today's ``RULES`` attributed them into today's layout;
-    else none."""
-    manifest = served_manifest(data_dir)
+def served_speakers(data_dir: Path, manifest: dict | None) -> dict[int, Spoken]:
+    """The speakers of the served version (``manifest``, as ``served_manifest`` read it) by passage id, when
+    today's ``RULES`` attributed them into today's layout; else none."""
     if not manifest or built_by_older_rules(manifest) or manifest.get("speaker_rules") != RULES:
         return {}
     folder = data_dir / "versions" / manifest["version"]

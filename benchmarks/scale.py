@@ -44,9 +44,9 @@ from config import load_settings
 from index.articles import Article, parse_published
 from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, percentile
 from index.lexical import LexicalIndex
+from index.passage_words import PassageWords
 from index.passages import Passage, searchable_text
 from index.search import Searcher
-from index.sentence_words import SentenceWords
 from index.sentences import passage_sentences
 from index.store import Store, now
 from index.titles import TitleVectors
@@ -143,13 +143,16 @@ def copy_of(source: SourceArticle, copy: int, rng: np.random.Generator,
 
 def time_stages(stages: dict[str, float]) -> None:
     """Record how long each part of a version takes to build (the version writer's own calls, timed)."""
-    for label, owner in (("vectors", Vectors), ("bm25", LexicalIndex), ("sentences", SentenceWords)):
-        def timed(*args, _build=owner.build, _label=label, **kwargs):
+    for label, owner, name in (("vectors", Vectors, "build"), ("words", PassageWords, "read"),
+                               ("bm25", LexicalIndex, "build"), ("sentences", PassageWords, "sentence_words")):
+        call = getattr(owner, name)
+
+        def timed(*args, _call=call, _label=label, **kwargs):
             started = time.perf_counter()
-            result = _build(*args, **kwargs)
+            result = _call(*args, **kwargs)
             stages[_label] = round(time.perf_counter() - started, 1)
             return result
-        owner.build = staticmethod(timed)
+        setattr(owner, name, staticmethod(timed) if isinstance(owner.__dict__[name], classmethod) else timed)
 
 
 def build(args: argparse.Namespace) -> dict:
@@ -196,8 +199,7 @@ def build(args: argparse.Namespace) -> dict:
     dim = len(blobs[0]) // 4
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dim)
     del blobs
-    version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages,
-                            [passage_sentences(text) for text in passages],
+    version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, PassageWords.read(texts, passages),
                             TitleVectors.build(title_list, store.title_vectors(model), dim),
                             {"model": model, "dim": dim, "signature": signature(store.live_signature(model)),
                              "created": now()}, args.vector_index)

@@ -79,5 +79,5 @@ def holds_answer(sentence: str, kinds: tuple[str, ...], question: str) -> bool:
 
 
 def is_caption(sentence: str) -> bool:
-    """Whether the sentence is an agency photo caption (found once per version, in ``sentence_words``)."""
+    """Whether the sentence is an agency photo caption (found once per passage, in ``passage_words``)."""
     return bool(_CAPTION.search(sentence))

@@ -28,15 +28,25 @@ from filelock import FileLock, Timeout
 
 from index.articles import Article, Failure
 from index.embed import load_embedder, resolve_precision
+from index.passage_words import RULES as WORD_RULES
+from index.passage_words import PassageWords
 from index.passages import Passage, searchable_text, split_passages
 from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
 from index.sentence_vectors import SentenceVectors, embed_sentences
-from index.sentences import Spans, passage_sentences
+from index.sentences import Spans
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
 from index.speaker_table import RULES, attribute_passages
 from index.store import Store, cut_of, now
 from index.titles import TitleVectors
-from index.versions import prune_versions, served_ids, served_manifest, served_speakers, signature, write_version
+from index.versions import (
+    prune_versions,
+    served_ids,
+    served_manifest,
+    served_speakers,
+    served_words,
+    signature,
+    write_version,
+)
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 256
@@ -357,9 +367,9 @@ def _batches(todo: list[Cut]) -> Iterable[list[Cut]]:
 def _publish(data_dir: Path, store: Store, embedding: Embedding, report: ReindexReport, vector_index: str,
              sentence_model: str, listener: Listener) -> None:
     """Write and switch to a new version when the live passages (or the vector index or sentence model asked for,
-    or the speakers' rules) differ from the served ones'."""
+    or the speakers' or words' rules) differ from the served ones'."""
     model = embedding.model
-    live = f"{store.live_signature(model)}:{sentence_model}:{RULES}"
+    live = f"{store.live_signature(model)}:{sentence_model}:{RULES}:{WORD_RULES}"
     built_from = signature(live if vector_index == "auto" else f"{live}:{vector_index}")  # auto: by size, from live
     served = served_manifest(data_dir)
     if served and served.get("signature") == built_from:
@@ -381,13 +391,14 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     matrix = np.vstack(vectors)
     dim = matrix.shape[1]
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
-    spans = [passage_sentences(text) for text in passages]  # once: their words, speakers and vectors share rows
+    words, read = PassageWords.reusing(texts, passages, ids, served_words(data_dir, served))
+    log.info("passage words", extra={"read": read, "reused": len(ids) - read})
+    spans = words.sentences()  # split once: their words, speakers and vectors share rows
     speakers = attribute_passages(store, ids, passages, spans, served_speakers(data_dir, served))
     sentences = _sentence_vectors(store, sentence_model, ids, passages, spans, listener, report)
-    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, texts, passages, spans,
-                                   title_vectors,
+    report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, words, title_vectors,
                                    {"model": model, "dim": dim, "signature": built_from, "speaker_rules": RULES,
-                                    "created": now()}, vector_index, speakers, sentences)
+                                    "word_rules": WORD_RULES, "created": now()}, vector_index, speakers, sentences)
     report.new_version = True
     store.collect_garbage(previous, model)
     prune_versions(data_dir)

@@ -107,9 +107,11 @@ class LexicalIndex:
         self._unknown_idf = float(np.log(1 + (documents + 0.5) / 0.5))
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(cls, documents: list[list[int]], vocabulary: dict[str, int]) -> LexicalIndex:
+        """BM25 over ``documents`` (each passage's tokens as ids of ``vocabulary``, ``0..n-1``; see
+        ``index.passage_words``, which reads them)."""
         model = bm25s.BM25()
-        model.index([tokenize(text) or ["\u2205"] for text in texts], show_progress=False)
+        model.index((documents, vocabulary), show_progress=False)
         return cls(model)
 
     def save(self, folder: Path) -> None:

@@ -1,12 +1,13 @@
-"""Every passage's sentences and their words, computed once when an index version is written.
+"""Every passage's sentences and their words, as a question reads them from an index version.
 
 Rescoring asks, for each of a question's candidate passages, which of the question's words each
 sentence holds. Splitting and stemming sixty passages for every question took most of the time of
-an answer without reranking; here it is done once per version and kept as flat arrays (row ``r``'s
-sentences, each sentence's words as BM25 vocabulary ids), so a question only looks its words up.
+an answer without reranking; here it is done once (``index.passage_words`` reads each passage's words
+when a version is written) and kept as flat arrays (row ``r``'s sentences, each sentence's words as
+BM25 vocabulary ids), so a question only looks its words up.
 
-On the way, it counts how the sources write each word inside a sentence: one they nearly always
-capitalise ("Stoltenberg", "Geneva", "Kremlin") is a name, however the question was typed ("what did
+It also keeps how the sources write each word inside a sentence: one they nearly always capitalise
+("Stoltenberg", "Geneva", "Kremlin") is a name, however the question was typed ("what did
 stoltenberg say?": chat is often typed in lower case). And it marks the sentences that are photo
 captions (``answer_types.is_caption``), which a question's rescoring would otherwise test one by one.
 """
@@ -17,10 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from index.answer_types import is_caption
-from index.lexical import tokenize
-from index.sentences import Spans
 
 FILE = "sentences.npz"
 CAPITALISED = 0.8  # of a word's uses inside sentences, written with a capital: the word is a name…
@@ -40,30 +37,6 @@ class SentenceWords:
     words: np.ndarray  # int32
     names: np.ndarray  # bool, one per vocabulary id
     captions: np.ndarray  # bool, one per sentence
-
-    @classmethod
-    def build(cls, texts: list[str], vocabulary: dict[str, int], sentences: list[Spans]) -> SentenceWords:
-        """Tokenize ``texts`` (passage texts, in row order) by their ``sentences`` (``passage_sentences`` of each,
-        split once by the caller); words outside ``vocabulary`` are left out."""
-        first, spans, starts, words, inner, capitalised, captions = [0], [], [0], [], [], [], []
-        for text, found in zip(texts, sentences, strict=True):
-            for start, end in found:
-                spans.append((start, end))
-                captions.append(is_caption(text[start:end]))
-                opening, _, rest = text[start:end].strip().partition(" ")  # a first word is capitalised anyway
-                used = [vocabulary[token] for token in tokenize(rest) if token in vocabulary]
-                inner.extend(used)
-                capitalised.extend(vocabulary[token] for token in tokenize(" ".join(
-                    word for word in rest.split() if word[:1].isupper())) if token in vocabulary)
-                words.extend({*used, *(vocabulary[token] for token in tokenize(opening) if token in vocabulary)})
-                starts.append(len(words))
-            first.append(len(spans))
-        seen = np.bincount(np.array(inner, dtype=np.int64), minlength=len(vocabulary))
-        written = np.bincount(np.array(capitalised, dtype=np.int64), minlength=len(vocabulary))
-        names = (seen >= CAPITALISED_SEEN) & (written >= CAPITALISED * seen)
-        return cls(np.array(first, dtype=np.int64), np.array(spans, dtype=np.int32).reshape(-1, 2),
-                   np.array(starts, dtype=np.int64), np.array(words, dtype=np.int32), names,
-                   np.array(captions, dtype=bool))
 
     def save(self, folder: Path) -> None:
         np.savez(folder / FILE, first=self.first, spans=self.spans, starts=self.starts, words=self.words,
@@ -87,8 +60,8 @@ class SentenceWords:
         """
         chosen = np.asarray(rows, dtype=np.int64)
         lo, hi = self.first[chosen], self.first[chosen + 1]
-        sentences = _ranges(lo, hi)
-        positions = _ranges(self.starts[sentences], self.starts[sentences + 1])
+        sentences = ranges(lo, hi)
+        positions = ranges(self.starts[sentences], self.starts[sentences + 1])
         owners = np.repeat(np.arange(len(sentences)), self.starts[sentences + 1] - self.starts[sentences])
         words = self.words[positions]
         hit = np.isin(words, np.fromiter(question, dtype=np.int32, count=len(question)))
@@ -107,7 +80,15 @@ class SentenceWords:
         return [self.captions[self.first[row]:self.first[row + 1]].tolist() for row in rows]
 
 
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def names_among(inner: np.ndarray, capitalised: np.ndarray, size: int) -> np.ndarray:
+    """Which of ``size`` vocabulary ids are names: of a word's uses inside sentences (``inner``, ids with
+    repeats), the sources nearly always capitalise it (``capitalised``, those uses written with a capital)."""
+    seen = np.bincount(inner.astype(np.int64), minlength=size)
+    written = np.bincount(capitalised.astype(np.int64), minlength=size)
+    return (seen >= CAPITALISED_SEEN) & (written >= CAPITALISED * seen)
+
+
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """``concatenate([arange(a, b) for a, b in zip(lo, hi)])`` without a Python loop."""
     counts = hi - lo
     total = int(counts.sum())

@@ -1,11 +1,12 @@
 """Index versions on disk, switched atomically.
 
 Each version is a folder ``versions/<n>/`` holding the passages' vectors and their FAISS index
-(``vectors``), the BM25 folder, the passages' sentences and words (``sentence_words``) and their vectors by
-the sentence model (``sentence_vectors``), who speaks them (``speaker_table``), their titles' embeddings
-(``titles``), the passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served
-version and is replaced with ``os.replace``: a reader sees the old version or the new one, never half of
-one, and a crash while a version is written leaves ``CURRENT`` untouched.
+(``vectors``), the BM25 folder, the passages' words as read (``passage_words``) and their sentences'
+words as questions read them (``sentence_words``), the sentences' vectors by the sentence model
+(``sentence_vectors``), who speaks them (``speaker_table``), their titles' embeddings (``titles``), the
+passage ids in row order and a ``manifest.json``. The file ``CURRENT`` names the served version and is
+replaced with ``os.replace``: a reader sees the old version or the new one, never half of one, and a
+crash while a version is written leaves ``CURRENT`` untouched.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import TOKENIZER, LexicalIndex
+from index.passage_words import RULES as WORD_RULES
+from index.passage_words import PassageWords
 from index.sentence_vectors import SentenceVectors
 from index.sentence_words import SentenceWords
-from index.sentences import Spans
 from index.speaker_table import RULES, SpeakerTable, Spoken
 from index.titles import TitleVectors
 from index.vectors import Vectors
@@ -72,17 +74,16 @@ def served_manifest(data_dir: Path, name: str | None = None) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: list[str], passages: list[str],
-                  sentences: list[Spans], titles: TitleVectors, manifest: dict, vector_index: str = "auto",
-                  speakers: SpeakerTable | None = None, sentence_vectors: SentenceVectors | None = None) -> str:
+def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, words: PassageWords, titles: TitleVectors,
+                  manifest: dict, vector_index: str = "auto", speakers: SpeakerTable | None = None,
+                  sentence_vectors: SentenceVectors | None = None) -> str:
     """Write a complete new version and make it current; returns its name.
 
-    ``texts`` are what BM25 indexes (title and passage), ``passages`` the passage texts alone, whose
-    sentences (``sentences``, ``passage_sentences`` of each) quotes are cut from, ``titles`` their titles'
-    embeddings, ``speakers`` who speaks their sentences (none given: no one, for passages without articles)
-    and ``sentence_vectors`` their sentences' vectors (none given: the sentence model rereads them per
-    question); all in the row order of ``ids``; ``vector_index`` forces a FAISS index kind
-    (``vectors.choose_kind``).
+    ``words`` are the passages' words (BM25's and their sentences', quotes are cut from those sentences),
+    ``titles`` their titles' embeddings, ``speakers`` who speaks their sentences (none given: no one, for
+    passages without articles) and ``sentence_vectors`` their sentences' vectors (none given: the sentence
+    model rereads them per question); all in the row order of ``ids``; ``vector_index`` forces a FAISS index
+    kind (``vectors.choose_kind``).
     """
     root = data_dir / "versions"
     root.mkdir(parents=True, exist_ok=True)
@@ -94,9 +95,10 @@ def write_version(data_dir: Path, ids: np.ndarray, matrix: np.ndarray, texts: li
     vectors = Vectors.build(ids, matrix, vector_index)
     vectors.save(staging)
     np.save(staging / "ids.npy", ids.astype(np.int64))
-    lexical = LexicalIndex.build(texts)
+    lexical = words.lexical()
     lexical.save(staging / "bm25")
-    SentenceWords.build(passages, lexical.vocabulary, sentences).save(staging)
+    words.sentence_words(lexical.vocabulary).save(staging)
+    words.save(staging)
     titles.save(staging)
     (speakers or SpeakerTable.empty()).save(staging)
     if sentence_vectors is not None:
@@ -139,6 +141,15 @@ def served_speakers(data_dir: Path, manifest: dict | None) -> dict[int, Spoken]:
         return {}
     folder = data_dir / "versions" / manifest["version"]
     return SpeakerTable.load(folder).by_passage(np.load(folder / "ids.npy"))
+
+
+def served_words(data_dir: Path, manifest: dict | None) -> tuple[np.ndarray, PassageWords] | None:
+    """The served version's (``manifest``) ids in row order and its passages' words, when today's reading
+    ``passage_words.RULES`` read them into today's layout; else None."""
+    if not manifest or built_by_older_rules(manifest) or manifest.get("word_rules") != WORD_RULES:
+        return None
+    folder = data_dir / "versions" / manifest["version"]
+    return np.load(folder / "ids.npy"), PassageWords.load(folder)
 
 
 def prune_versions(data_dir: Path, keep: int = 2) -> None:

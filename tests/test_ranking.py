@@ -14,6 +14,7 @@ from config.settings import DEFAULT_TOPIC
 from index import query, spelling
 from index.answer_types import asked_kinds, holds_answer
 from index.lexical import TOKENIZER, LexicalIndex, tokenize
+from index.passage_words import PassageWords
 from index.passages import split_passages
 from index.query import Query, clean_question, parse_query
 from index.ranking import Weights, load_weights
@@ -23,7 +24,7 @@ from index.ranking.priors import primary_share
 from index.ranking.sentence_features import rank_sentences, sentence_coverage
 from index.search import NotIndexed, Searcher
 from index.sentence_words import SentenceWords
-from index.sentences import passage_sentences, sentence_spans
+from index.sentences import sentence_spans
 from index.spelling import correct
 from index.store import StoredPassage
 from tests.conftest import index_corpus
@@ -86,7 +87,7 @@ def test_question_words_are_dropped_but_words_that_carry_the_question_are_kept()
 
 
 def test_a_question_in_the_past_tense_finds_the_irregular_verb_in_any_tense():
-    lexical = LexicalIndex.build(["Sherman will lead the delegation to the talks.",
+    lexical = bm25(["Sherman will lead the delegation to the talks.",
                                   "The delegation arrived for the talks."])
     assert tokenize("led held spoke won") == tokenize("leads holding speak win")
     scores = lexical.scores(tokenize("Who led the delegation at the talks?"))
@@ -94,7 +95,7 @@ def test_a_question_in_the_past_tense_finds_the_irregular_verb_in_any_tense():
 
 
 def test_a_peoples_adjective_finds_its_country():
-    lexical = LexicalIndex.build(["Putin spoke with the President of Finland.", "Putin spoke with the President."])
+    lexical = bm25(["Putin spoke with the President of Finland.", "Putin spoke with the President."])
     assert tokenize("Finnish Ukrainians Dutch") == tokenize("Finland Ukraine Netherlands")
     scores = lexical.scores(tokenize("What did Putin tell the Finnish president?"))
     assert scores[0] > scores[1]
@@ -423,12 +424,17 @@ def test_the_names_a_question_holds_are_its_capitalised_words_but_not_months_or_
 
 def sentence_words(texts: list[str], vocabulary: dict[str, int]) -> SentenceWords:
     """The saved sentence words of ``texts``, split as a version splits them."""
-    return SentenceWords.build(texts, vocabulary, [passage_sentences(text) for text in texts])
+    return PassageWords.read(texts, texts).sentence_words(vocabulary)
+
+
+def bm25(texts: list[str]) -> LexicalIndex:
+    """A BM25 index of ``texts`` (passages without titles), as a version builds it."""
+    return PassageWords.read(texts, texts).lexical()
 
 
 def sources_casing(texts: list[str]) -> tuple[LexicalIndex, Callable[[str], bool]]:
     """A BM25 index of ``texts`` and whether they capitalise a stemmed token, as the ranker asks it."""
-    lexical = LexicalIndex.build(texts)
+    lexical = bm25(texts)
     sentences = sentence_words(texts, lexical.vocabulary)
     return lexical, lambda token: sentences.is_name(lexical.vocabulary.get(token, -1))
 
@@ -448,7 +454,7 @@ def test_the_words_the_sources_capitalise_are_names_however_the_question_is_type
 
 
 def test_a_typo_is_corrected_to_the_spelling_the_sources_use_and_nothing_else_is_touched():
-    lexical = LexicalIndex.build(["Stoltenberg spoke in mid-December.", "Stoltenberg met envoys in December.",
+    lexical = bm25(["Stoltenberg spoke in mid-December.", "Stoltenberg met envoys in December.",
                                   "HIMARS were not discussed.", "The envoys met in Geneva."])
     assert correct("What did Stoltnberg say in mid-Deember?", lexical.passages_with) == \
         "What did Stoltenberg say in mid-December?"
@@ -459,7 +465,7 @@ def test_a_typo_is_corrected_to_the_spelling_the_sources_use_and_nothing_else_is
 
 def test_a_typo_the_sources_made_once_gives_way_to_the_spelling_they_use_far_more(monkeypatch):
     texts = ["The Department of State spoke.", "The Deparment of State spoke.", "The Lozova station was hit."]
-    lexical = LexicalIndex.build(texts + ["The Department briefed."] * 3 + ["The Lozovo mayor spoke."] * 3)
+    lexical = bm25(texts + ["The Department briefed."] * 3 + ["The Lozovo mayor spoke."] * 3)
     monkeypatch.setattr(spelling, "STRAY_RATIO", 3)  # four passages hold "Department", one "Deparment"
     assert correct("What did the Deparment say?", lexical.passages_with) == "What did the Department say?"
     # a rare word stays when its neighbour is not far more common (Lozova: 1, Lozovo: 3)

@@ -12,6 +12,7 @@ saw in its passage: "U.S." read at a sentence's edge), row ``r`` as in the versi
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from importlib.metadata import version
@@ -66,32 +67,32 @@ class PassageWords:
         """Tokenize ``texts`` (what BM25 indexes: title and passage) and ``passages`` (the passage texts) by their
         sentences (``passage_sentences``)."""
         sentences = [passage_sentences(text) for text in passages]
-        tokens, token_rows, spans, captions, words, sentence_rows, inner, inner_rows, capitals, capital_rows = (
-            [], [0], [], [], [], [0], [], [0], [], [0])
+        known: dict[str, int] = {}  # word → id, as met: each word is kept once, as an id, while reading
+
+        def ids(words: Sequence[str]) -> list[int]:
+            return [known.setdefault(word, len(known)) for word in words]
+
+        tokens, words, inner, capitals = array("i"), array("i"), array("i"), array("i")
+        token_rows, sentence_rows, inner_rows, capital_rows, spans, captions = [0], [0], [0], [0], [], []
         for text, passage, found in zip(texts, passages, sentences, strict=True):
-            tokens.extend(tokenize(text) or [EMPTY])
+            tokens.extend(ids(tokenize(text) or [EMPTY]))
             token_rows.append(len(tokens))
             for start, end in found:
                 spans.append((start, end))
                 captions.append(is_caption(passage[start:end]))
                 opening, _, rest = passage[start:end].strip().partition(" ")  # a first word is capitalised anyway
-                used = tokenize(rest)
+                used = ids(tokenize(rest))
                 inner.extend(used)
-                capitals.extend(tokenize(" ".join(word for word in rest.split() if word[:1].isupper())))
-                words.extend(dict.fromkeys([*used, *tokenize(opening)]))
+                capitals.extend(ids(tokenize(" ".join(word for word in rest.split() if word[:1].isupper()))))
+                words.extend(dict.fromkeys([*used, *ids(tokenize(opening))]))
                 sentence_rows.append(len(words))
             inner_rows.append(len(inner))
             capital_rows.append(len(capitals))
-        known: dict[str, int] = {}
-        ids = np.array([known.setdefault(word, len(known)) for word in (*tokens, *words, *inner, *capitals)],
-                       dtype=np.int32)
-        vocabulary = np.array(list(known), dtype=object)
-        cut = np.cumsum([len(tokens), len(words), len(inner)])
         first = np.concatenate(([0], np.cumsum([len(found) for found in sentences])))
-        return cls(vocabulary, _offsets(token_rows), ids[:cut[0]], first.astype(np.int64),
+        return cls(np.array(list(known), dtype=object), _offsets(token_rows), _ids(tokens), first.astype(np.int64),
                    np.array(spans, dtype=np.int32).reshape(-1, 2), np.array(captions, dtype=bool),
-                   _offsets(sentence_rows), ids[cut[0]:cut[1]], _offsets(inner_rows), ids[cut[1]:cut[2]],
-                   _offsets(capital_rows), ids[cut[2]:])
+                   _offsets(sentence_rows), _ids(words), _offsets(inner_rows), _ids(inner), _offsets(capital_rows),
+                   _ids(capitals))
 
     @classmethod
     def reusing(cls, texts: Sequence[str], passages: Sequence[str], ids: Sequence[int],
@@ -191,6 +192,10 @@ class PassageWords:
 
 def _offsets(bounds: list[int]) -> np.ndarray:
     return np.array(bounds, dtype=np.int64)
+
+
+def _ids(read: array) -> np.ndarray:
+    return np.frombuffer(read, dtype=np.int32).copy() if len(read) else np.zeros(0, dtype=np.int32)
 
 
 def _take(starts: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

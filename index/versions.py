@@ -12,6 +12,7 @@ crash while a version is written leaves ``CURRENT`` untouched.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from index.sentence_words import SentenceWords
 from index.speaker_table import RULES, SpeakerTable, Spoken
 from index.titles import TitleVectors
 from index.vectors import Vectors
+
+log = logging.getLogger(__name__)
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
 #: Speakers' rules are not bumped here: ``build`` signs them by ``speaker_table.RULES``.
@@ -145,11 +148,17 @@ def served_speakers(data_dir: Path, manifest: dict | None) -> dict[int, Spoken]:
 
 def served_words(data_dir: Path, manifest: dict | None) -> tuple[np.ndarray, PassageWords] | None:
     """The served version's (``manifest``) ids in row order and its passages' words, when today's reading
-    ``passage_words.RULES`` read them into today's layout; else None."""
+    ``passage_words.RULES`` read them into today's layout; else None (and a file that can't be read is
+    only a reason to read every passage again)."""
     if not manifest or built_by_older_rules(manifest) or manifest.get("word_rules") != WORD_RULES:
         return None
     folder = data_dir / "versions" / manifest["version"]
-    return np.load(folder / "ids.npy"), PassageWords.load(folder)
+    try:
+        return np.load(folder / "ids.npy"), PassageWords.load(folder)
+    except (OSError, ValueError, KeyError, EOFError) as error:
+        log.warning("the served version's words can't be read; every passage is read again",
+                    extra={"version": manifest["version"], "error": str(error)})
+        return None
 
 
 def prune_versions(data_dir: Path, keep: int = 2) -> None:

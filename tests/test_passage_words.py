@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from config.settings import DEFAULT_MODEL
+from index import passage_words
 from index.build import reindex
 from index.lexical import LexicalIndex
 from index.passage_words import RULES, PassageWords
@@ -149,3 +150,16 @@ def test_words_read_by_other_rules_are_all_read_again_in_a_new_version(words_dir
     assert sum(counts) == len(np.load(data / "versions" / current_name(data) / "ids.npy"))
     assert version_read(data) == version_read(words_dir)
 
+
+
+def test_served_words_that_cannot_be_read_are_read_again(words_dir, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(words_dir, data)
+    folder = data / "versions" / current_name(data)
+    (folder / passage_words.FILE).write_bytes(b"not an npz")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "signature": "other:" + manifest["signature"]}))
+    counts = read_rows(monkeypatch)
+    report = reindex(data, load_sources(tmp_path / "src" / "sources.toml"), DEFAULT_MODEL)
+    assert report.new_version and sum(counts) == len(np.load(data / "versions" / current_name(data) / "ids.npy"))
+    assert version_read(data) == version_read(words_dir)

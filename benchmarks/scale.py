@@ -13,11 +13,13 @@ Gaussian noise (σ = 0.02 a dimension, about cosine 0.93 to the original) renorm
 and dates are kept, as for a story syndicated many times. Nothing is embedded.
 
 Every size goes through Parley's own code: ``Store.save_articles`` writes the SQLite rows, the version
-is written as ``parley index`` publishes it (``write_version``), and questions are asked of the real
-``Searcher``. Each phase runs in its own process, so each peak RSS is that phase's own: build; recall
-(the FAISS index's top 10 and top 100 against exact search over the saved vectors, and the float16
-rounding of the saved vectors against the float32 ones in SQLite); and one process per ask setting:
-the fast path (no reranking), every stage (reranking), and with ``--reranker`` a cross-encoder too.
+is written as ``parley index`` publishes it (``write_version``), then one more story is stored and the
+next version written as a reindex would, reading the words of its new passages only ("next s"), and
+questions are asked of the real ``Searcher``. Each phase runs in its own process, so each peak RSS is
+that phase's own: build; recall (the FAISS index's top 10 and top 100 against exact search over the
+saved vectors, and the float16 rounding of the saved vectors against the float32 ones in SQLite); and
+one process per ask setting: the fast path (no reranking), every stage (reranking), and with
+``--reranker`` a cross-encoder too.
 Asking is one warm-up question, then one timed pass over the questions (dev, then train, up to
 ``--limit``); the machine's load average is kept with it. Prints a table; the results are kept in
 ``WORK/results.json``; ``--reuse`` measures the sizes an earlier run built again without rebuilding them.
@@ -44,6 +46,7 @@ from config import load_settings
 from index.articles import Article, parse_published
 from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, percentile
 from index.lexical import LexicalIndex
+from index.passage_words import RULES as WORD_RULES
 from index.passage_words import PassageWords
 from index.passages import Passage, searchable_text
 from index.search import Searcher
@@ -51,7 +54,7 @@ from index.sentences import passage_sentences
 from index.store import Store, now
 from index.titles import TitleVectors
 from index.vectors import Vectors
-from index.versions import load_version, served_manifest, signature, write_version
+from index.versions import load_version, served_manifest, served_words, signature, write_version
 
 ROOT = Path(__file__).resolve().parents[1]
 NOISE = 0.02  # standard deviation of the noise added to each dimension of a copy's vector
@@ -189,8 +192,28 @@ def build(args: argparse.Namespace) -> dict:
     stages: dict[str, float] = {}
     time_stages(stages)
     published = time.perf_counter()
+    version, ids, _ = publish(store, data_dir, model, args.vector_index)
+    publish_s = time.perf_counter() - published
+    first_stages = dict(stages)
+    store.save_articles([copy_of(sources[0], copy, rng, pool)], model)  # one more story, for the next version
+    published = time.perf_counter()
+    _, _, words_read = publish(store, data_dir, model, args.vector_index)
+    folder = data_dir / "versions" / version
+    return {"passages": len(ids), "copies": copy, "kind": json.loads((folder / "manifest.json").read_text())
+            ["vector_index"], "read_s": round(read, 1), "store_s": round(stored, 1),
+            "publish_s": round(publish_s, 1), "stages_s": first_stages,
+            "next_version_s": round(time.perf_counter() - published, 1), "next_stages_s": stages,
+            "next_words_read": words_read,
+            "sqlite_mib": round(size_mib(data_dir / "parley.sqlite3"), 1), "version_mib": round(size_mib(folder), 1),
+            "files_mib": {p.name: round(size_mib(p), 1) for p in sorted(folder.iterdir())},
+            "build_peak_mib": round(peak_mib())}
+
+
+def publish(store: Store, data_dir: Path, model: str, vector_index: str) -> tuple[str, list[int], int]:
+    """Write the next version of the live passages as ``build._publish`` does, the words of the passages the
+    served version holds taken from it; returns its name, its ids and how many passages' words were read."""
     ids, texts, passages, title_list, blobs = [], [], [], [], []
-    for passage_id, title, text, blob in store.live_passages(model):  # as ``build._publish`` reads them
+    for passage_id, title, text, blob in store.live_passages(model):
         ids.append(passage_id)
         texts.append(searchable_text(title, text))
         passages.append(text)
@@ -199,17 +222,12 @@ def build(args: argparse.Namespace) -> dict:
     dim = len(blobs[0]) // 4
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dim)
     del blobs
-    version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, PassageWords.read(texts, passages),
+    words, read = PassageWords.reusing(texts, passages, ids, served_words(data_dir, served_manifest(data_dir)))
+    version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, words,
                             TitleVectors.build(title_list, store.title_vectors(model), dim),
                             {"model": model, "dim": dim, "signature": signature(store.live_signature(model)),
-                             "created": now()}, args.vector_index)
-    folder = data_dir / "versions" / version
-    return {"passages": len(ids), "copies": copy, "kind": json.loads((folder / "manifest.json").read_text())
-            ["vector_index"], "read_s": round(read, 1), "store_s": round(stored, 1),
-            "publish_s": round(time.perf_counter() - published, 1), "stages_s": stages,
-            "sqlite_mib": round(size_mib(data_dir / "parley.sqlite3"), 1), "version_mib": round(size_mib(folder), 1),
-            "files_mib": {p.name: round(size_mib(p), 1) for p in sorted(folder.iterdir())},
-            "build_peak_mib": round(peak_mib())}
+                             "word_rules": WORD_RULES, "created": now()}, vector_index)
+    return version, ids, read
 
 
 def questions(args: argparse.Namespace) -> list[str]:
@@ -302,12 +320,14 @@ def child(args: argparse.Namespace, phase: str, size: int, data_dir: Path, *extr
 
 
 def report(rows: list[dict]) -> str:
-    head = (f"{'passages':>9} {'index':>6} {'build s':>8} {'disk MiB':>9} {'build RSS':>9} {'r@10':>6} {'r@100':>6} "
-            f"{'BM25 p95':>8} {'fast p50/p95 ms':>16} {'RSS':>6} {'full p50/p95 ms':>16} {'RSS':>6}")
+    head = (f"{'passages':>9} {'index':>6} {'build s':>8} {'next s':>6} {'disk MiB':>9} {'build RSS':>9} "
+            f"{'r@10':>6} {'r@100':>6} {'BM25 p95':>8} {'fast p50/p95 ms':>16} {'RSS':>6} {'full p50/p95 ms':>16} "
+            f"{'RSS':>6}")
     lines = [head]
     for r in rows:
         b, c, fast, full = r["build"], r["recall"], r["fast"], r["full"]
         lines.append(f"{b['passages']:>9,} {b['kind']:>6} {b['store_s'] + b['publish_s']:>8.0f} "
+                     f"{b.get('next_version_s', float('nan')):>6.0f} "
                      f"{b['sqlite_mib'] + b['version_mib']:>9.0f} {b['build_peak_mib']:>9,} {c['recall@10']:>6.3f} "
                      f"{c['recall@100']:>6.3f} {fast['bm25_p95_ms']:>8.1f} "
                      f"{fast['p50_ms']:>7.1f}/{fast['p95_ms']:<8.1f} {fast['peak_mib']:>6,} "

@@ -101,6 +101,7 @@ class PassageWords:
         version (its ids in row order, its words) holds are taken from it, the others read; and how many were
         read."""
         served_ids, served_words = served or (np.zeros(0, dtype=np.int64), None)
+        del served  # each copy below is let go once the next is made: a large corpus's words take a gigabyte
         rows = np.asarray(ids, dtype=np.int64)
         kept = np.isin(rows, served_ids) if served_words is not None else np.zeros(len(rows), dtype=bool)
         fresh = np.flatnonzero(~kept)
@@ -109,9 +110,10 @@ class PassageWords:
             return read, len(fresh)
         position = {int(pid): row for row, pid in enumerate(served_ids.tolist())}
         taken = served_words.take(np.array([position[int(pid)] for pid in rows[kept]], dtype=np.int64))
+        del served_words, position
         joined = cls.join([taken, read])
-        order = np.argsort(np.concatenate((np.flatnonzero(kept), fresh)), kind="stable")
-        return joined.take(order), len(fresh)
+        del taken
+        return joined.take(np.argsort(np.concatenate((np.flatnonzero(kept), fresh)), kind="stable")), len(fresh)
 
     def take(self, rows: np.ndarray) -> PassageWords:
         """These rows, in this order (the vocabulary unchanged)."""
@@ -158,8 +160,10 @@ class PassageWords:
     def lexical(self) -> LexicalIndex:
         """The rows' BM25 index."""
         used, compact = np.unique(self.tokens, return_inverse=True)
+        shared = np.array(range(len(used)), dtype=object)[compact]  # one int object an id, not one a token
         bounds = self.token_starts.tolist()
-        documents = [compact[lo:hi].tolist() for lo, hi in zip(bounds, bounds[1:], strict=False)]
+        documents = [shared[lo:hi].tolist() for lo, hi in zip(bounds, bounds[1:], strict=False)]
+        del shared, compact
         return LexicalIndex.build(documents, dict(zip(self.vocabulary[used].tolist(), range(len(used)),
                                                          strict=True)))
 

@@ -32,7 +32,8 @@ from index.vectors import Vectors
 log = logging.getLogger(__name__)
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
-#: Speakers' rules are not bumped here: ``build`` signs them by ``speaker_table.RULES``.
+#: Speakers' and words' rules are not bumped here: ``build`` signs them by ``speaker_table.RULES`` and
+#: ``passage_words.RULES``.
 LAYOUT = "sentence-words-4-sentence-vectors-1-titles-1-vectors-3-speakers-6"
 
 

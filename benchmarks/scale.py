@@ -46,15 +46,15 @@ from config import load_settings
 from index.articles import Article, parse_published
 from index.evaluation import DEV_QUESTIONS, TRAIN_QUESTIONS, load_questions, percentile
 from index.lexical import LexicalIndex
-from index.passage_words import RULES as WORD_RULES
 from index.passage_words import PassageWords
+from index.passage_words import rules as word_rules
 from index.passages import Passage, searchable_text
 from index.search import Searcher
 from index.sentences import passage_sentences
 from index.store import Store, now
 from index.titles import TitleVectors
 from index.vectors import Vectors
-from index.versions import load_version, served_manifest, served_words, signature, write_version
+from index.versions import load_version, served_ids, served_manifest, served_words, signature, write_version
 
 ROOT = Path(__file__).resolve().parents[1]
 NOISE = 0.02  # standard deviation of the noise added to each dimension of a copy's vector
@@ -222,11 +222,12 @@ def publish(store: Store, data_dir: Path, model: str, vector_index: str) -> tupl
     dim = len(blobs[0]) // 4
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dim)
     del blobs
-    words, read = PassageWords.reusing(texts, passages, ids, served_words(data_dir, served_manifest(data_dir)))
+    words, read = PassageWords.reusing(texts, passages, ids, served_words(data_dir, served_manifest(data_dir),
+                                                                          served_ids(data_dir)))
     version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, words,
                             TitleVectors.build(title_list, store.title_vectors(model), dim),
                             {"model": model, "dim": dim, "signature": signature(store.live_signature(model)),
-                             "word_rules": WORD_RULES, "created": now()}, vector_index)
+                             "word_rules": word_rules(), "created": now()}, vector_index)
     return version, ids, read
 
 

@@ -28,14 +28,15 @@ from filelock import FileLock, Timeout
 
 from index.articles import Article, Failure
 from index.embed import load_embedder, resolve_precision
-from index.passage_words import RULES as WORD_RULES
 from index.passage_words import PassageWords
+from index.passage_words import rules as word_rules
 from index.passages import Passage, searchable_text, split_passages
 from index.sentence_reader import DEFAULT_SENTENCE_MODEL, load_sentence_reader
 from index.sentence_vectors import SentenceVectors, embed_sentences
 from index.sentences import Spans
 from index.sources import DEFAULT_LIMITS, ReadLimits, SourceSpec, read_source
-from index.speaker_table import RULES, attribute_passages
+from index.speaker_table import attribute_passages
+from index.speaker_table import rules as speaker_rules
 from index.store import Store, cut_of, now
 from index.titles import TitleVectors
 from index.versions import (
@@ -369,13 +370,13 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     """Write and switch to a new version when the live passages (or the vector index or sentence model asked for,
     or the speakers' or words' rules) differ from the served ones'."""
     model = embedding.model
-    live = f"{store.live_signature(model)}:{sentence_model}:{RULES}:{WORD_RULES}"
+    live = f"{store.live_signature(model)}:{sentence_model}:{speaker_rules()}:{word_rules()}"
     built_from = signature(live if vector_index == "auto" else f"{live}:{vector_index}")  # auto: by size, from live
     served = served_manifest(data_dir)
     if served and served.get("signature") == built_from:
         report.version = served["version"]
         return
-    previous = served_ids(data_dir)
+    previous = served_ids(data_dir)  # read once: kept from garbage collection, and the rows reused below
     ids, vectors, texts, passages, titles = [], [], [], [], []
     for passage_id, title, text, blob in store.live_passages(model):
         ids.append(passage_id)
@@ -391,16 +392,17 @@ def _publish(data_dir: Path, store: Store, embedding: Embedding, report: Reindex
     matrix = np.vstack(vectors)
     dim = matrix.shape[1]
     title_vectors = TitleVectors.build(titles, _embedded_titles(store, embedding, titles), dim)
-    words, read = PassageWords.reusing(texts, passages, ids, served_words(data_dir, served))
+    words, read = PassageWords.reusing(texts, passages, ids, served_words(data_dir, served, previous))
     log.info("passage words", extra={"read": read, "reused": len(ids) - read})
     spans = words.sentences()  # split once: their words, speakers and vectors share rows
-    speakers = attribute_passages(store, ids, passages, spans, served_speakers(data_dir, served))
+    speakers = attribute_passages(store, ids, passages, spans, served_speakers(data_dir, served, previous))
     sentences = _sentence_vectors(store, sentence_model, ids, passages, spans, listener, report)
     report.version = write_version(data_dir, np.array(ids, dtype=np.int64), matrix, words, title_vectors,
-                                   {"model": model, "dim": dim, "signature": built_from, "speaker_rules": RULES,
-                                    "word_rules": WORD_RULES, "created": now()}, vector_index, speakers, sentences)
+                                   {"model": model, "dim": dim, "signature": built_from,
+                                    "speaker_rules": speaker_rules(), "word_rules": word_rules(), "created": now()},
+                                   vector_index, speakers, sentences)
     report.new_version = True
-    store.collect_garbage(previous, model)
+    store.collect_garbage(set(previous.tolist()), model)
     prune_versions(data_dir)
 
 

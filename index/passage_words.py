@@ -11,11 +11,9 @@ saw in its passage: "U.S." read at a sentence's edge), row ``r`` as in the versi
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ import numpy as np
 from index import answer_types, lexical
 from index import sentences as _sentences
 from index.answer_types import is_caption
+from index.code_rules import digest
 from index.lexical import LexicalIndex, tokenize
 from index.sentence_words import SentenceWords, names_among, ranges
 from index.sentences import Spans, passage_sentences
@@ -30,12 +29,10 @@ from index.sentences import Spans, passage_sentences
 FILE = "passage_words.npz"
 EMPTY = "\u2205"  # the token of a passage with no words, so BM25 still has a row for it
 
-#: The reading rules as written (a digest of the code that splits and tokenizes, and the libraries'
-#: versions). A version records them; the next reuses its words only while they are the same.
-RULES = hashlib.sha256(b"".join([
-    *(Path(module.__file__).read_bytes() for module in (lexical, _sentences, answer_types)),
-    Path(__file__).read_bytes(), *(version(package).encode() for package in ("bm25s", "PyStemmer"))
-])).hexdigest()[:16]
+def rules() -> str:
+    """The reading rules as written: a digest of the code that splits and tokenizes, and the versions of the
+    libraries it uses."""
+    return digest((lexical.__file__, _sentences.__file__, answer_types.__file__, __file__), ("bm25s", "PyStemmer"))
 
 
 @dataclass(frozen=True)

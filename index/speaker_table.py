@@ -20,7 +20,6 @@ From a row to its passage and article, as quotes do::
 from __future__ import annotations
 
 import bisect
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -33,6 +32,7 @@ import numpy as np
 
 from index import sentences as _sentences
 from index import speakers as _speakers
+from index.code_rules import digest
 from index.sentences import Spans
 from index.speakers import Attribution, attribute
 from index.store import Store
@@ -41,13 +41,14 @@ FILE = "speakers.npz"
 KINDS = ("words", "account")
 _NOT_LETTERS = re.compile(r"[^a-z0-9 ]+")
 
-#: Attribution's rules as written (a digest of the code that splits and attributes). A version records them;
-#: the next reuses its speakers for the passages it serves again only while they are the same.
-RULES = hashlib.sha256(b"".join(Path(file).read_bytes() for file in (_sentences.__file__, _speakers.__file__,
-                                                                     __file__))).hexdigest()[:16]
 
 #: A passage's spoken sentences: (start, end, name, role, kind) each.
 Spoken = list[tuple[int, int, str, str, str]]
+
+
+def rules() -> str:
+    """Attribution's rules as written: a digest of the code that splits sentences and attributes them."""
+    return digest((_sentences.__file__, _speakers.__file__, __file__))
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def attribute_passages(store: Store, ids: Sequence[int], texts: Sequence[str],
 
     Each article is attributed once over its full text (the revision the passage was cut from); a passage
     whose revision text is gone is attributed alone. A passage ``earlier`` holds (a version attributed by the
-    same ``RULES`` served it: the same id is the same text of the same revision) keeps what it found.
+    same ``rules()`` served it: the same id is the same text of the same revision) keeps what it found.
     """
     earlier = earlier or {}
     found: list[tuple[int, int, int, str, str, str]] = []

@@ -21,19 +21,20 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import TOKENIZER, LexicalIndex
-from index.passage_words import RULES as WORD_RULES
 from index.passage_words import PassageWords
+from index.passage_words import rules as word_rules
 from index.sentence_vectors import SentenceVectors
 from index.sentence_words import SentenceWords
-from index.speaker_table import RULES, SpeakerTable, Spoken
+from index.speaker_table import SpeakerTable, Spoken
+from index.speaker_table import rules as speaker_rules
 from index.titles import TitleVectors
 from index.vectors import Vectors
 
 log = logging.getLogger(__name__)
 
 #: What a version folder holds; part of the signature, so a reindex rewrites versions of an older layout.
-#: Speakers' and words' rules are not bumped here: ``build`` signs them by ``speaker_table.RULES`` and
-#: ``passage_words.RULES``.
+#: Speakers' and words' rules are not bumped here: ``build`` signs them by ``speaker_table.rules()`` and
+#: ``passage_words.rules()``.
 LAYOUT = "sentence-words-4-sentence-vectors-1-titles-1-vectors-3-speakers-6"
 
 
@@ -131,35 +132,40 @@ def load_version(data_dir: Path, name: str | None = None) -> IndexVersion | None
                         SentenceVectors.load(folder, manifest.get("sentence_model", "")))
 
 
-def served_ids(data_dir: Path) -> set[int]:
-    """Passage ids the current version serves (kept when old rows are cleaned up)."""
+def served_ids(data_dir: Path) -> np.ndarray:
+    """Passage ids the current version serves, in its row order (none when nothing is served)."""
     name = current_name(data_dir)
     path = data_dir / "versions" / (name or "-") / "ids.npy"
-    return set(np.load(path).tolist()) if path.exists() else set()
+    return np.load(path) if path.exists() else np.zeros(0, dtype=np.int64)
 
 
-def served_speakers(data_dir: Path, manifest: dict | None) -> dict[int, Spoken]:
-    """The speakers of the served version (``manifest``, as ``served_manifest`` read it) by passage id, when
-    today's ``RULES`` attributed them into today's layout; else none."""
-    if not manifest or built_by_older_rules(manifest) or manifest.get("speaker_rules") != RULES:
-        return {}
-    folder = data_dir / "versions" / manifest["version"]
-    return SpeakerTable.load(folder).by_passage(np.load(folder / "ids.npy"))
+def served_speakers(data_dir: Path, manifest: dict | None, ids: np.ndarray) -> dict[int, Spoken]:
+    """The speakers of the served version (``manifest``, as ``served_manifest`` read it; ``ids``, its passage ids
+    in row order) by passage id, when today's ``speaker_table.rules()`` attributed them; else none."""
+    folder = _reusable(data_dir, manifest, "speaker_rules", speaker_rules())
+    return SpeakerTable.load(folder).by_passage(ids) if folder else {}
 
 
-def served_words(data_dir: Path, manifest: dict | None) -> tuple[np.ndarray, PassageWords] | None:
-    """The served version's (``manifest``) ids in row order and its passages' words, when today's reading
-    ``passage_words.RULES`` read them into today's layout; else None (and a file that can't be read is
-    only a reason to read every passage again)."""
-    if not manifest or built_by_older_rules(manifest) or manifest.get("word_rules") != WORD_RULES:
+def served_words(data_dir: Path, manifest: dict | None, ids: np.ndarray) -> tuple[np.ndarray, PassageWords] | None:
+    """The served version's passage ids (``ids``, in row order) and its passages' words, when today's
+    ``passage_words.rules()`` read them; else None (and a file that can't be read is only a reason to read
+    every passage again)."""
+    folder = _reusable(data_dir, manifest, "word_rules", word_rules())
+    if folder is None:
         return None
-    folder = data_dir / "versions" / manifest["version"]
     try:
-        return np.load(folder / "ids.npy"), PassageWords.load(folder)
+        return ids, PassageWords.load(folder)
     except (OSError, ValueError, KeyError, EOFError) as error:
         log.warning("the served version's words can't be read; every passage is read again",
                     extra={"version": manifest["version"], "error": str(error)})
         return None
+
+
+def _reusable(data_dir: Path, manifest: dict | None, key: str, rules: str) -> Path | None:
+    """The served version's folder when it was written in today's layout and its ``key`` records these rules."""
+    if not manifest or built_by_older_rules(manifest) or manifest.get(key) != rules:
+        return None
+    return data_dir / "versions" / manifest["version"]
 
 
 def prune_versions(data_dir: Path, keep: int = 2) -> None:

@@ -13,7 +13,7 @@ from config.settings import DEFAULT_MODEL
 from index import passage_words
 from index.build import reindex
 from index.lexical import LexicalIndex
-from index.passage_words import RULES, PassageWords
+from index.passage_words import PassageWords, rules
 from index.sentence_words import SentenceWords
 from index.sources import load_sources
 from index.store import Store
@@ -142,7 +142,7 @@ def test_words_read_by_other_rules_are_all_read_again_in_a_new_version(words_dir
     shutil.copytree(words_dir, data)
     manifest_file = data / "versions" / current_name(data) / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
-    manifest_file.write_text(json.dumps({**manifest, "signature": manifest["signature"].replace(RULES, "older-rules"),
+    manifest_file.write_text(json.dumps({**manifest, "signature": manifest["signature"].replace(rules(), "older-rules"),
                                          "word_rules": "older-rules"}))
     counts = read_rows(monkeypatch)
     report = reindex(data, load_sources(tmp_path / "src" / "sources.toml"), DEFAULT_MODEL)

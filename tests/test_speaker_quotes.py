@@ -29,7 +29,7 @@ from index.ranking.speaker_feature import named_speakers
 from index.search import Searcher
 from index.sentence_words import SentenceWords
 from index.sources import load_sources
-from index.speaker_table import FILE, RULES, SpeakerTable
+from index.speaker_table import FILE, SpeakerTable, rules
 from index.speakers import attribute
 from index.versions import current_name, load_version
 from tests.conftest import index_corpus, write_corpus
@@ -171,7 +171,7 @@ def test_speakers_read_by_other_rules_are_all_read_again_in_a_new_version(spoken
     shutil.copytree(spoken_dir, data)
     manifest_file = data / "versions" / current_name(data) / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
-    manifest["signature"] = manifest["signature"].replace(RULES, "older-rules")
+    manifest["signature"] = manifest["signature"].replace(rules(), "older-rules")
     manifest_file.write_text(json.dumps({**manifest, "speaker_rules": "older-rules"}))
     read = attributed_titles(monkeypatch)
     report = reindex(data, load_sources(spoken_dir.parent / "sources.toml"), DEFAULT_MODEL)
